@@ -1,0 +1,81 @@
+package dev.rlhf4j.core;
+
+import java.util.Arrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Matrix product with {@code torch.matmul} semantics: 2-D @ 2-D, and batched products whose leading (batch)
+ * dimensions broadcast, e.g. {@code (B, T, C) @ (C, N)} for a linear layer or {@code (B, nh, T, hs) @ (B, nh,
+ * hs, T)} for attention scores. A 1-D operand is treated as a row (left) or column (right) vector.
+ *
+ * <p>Forward: {@code C = A B}. Backward: {@code dA = dC B^T}, {@code dB = A^T dC}, each summed over the batch
+ * dimensions its operand was broadcast along. Transposes are stride swaps, never copies ({@link Gemm}).
+ */
+final class MatMul {
+    private MatMul() {
+    }
+
+    static Tensor matmul(Tensor a, Tensor b) {
+        if (a.rank() == 0 || b.rank() == 0) {
+            throw Shapes.mismatch("matmul", a.shape(), b.shape(), "cannot be multiplied: both operands need at least one dimension");
+        }
+        if (a.rank() == 1) {
+            Tensor row = a.reshape(1, a.size(0));
+            Tensor out = matmul(row, b);
+            long[] s = out.shape();
+            return out.reshape(dropDim(s, s.length - 2));
+        }
+        if (b.rank() == 1) {
+            Tensor col = b.reshape(b.size(0), 1);
+            Tensor out = matmul(a, col);
+            long[] s = out.shape();
+            return out.reshape(dropDim(s, s.length - 1));
+        }
+        INDArray[] in = Elementwise.promote(a, b);
+        INDArray x = in[0];
+        INDArray y = in[1];
+        long[] xs = x.shape();
+        long[] ys = y.shape();
+        long m = xs[xs.length - 2];
+        long k = xs[xs.length - 1];
+        long n = ys[ys.length - 1];
+        if (ys[ys.length - 2] != k) {
+            throw Shapes.mismatch("matmul", xs, ys, "cannot be multiplied (inner dimensions " + k + " and " + ys[ys.length - 2] + ")");
+        }
+        long[] batch = Shapes.broadcast("matmul (batch dimensions)",
+                Arrays.copyOf(xs, xs.length - 2), Arrays.copyOf(ys, ys.length - 2));
+        long[] outShape = Arrays.copyOf(batch, batch.length + 2);
+        outShape[batch.length] = m;
+        outShape[batch.length + 1] = n;
+        INDArray out = Nd4j.createUninitialized(x.dataType(), outShape, 'c');
+        int br = batch.length;
+        Gemm.batched(Gemm.Strided.of(x, br), Gemm.Strided.of(y, br), Gemm.Strided.of(out, br), batch, false);
+        return Tensor.result("matmul", out, g -> {
+            Gemm.Strided dC = Gemm.Strided.of(g, br);
+            if (a.needsGrad()) {                                       // dA = dC B^T
+                a.accumulate(gradient(dC, Gemm.Strided.of(y, br).transposed(), xs, batch));
+            }
+            if (b.needsGrad()) {                                       // dB = A^T dC
+                b.accumulate(gradient(Gemm.Strided.of(x, br).transposed(), dC, ys, batch));
+            }
+        }, a, b);
+    }
+
+    /** {@code left @ right}, summed over the batch dimensions the operand was broadcast along, in its own shape. */
+    private static INDArray gradient(Gemm.Strided left, Gemm.Strided right, long[] target, long[] batch) {
+        INDArray result = Nd4j.createUninitialized(left.array().dataType(), target, 'c');
+        Gemm.batched(left, right, Gemm.Strided.of(result, batch.length), batch, false);
+        return result;
+    }
+
+    private static long[] dropDim(long[] shape, int dim) {
+        long[] r = new long[shape.length - 1];
+        for (int i = 0, j = 0; i < shape.length; i++) {
+            if (i != dim) {
+                r[j++] = shape[i];
+            }
+        }
+        return r;
+    }
+}
