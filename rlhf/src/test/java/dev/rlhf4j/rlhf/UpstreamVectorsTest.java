@@ -1,0 +1,162 @@
+package dev.rlhf4j.rlhf;
+
+import static dev.rlhf4j.rlhf.Fixtures.doubles;
+import static dev.rlhf4j.rlhf.Fixtures.maxAbsDiff;
+import static dev.rlhf4j.rlhf.Fixtures.tensor;
+import static dev.rlhf4j.rlhf.Fixtures.upstreamVector;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.rlhf.advantage.GeneralizedAdvantageEstimation;
+import dev.rlhf4j.rlhf.dpo.HingeDpoLoss;
+import dev.rlhf4j.rlhf.dpo.PreferenceLogProbs;
+import dev.rlhf4j.rlhf.dpo.PreferenceOutput;
+import dev.rlhf4j.rlhf.dpo.SigmoidDpoLoss;
+import dev.rlhf4j.rlhf.kl.KlEstimator;
+import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import dev.rlhf4j.rlhf.ppo.ClippedSurrogateLoss;
+import dev.rlhf4j.rlhf.reward.RewardShaping;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The expected values upstream test suites assert (fixtures/rlhf-vectors/upstream_vectors.json), each checked to
+ * the tolerance its vector states, and additionally to 1e-12 against the vector's own float64 recomputation
+ * where it has one (upstream rounds its expectations to a few digits).
+ */
+class UpstreamVectorsTest {
+    private static final double FLOAT64_TOL = 1e-12;
+
+    private Arena arena;
+
+    @BeforeEach
+    void open() {
+        arena = Arena.open();
+    }
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    /**
+     * rlax's convention maps directly onto {@link GeneralizedAdvantageEstimation#truncated}: per-step discounts
+     * gamma_t = gamma (1 - done_t) and T+1 values whose last one bootstraps.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"rlax_truncated_gae_lambda_1.0", "rlax_truncated_gae_lambda_0.7"})
+    void rlaxTruncatedGae(String name) {
+        JsonNode v = upstreamVector(name);
+        Tensor adv = GeneralizedAdvantageEstimation.truncated(tensor(v.get("r_t")), tensor(v.get("discount_t")),
+                tensor(v.get("values")), v.get("lambda").asDouble());                      // (2, 5)
+        assertTrue(maxAbsDiff(adv.toDoubleArray(), doubles(v.get("expected_advantages"))) <= v.get("atol").asDouble());
+        assertTrue(maxAbsDiff(adv.toDoubleArray(), doubles(v.get("recomputed_float64"))) <= FLOAT64_TOL);
+    }
+
+    /**
+     * rlax computes pi(a_t) from softmax(logits_t) of a (T, A) array; as a batch of one sequence that is
+     * {@link TokenLogProbs#ofActions} on (1, T, A). Its two expected losses are two single-row batches whose
+     * advantages differ in sign.
+     */
+    @Test
+    void rlaxClippedSurrogate() {
+        JsonNode v = upstreamVector("rlax_clipped_surrogate_pg_loss");
+        Tensor actions = Tensor.ofLongs(new long[] {v.get("actions").get(0).asLong(), v.get("actions").get(1).asLong(),
+            v.get("actions").get(2).asLong()}, 1, 3);                                          // (1, 3)
+        Tensor mask = Tensor.ones(DType.FLOAT64, 1, 3);                                     // (1, 3)
+        Tensor logp = TokenLogProbs.ofActions(tensor(v.get("logits")).reshape(1, 3, 3), actions, mask, 1.0).logProbs();
+        Tensor oldLogp = TokenLogProbs.ofActions(tensor(v.get("old_logits")).reshape(1, 3, 3), actions, mask, 1.0).logProbs();
+        ClippedSurrogateLoss loss = new ClippedSurrogateLoss(v.get("epsilon").asDouble());
+        String[] rows = {"advantages_row0", "advantages_row1"};
+        for (int i = 0; i < 2; i++) {
+            Tensor advantages = tensor(v.get(rows[i])).reshape(1, 3);                      // (1, 3)
+            double got = loss.compute(logp, oldLogp, advantages, mask).loss().item();
+            assertEquals(v.get("expected_loss").get(i).asDouble(), got, v.get("atol").asDouble(), rows[i]);
+            assertEquals(v.get("recomputed_float64").get(i).asDouble(), got, FLOAT64_TOL, rows[i]);
+        }
+    }
+
+    private static PreferenceLogProbs torchtunePairs(JsonNode v) {
+        return new PreferenceLogProbs(tensor(v.get("policy_chosen_logps")), tensor(v.get("policy_rejected_logps")),
+                tensor(v.get("ref_chosen_logps")), tensor(v.get("ref_rejected_logps")));
+    }
+
+    @Test
+    void torchtuneDpoSigmoid() {
+        JsonNode v = upstreamVector("torchtune_dpo_sigmoid_loss");
+        PreferenceOutput out = new SigmoidDpoLoss(v.get("beta").asDouble(), 0.0).compute(torchtunePairs(v));
+        double[] losses = out.losses().toDoubleArray();
+        assertTrue(maxAbsDiff(losses, doubles(v.get("expected_losses"))) <= v.get("atol").asDouble());
+        assertTrue(maxAbsDiff(losses, doubles(v.get("recomputed_float64"))) <= FLOAT64_TOL);
+        JsonNode extra = v.get("extra_recomputed_float64");
+        assertTrue(maxAbsDiff(out.chosenRewards().toDoubleArray(), doubles(extra.get("chosen_rewards=beta*(pc-rc)"))) <= FLOAT64_TOL);
+        assertTrue(maxAbsDiff(out.rejectedRewards().toDoubleArray(), doubles(extra.get("rejected_rewards=beta*(pr-rr)"))) <= FLOAT64_TOL);
+    }
+
+    /** torchtune's RSO loss with gamma = 0.1 is the hinge loss with beta = 0.1. */
+    @Test
+    void torchtuneRsoHinge() {
+        JsonNode v = upstreamVector("torchtune_rso_hinge_loss");
+        double[] losses = new HingeDpoLoss(v.get("gamma").asDouble()).compute(torchtunePairs(v)).losses().toDoubleArray();
+        assertTrue(maxAbsDiff(losses, doubles(v.get("expected_losses"))) <= v.get("atol").asDouble());
+        assertTrue(maxAbsDiff(losses, doubles(v.get("recomputed_float64"))) <= FLOAT64_TOL);
+    }
+
+    /**
+     * torchtune's {@code get_rewards_ppo} without {@code valid_score_idxs} adds the score at the last position,
+     * which is {@link RewardShaping}'s "last completion token" under an all-ones mask; its kl_coeff is beta.
+     */
+    @Test
+    void torchtuneGetRewardsPpo() {
+        JsonNode v = upstreamVector("torchtune_get_rewards_ppo");
+        RewardShaping.ShapedRewards out = RewardShaping.trlDefaults().apply(tensor(v.get("scores")), tensor(v.get("logprobs")),
+                tensor(v.get("ref_logprobs")), Tensor.ones(DType.FLOAT64, 3, 3), v.get("kl_coeff").asDouble());
+        double atol = v.get("atol").asDouble();
+        JsonNode exact = v.get("recomputed_float64");
+        assertTrue(maxAbsDiff(out.kl().toDoubleArray(), doubles(v.get("expected_kl"))) <= atol);
+        assertTrue(maxAbsDiff(out.klRewards().toDoubleArray(), doubles(v.get("expected_kl_rewards"))) <= atol);
+        assertTrue(maxAbsDiff(out.rewards().toDoubleArray(), doubles(v.get("expected_rewards"))) <= atol);
+        assertTrue(maxAbsDiff(out.kl().toDoubleArray(), doubles(exact.get("kl"))) <= FLOAT64_TOL);
+        assertTrue(maxAbsDiff(out.klRewards().toDoubleArray(), doubles(exact.get("kl_rewards"))) <= FLOAT64_TOL);
+        assertTrue(maxAbsDiff(out.rewards().toDoubleArray(), doubles(exact.get("rewards"))) <= FLOAT64_TOL);
+    }
+
+    /** OpenRLHF clamps every estimator to [-10, 10]; its values were computed in float64 from its definitions. */
+    @Test
+    void openRlhfKlEstimators() {
+        JsonNode v = upstreamVector("openrlhf_kl_estimators");
+        Tensor logp = tensor(v.get("log_probs")).reshape(1, 8);                            // (1, 8)
+        Tensor base = tensor(v.get("log_probs_base")).reshape(1, 8);                       // (1, 8)
+        Tensor mask = Tensor.ones(DType.FLOAT64, 1, 8);                                     // (1, 8)
+        String[] keys = {"computed_k1", "computed_k2", "computed_k3"};
+        for (KlEstimator k : KlEstimator.values()) {
+            double[] expected = doubles(v.get(keys[k.ordinal()]));
+            double[] got64 = k.perToken(logp, base, mask, 10.0).toDoubleArray();
+            assertTrue(maxAbsDiff(got64, expected) <= FLOAT64_TOL, k + " float64");
+            double[] got32 = k.perToken(logp.to(DType.FLOAT32), base.to(DType.FLOAT32), mask.to(DType.FLOAT32), 10.0).toDoubleArray();
+            for (int i = 0; i < expected.length; i++) {
+                assertEquals(expected[i], got32[i], 1e-6 + 1e-5 * Math.abs(expected[i]), k + " float32 element " + i);
+            }
+        }
+    }
+
+    /** TRL's invariant: at step 1 the policy is the reference, every delta is 0 and the sigmoid loss is ln 2. */
+    @Test
+    void trlDpoLossIsLn2WhenPolicyEqualsReference() {
+        JsonNode v = upstreamVector("dpo_invariant_policy_equals_reference");
+        Tensor chosen = Tensor.of(new double[] {-12.5, -3.25, -40.0}, 3);                  // (3)
+        Tensor rejected = Tensor.of(new double[] {-7.0, -19.5, -0.5}, 3);                  // (3)
+        double loss = SigmoidDpoLoss.trlDefaults().compute(new PreferenceLogProbs(chosen, rejected, chosen.copy(), rejected.copy()))
+                .loss().item();
+        assertEquals(v.get("ln2").asDouble(), loss, 1e-15);
+        // TRL recorded its loss in float32: within half a float32 ulp of ln 2 (ulp 6e-8 at 0.69).
+        assertEquals(v.get("expected_loss").asDouble(), loss, 3e-8);
+    }
+}
