@@ -1,0 +1,175 @@
+package dev.rlhf4j.nn.gpt2;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+
+/**
+ * GPT-2 hyper-parameters with Hugging Face's {@code config.json} names.
+ *
+ * @param nLayer number of blocks ({@code n_layer})
+ * @param nHead attention heads per block ({@code n_head})
+ * @param nEmbd channels C ({@code n_embd}); must be divisible by nHead
+ * @param nPositions context length ({@code n_positions})
+ * @param vocabSize V ({@code vocab_size})
+ * @param layerNormEpsilon {@code layer_norm_epsilon}
+ * @param activationFunction {@code activation_function}; GPT-2's {@code gelu_new} (tanh approximation)
+ * @param dtype the checkpoint's {@code torch_dtype} / {@code dtype} (informational, e.g. "float32")
+ * @param bosTokenId {@code bos_token_id}
+ * @param eosTokenId {@code eos_token_id}
+ * @param embdPdrop dropout after the embeddings, in training mode
+ * @param attnPdrop dropout on attention probabilities, in training mode
+ * @param residPdrop dropout on each residual branch, in training mode
+ */
+public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int vocabSize, double layerNormEpsilon,
+                         String activationFunction, String dtype, int bosTokenId, int eosTokenId,
+                         double embdPdrop, double attnPdrop, double residPdrop) {
+
+    public Gpt2Config {
+        if (nLayer <= 0 || nHead <= 0 || nEmbd <= 0 || nPositions <= 0 || vocabSize <= 0) {
+            throw new IllegalArgumentException("Gpt2Config: n_layer, n_head, n_embd, n_positions and vocab_size must be positive, got "
+                    + nLayer + ", " + nHead + ", " + nEmbd + ", " + nPositions + ", " + vocabSize);
+        }
+        if (nEmbd % nHead != 0) {
+            throw new IllegalArgumentException("Gpt2Config: n_embd " + nEmbd + " is not divisible by n_head " + nHead);
+        }
+        if (!activationFunction.equals("gelu_new") && !activationFunction.equals("gelu_pytorch_tanh")) {
+            throw new IllegalArgumentException("Gpt2Config: activation_function '" + activationFunction
+                    + "' is not supported (GPT-2 uses gelu_new)");
+        }
+    }
+
+    private static Gpt2Config preset(int nLayer, int nHead, int nEmbd) {
+        return new Gpt2Config(nLayer, nHead, nEmbd, 1024, 50257, 1e-5, "gelu_new", "float32", 50256, 50256, 0.1, 0.1, 0.1);
+    }
+
+    /** GPT-2 small, 124M parameters. */
+    public static Gpt2Config gpt2() {
+        return preset(12, 12, 768);
+    }
+
+    /** GPT-2 medium, 350M parameters. */
+    public static Gpt2Config gpt2Medium() {
+        return preset(24, 16, 1024);
+    }
+
+    /** GPT-2 large, 774M parameters. */
+    public static Gpt2Config gpt2Large() {
+        return preset(36, 20, 1280);
+    }
+
+    /** GPT-2 XL, 1.5B parameters. */
+    public static Gpt2Config gpt2Xl() {
+        return preset(48, 25, 1600);
+    }
+
+    /** The shape of the gpt2-tiny-random fixture: 2 layers, 4 heads, 32 channels, 64 positions, vocabulary 512. */
+    public static Gpt2Config tiny() {
+        return new Gpt2Config(2, 4, 32, 64, 512, 1e-5, "gelu_new", "float32", 511, 511, 0.0, 0.0, 0.0);
+    }
+
+    /** A small model with the real vocabulary for demos: 4 layers, 4 heads, 128 channels, 256 positions. */
+    public static Gpt2Config small() {
+        return new Gpt2Config(4, 4, 128, 256, 50257, 1e-5, "gelu_new", "float32", 50256, 50256, 0.0, 0.0, 0.0);
+    }
+
+    /** A preset by name: gpt2, gpt2-medium, gpt2-large, gpt2-xl, tiny, small. */
+    public static Gpt2Config preset(String name) {
+        return switch (name.toLowerCase(Locale.ROOT)) {
+            case "gpt2" -> gpt2();
+            case "gpt2-medium" -> gpt2Medium();
+            case "gpt2-large" -> gpt2Large();
+            case "gpt2-xl" -> gpt2Xl();
+            case "tiny" -> tiny();
+            case "small" -> small();
+            default -> throw new IllegalArgumentException("unknown GPT-2 preset '" + name
+                    + "' (expected gpt2, gpt2-medium, gpt2-large, gpt2-xl, tiny, small)");
+        };
+    }
+
+    /** Size of one head, hs = C / nh. */
+    public int headSize() {
+        return nEmbd / nHead;
+    }
+
+    /** Width of the MLP's hidden layer (4 C, as {@code n_inner: null}). */
+    public int nInner() {
+        return 4 * nEmbd;
+    }
+
+    /** The same model without dropout. */
+    public Gpt2Config withoutDropout() {
+        return new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocabSize, layerNormEpsilon, activationFunction, dtype,
+                bosTokenId, eosTokenId, 0.0, 0.0, 0.0);
+    }
+
+    /** Reads a Hugging Face {@code config.json}; accepts both {@code torch_dtype} and {@code dtype}. */
+    public static Gpt2Config read(Path file) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read GPT-2 config: " + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException(file + ": not a JSON object");
+        }
+        if (root.has("n_inner") && !root.get("n_inner").isNull() && root.get("n_inner").asInt() != 4 * intField(file, root, "n_embd")) {
+            throw new IllegalArgumentException(file + ": n_inner " + root.get("n_inner") + " is not supported (only 4 * n_embd)");
+        }
+        String dtype = root.hasNonNull("torch_dtype") ? root.get("torch_dtype").asText()
+                : root.hasNonNull("dtype") ? root.get("dtype").asText() : "float32";
+        try {
+            return new Gpt2Config(intField(file, root, "n_layer"), intField(file, root, "n_head"), intField(file, root, "n_embd"),
+                    intField(file, root, "n_positions"), intField(file, root, "vocab_size"),
+                    root.path("layer_norm_epsilon").asDouble(1e-5), root.path("activation_function").asText("gelu_new"), dtype,
+                    root.path("bos_token_id").asInt(50256), root.path("eos_token_id").asInt(50256),
+                    root.path("embd_pdrop").asDouble(0.1), root.path("attn_pdrop").asDouble(0.1), root.path("resid_pdrop").asDouble(0.1));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int intField(Path file, JsonNode root, String key) {
+        JsonNode n = root.get(key);
+        if (n == null || !n.canConvertToInt()) {
+            throw new IllegalArgumentException(file + ": missing or non-integer '" + key + "'");
+        }
+        return n.asInt();
+    }
+
+    /** This config as a Hugging Face {@code config.json} that {@code GPT2LMHeadModel.from_pretrained} reads. */
+    public String toJson() {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode n = mapper.createObjectNode();
+        n.put("activation_function", activationFunction);
+        n.putArray("architectures").add("GPT2LMHeadModel");
+        n.put("attn_pdrop", attnPdrop);
+        n.put("bos_token_id", bosTokenId);
+        n.put("embd_pdrop", embdPdrop);
+        n.put("eos_token_id", eosTokenId);
+        n.put("initializer_range", 0.02);
+        n.put("layer_norm_epsilon", layerNormEpsilon);
+        n.put("model_type", "gpt2");
+        n.put("n_embd", nEmbd);
+        n.put("n_head", nHead);
+        n.putNull("n_inner");
+        n.put("n_layer", nLayer);
+        n.put("n_positions", nPositions);
+        n.put("resid_pdrop", residPdrop);
+        n.put("scale_attn_weights", true);
+        n.put("tie_word_embeddings", true);
+        n.put("torch_dtype", dtype);
+        n.put("use_cache", true);
+        n.put("vocab_size", vocabSize);
+        try {
+            return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(n);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot serialise config", e);
+        }
+    }
+}

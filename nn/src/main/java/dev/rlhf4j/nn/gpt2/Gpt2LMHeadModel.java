@@ -1,0 +1,134 @@
+package dev.rlhf4j.nn.gpt2;
+
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.NoGrad;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.core.TensorRandom;
+import dev.rlhf4j.nn.Module;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * GPT-2 with its language-modelling head: {@code logits = transformer(x) @ wte^T}. The head is tied to the
+ * token embedding (no parameter of its own), as in Hugging Face's {@code GPT2LMHeadModel}.
+ *
+ * <p>Legend: B batch, T time, C channels, V vocabulary.
+ */
+public final class Gpt2LMHeadModel implements Module {
+    /** Hugging Face's prefix for the trunk's parameters. */
+    public static final String PREFIX = "transformer.";
+
+    private final Gpt2Model transformer;
+
+    /** A zero-initialised model; see {@link #random} and {@link #fromPretrained}. */
+    public Gpt2LMHeadModel(Gpt2Config config, DType type) {
+        this.transformer = new Gpt2Model(PREFIX, config, type);
+    }
+
+    /** A model with GPT-2's random initialisation, replayable from {@code seed}. */
+    public static Gpt2LMHeadModel random(Gpt2Config config, DType type, long seed) {
+        Gpt2LMHeadModel m = new Gpt2LMHeadModel(config, type);
+        m.transformer.initialize(new TensorRandom(seed));
+        return m;
+    }
+
+    /** Loads {@code config.json} and {@code model.safetensors} from a Hugging Face model directory, in float32. */
+    public static Gpt2LMHeadModel fromPretrained(Path dir) {
+        return fromPretrained(dir, DType.FLOAT32);
+    }
+
+    /** Loads a Hugging Face model directory, converting the weights to {@code type}. */
+    public static Gpt2LMHeadModel fromPretrained(Path dir, DType type) {
+        return Gpt2Checkpoint.load(dir, type);
+    }
+
+    /** Writes {@code config.json} and {@code model.safetensors} that {@code GPT2LMHeadModel.from_pretrained} loads. */
+    public void save(Path dir) {
+        Gpt2Checkpoint.save(this, dir);
+    }
+
+    /** An independent model with equal parameters (same type), e.g. the frozen reference of RLHF. */
+    public Gpt2LMHeadModel deepCopy() {
+        Gpt2LMHeadModel copy = new Gpt2LMHeadModel(config(), dtype());
+        copy.copyParametersFrom(this);
+        return copy;
+    }
+
+    public Gpt2Model transformer() {
+        return transformer;
+    }
+
+    public Gpt2Config config() {
+        return transformer.config();
+    }
+
+    public DType dtype() {
+        return transformer.dtype();
+    }
+
+    public void train(TensorRandom dropout) {
+        transformer.train(dropout);
+    }
+
+    public void eval() {
+        transformer.eval();
+    }
+
+    /** Logits (B, T, V) of {@code inputIds} (B, T). */
+    public Tensor forward(Tensor inputIds) {
+        return head(transformer.forward(inputIds));
+    }
+
+    /** Logits (B, T, V) of a (left-)padded batch; position ids follow from the mask. */
+    public Tensor forward(Tensor inputIds, Tensor attentionMask) {
+        return head(transformer.forward(inputIds, attentionMask, null, null, null));
+    }
+
+    /** Logits (B, T, V); see {@link Gpt2Model#forward(Tensor, Tensor, Tensor, KvCache, List)}. */
+    public Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor positionIds, KvCache cache, List<Tensor> hiddenStates) {
+        return head(transformer.forward(inputIds, attentionMask, positionIds, cache, hiddenStates));
+    }
+
+    /** The tied LM head: hidden states (B, T, C) to logits (B, T, V). */
+    public Tensor head(Tensor hidden) {
+        return hidden.matmul(transformer.wte().transpose(0, 1));               // (B, T, V)
+    }
+
+    /**
+     * Mean next-token cross-entropy of {@code inputIds} (B, T): position t predicts token t+1, as Hugging
+     * Face's {@code labels=input_ids}. Targets equal to {@code ignoreIndex} are skipped.
+     */
+    public Tensor loss(Tensor inputIds, long ignoreIndex) {
+        long t = inputIds.size(1);
+        Tensor logits = forward(inputIds);                                     // (B, T, V)
+        Tensor shifted = logits.narrow(1, 0, t - 1);                           // (B, T-1, V)
+        Tensor targets = inputIds.narrow(1, 1, t - 1);                         // (B, T-1)
+        return shifted.crossEntropy(targets, ignoreIndex);
+    }
+
+    /** Mean next-token cross-entropy of {@code inputIds} (B, T), no ignored targets. */
+    public Tensor loss(Tensor inputIds) {
+        return loss(inputIds, -100);
+    }
+
+    /** The logits of every position of one sequence as {@code double[T][V]} (for {@code ./rlhf4j forward}). */
+    public double[][] logits(long[] ids) {
+        try (Arena step = Arena.open(); NoGrad ng = NoGrad.enter()) {
+            Tensor logits = forward(Tensor.ofLongs(ids, 1, ids.length));       // (1, T, V)
+            double[] flat = logits.to(DType.FLOAT64).toDoubleArray();
+            int v = config().vocabSize();
+            double[][] out = new double[ids.length][];
+            for (int t = 0; t < ids.length; t++) {
+                out[t] = java.util.Arrays.copyOfRange(flat, t * v, (t + 1) * v);
+            }
+            return out;
+        }
+    }
+
+    @Override
+    public void collectParameters(Map<String, Tensor> out) {
+        transformer.collectParameters(out);
+    }
+}

@@ -1,0 +1,81 @@
+package dev.rlhf4j.nn.gpt2;
+
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.Tensor;
+
+/**
+ * Keys and values of every layer for the positions seen so far, so that decoding one more token costs one
+ * position's work instead of a full recomputation. Buffers are preallocated to {@code capacity} positions
+ * outside any arena; each step writes its keys and values into them in place.
+ *
+ * <p>Legend: B batch, nh heads, hs head size, T new positions, L = length() cached positions.
+ */
+public final class KvCache implements AutoCloseable {
+    private final Tensor[] keys;                 // per layer (B, nh, capacity, hs)
+    private final Tensor[] values;               // per layer (B, nh, capacity, hs)
+    private final int batch;
+    private final int capacity;
+    private int length;
+
+    public KvCache(Gpt2Config config, int batch, int capacity, DType type) {
+        if (Arena.isOpen()) {
+            throw new IllegalStateException("KvCache: create the cache outside arenas (it outlives every step)");
+        }
+        if (capacity > config.nPositions()) {
+            throw new IllegalArgumentException("KvCache: capacity " + capacity + " exceeds n_positions " + config.nPositions());
+        }
+        this.batch = batch;
+        this.capacity = capacity;
+        this.keys = new Tensor[config.nLayer()];
+        this.values = new Tensor[config.nLayer()];
+        for (int l = 0; l < config.nLayer(); l++) {
+            keys[l] = Tensor.zeros(type, batch, config.nHead(), capacity, config.headSize());
+            values[l] = Tensor.zeros(type, batch, config.nHead(), capacity, config.headSize());
+        }
+    }
+
+    /** Number of cached positions. */
+    public int length() {
+        return length;
+    }
+
+    public int batch() {
+        return batch;
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
+     * Stores layer {@code layer}'s keys and values of the new positions after the cached ones and returns views
+     * of all keys and values so far: {@code [k (B, nh, L+T, hs), v (B, nh, L+T, hs)]}.
+     */
+    Tensor[] append(int layer, Tensor k, Tensor v) {
+        long t = k.size(2);
+        if (length + t > capacity) {
+            throw new IllegalStateException("KvCache: " + length + " cached + " + t + " new positions exceed capacity " + capacity);
+        }
+        if (k.size(0) != batch) {
+            throw new IllegalArgumentException("KvCache: batch " + k.size(0) + " does not match the cache's batch " + batch);
+        }
+        keys[layer].narrow(2, length, t).assign(k);
+        values[layer].narrow(2, length, t).assign(v);
+        return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
+    }
+
+    /** Marks {@code t} more positions as cached; called once per forward, after every layer appended. */
+    void advance(int t) {
+        length += t;
+    }
+
+    /** Frees the buffers. */
+    @Override
+    public void close() {
+        for (int l = 0; l < keys.length; l++) {
+            keys[l].release();
+            values[l].release();
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package dev.rlhf4j.nn.io;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Reads a {@code .safetensors} file: an 8-byte little-endian header length, a JSON header mapping each name
+ * to {@code {dtype, shape, data_offsets}}, then the raw little-endian data. Each tensor is memory-mapped and
+ * copied once, buffer to buffer, into off-heap tensor memory: a 500 MB checkpoint never passes through the
+ * Java heap. The whole header is validated when the file is opened, so a corrupt file fails before any tensor
+ * is used, with a message naming the file and key.
+ */
+public final class SafetensorsReader implements AutoCloseable {
+    /** One entry of the header. */
+    public record Entry(String name, DType dtype, long[] shape, long begin, long end) {
+    }
+
+    /** Header sizes beyond this are rejected as corrupt (the format's own limit is 100 MB). */
+    private static final long MAX_HEADER = 100L * 1024 * 1024;
+
+    private final Path file;
+    private final FileChannel channel;
+    private final long dataStart;
+    private final Map<String, Entry> entries;
+    private final Map<String, String> metadata;
+
+    private SafetensorsReader(Path file, FileChannel channel, long dataStart, Map<String, Entry> entries, Map<String, String> metadata) {
+        this.file = file;
+        this.channel = channel;
+        this.dataStart = dataStart;
+        this.entries = entries;
+        this.metadata = metadata;
+    }
+
+    /** Opens and validates {@code file}. */
+    public static SafetensorsReader open(Path file) {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": cannot open safetensors file: " + e, e);
+        }
+        try {
+            return parse(file, channel);
+        } catch (RuntimeException e) {
+            closeQuietly(channel);
+            throw e;
+        }
+    }
+
+    private static SafetensorsReader parse(Path file, FileChannel channel) {
+        try {
+            long size = channel.size();
+            if (size < 8) {
+                throw new CheckpointException(file + ": truncated safetensors file (" + size + " bytes, no 8-byte header length)");
+            }
+            ByteBuffer len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            readFully(channel, len, 0);
+            long headerLen = len.flip().getLong();
+            if (headerLen < 0 || headerLen > MAX_HEADER || 8 + headerLen > size) {
+                throw new CheckpointException(file + ": header length " + Long.toUnsignedString(headerLen)
+                        + " runs past the end of the file (" + size + " bytes)");
+            }
+            ByteBuffer header = ByteBuffer.allocate((int) headerLen);
+            readFully(channel, header, 8);
+            String json = new String(header.array(), StandardCharsets.UTF_8);
+            JsonNode root;
+            try {
+                root = new ObjectMapper().readTree(json);
+            } catch (JsonProcessingException e) {
+                throw new CheckpointException(file + ": invalid JSON header: " + e.getOriginalMessage(), e);
+            }
+            if (root == null || !root.isObject()) {
+                throw new CheckpointException(file + ": header is not a JSON object");
+            }
+            long dataStart = 8 + headerLen;
+            long dataSize = size - dataStart;
+            Map<String, Entry> entries = new LinkedHashMap<>();
+            Map<String, String> metadata = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                String key = f.getKey();
+                JsonNode v = f.getValue();
+                if (key.equals("__metadata__")) {
+                    v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    continue;
+                }
+                entries.put(key, entry(file, key, v, dataSize));
+            }
+            return new SafetensorsReader(file, channel, dataStart, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": cannot read safetensors file: " + e, e);
+        }
+    }
+
+    private static Entry entry(Path file, String key, JsonNode v, long dataSize) {
+        String where = file + ": tensor '" + key + "'";
+        if (!v.isObject() || !v.has("dtype") || !v.has("shape") || !v.has("data_offsets")) {
+            throw new CheckpointException(where + ": header entry needs dtype, shape and data_offsets, got " + v);
+        }
+        DType dtype;
+        try {
+            dtype = DType.fromSafetensorsName(v.get("dtype").asText());
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(where + ": " + e.getMessage(), e);
+        }
+        JsonNode s = v.get("shape");
+        JsonNode o = v.get("data_offsets");
+        if (!s.isArray() || !o.isArray() || o.size() != 2) {
+            throw new CheckpointException(where + ": shape must be an array and data_offsets a pair, got " + s + " and " + o);
+        }
+        long[] shape = new long[s.size()];
+        long numel = 1;
+        for (int i = 0; i < shape.length; i++) {
+            if (!s.get(i).canConvertToLong() || s.get(i).asLong() < 0) {
+                throw new CheckpointException(where + ": bad shape " + s);
+            }
+            shape[i] = s.get(i).asLong();
+            numel *= shape[i];
+        }
+        long begin = o.get(0).asLong(-1);
+        long end = o.get(1).asLong(-1);
+        if (begin < 0 || end < begin || end > dataSize) {
+            throw new CheckpointException(where + ": data_offsets [" + begin + ", " + end + ") lie outside the data section of "
+                    + dataSize + " bytes (truncated file?)");
+        }
+        if (end - begin != numel * dtype.bytes()) {
+            throw new CheckpointException(where + ": " + (end - begin) + " bytes cannot hold " + dtype.safetensorsName()
+                    + java.util.Arrays.toString(shape) + " (" + numel * dtype.bytes() + " bytes)");
+        }
+        return new Entry(key, dtype, shape, begin, end);
+    }
+
+    public Path file() {
+        return file;
+    }
+
+    /** Header entries by name, in file order. */
+    public Map<String, Entry> entries() {
+        return entries;
+    }
+
+    public Map<String, String> metadata() {
+        return metadata;
+    }
+
+    public boolean contains(String name) {
+        return entries.containsKey(name);
+    }
+
+    /** The tensor {@code name} in its stored type; the caller owns it (or its arena does). */
+    public Tensor read(String name) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new CheckpointException(file + ": no tensor '" + name + "'");
+        }
+        try {
+            ByteBuffer bytes = e.end() == e.begin() ? ByteBuffer.allocate(0)
+                    : channel.map(FileChannel.MapMode.READ_ONLY, dataStart + e.begin(), e.end() - e.begin());
+            return Tensor.fromBytes(bytes.order(ByteOrder.LITTLE_ENDIAN), e.dtype(), e.shape());
+        } catch (IOException ex) {
+            throw new CheckpointException(file + ": tensor '" + name + "': cannot map data: " + ex, ex);
+        }
+    }
+
+    /** Reads every tensor; convenient for small files such as recorded gradients. */
+    public Map<String, Tensor> readAll() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (String name : entries.keySet()) {
+            out.put(name, read(name));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(channel);
+    }
+
+    private static void readFully(FileChannel channel, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int n = channel.read(buf, pos);
+            if (n < 0) {
+                throw new IOException("unexpected end of file at byte " + pos);
+            }
+            pos += n;
+        }
+    }
+
+    private static void closeQuietly(FileChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing to recover: the file was only read
+        }
+    }
+}

@@ -1,0 +1,112 @@
+package dev.rlhf4j.nn.io;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.core.Tensor;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+
+/**
+ * Writes tensors to a {@code .safetensors} file (the layout {@link SafetensorsReader} reads, and that
+ * {@code safetensors.torch.load_file} reads). The file is written under a temporary name in the same
+ * directory, forced to disk and renamed over the target, so an interrupted save leaves the previous file intact.
+ */
+public final class SafetensorsWriter {
+    private SafetensorsWriter() {
+    }
+
+    /** Writes {@code tensors} (in map order) with the given {@code __metadata__}. */
+    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+        ObjectMapper mapper = new ObjectMapper();
+        ObjectNode header = mapper.createObjectNode();
+        ObjectNode meta = header.putObject("__metadata__");
+        metadata.forEach(meta::put);
+        long offset = 0;
+        for (Map.Entry<String, Tensor> e : tensors.entrySet()) {
+            Tensor t = e.getValue();
+            ObjectNode n = header.putObject(e.getKey());
+            n.put("dtype", t.dtype().safetensorsName());
+            var shape = n.putArray("shape");
+            for (long d : t.shape()) {
+                shape.add(d);
+            }
+            long bytes = t.numel() * t.dtype().bytes();
+            n.putArray("data_offsets").add(offset).add(offset + bytes);
+            offset += bytes;
+        }
+        byte[] json;
+        try {
+            json = mapper.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new CheckpointException(file + ": cannot serialise header", e);
+        }
+        int padded = (json.length + 7) / 8 * 8;                       // data starts 8-byte aligned
+        ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+        head.putLong(padded).put(json);
+        while (head.hasRemaining()) {
+            head.put((byte) ' ');
+        }
+        head.flip();
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(ch, head);
+            for (Tensor t : tensors.values()) {
+                writeFully(ch, t.toBytes());
+            }
+            ch.force(true);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new CheckpointException(file + ": cannot write: " + e, e);
+        }
+        replace(tmp, file);
+    }
+
+    /** Writes text the same way: temporary file, then rename. */
+    public static void writeText(Path file, String text) {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new CheckpointException(file + ": cannot write: " + e, e);
+        }
+        replace(tmp, file);
+    }
+
+    private static void replace(Path tmp, Path file) {
+        try {
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            deleteQuietly(tmp);
+            throw new CheckpointException(file + ": cannot replace with " + tmp + ": " + e, e);
+        }
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
+        while (buf.hasRemaining()) {
+            ch.write(buf);
+        }
+    }
+
+    private static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException ignored) {
+            // the temporary file is garbage either way
+        }
+    }
+}
