@@ -1,0 +1,130 @@
+package dev.rlhf4j.nn.optim;
+
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.NoGrad;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.Module;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Adam with decoupled weight decay, step for step as {@code torch.optim.AdamW} (Loshchilov and Hutter):
+ * <pre>
+ *   p = p * (1 - lr * wd)                                  (only parameters that decay)
+ *   m = b1 m + (1 - b1) g,   v = b2 v + (1 - b2) g^2
+ *   p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * </pre>
+ * Moments are allocated when the optimizer is created (outside arenas), in the parameters' compute type; each parameter's temporaries are freed as soon
+ * as it is updated, so a step needs at most a few parameter-sized buffers beyond the moments.
+ */
+public final class AdamW implements Optimizer {
+    /** Hyper-parameters; {@link #gpt2()} is nanoGPT's choice, {@code torch.optim.AdamW}'s defaults are lr 1e-3, betas 0.9/0.999, eps 1e-8, wd 1e-2. */
+    public record Config(double lr, double beta1, double beta2, double eps, double weightDecay) {
+        public Config {
+            if (lr < 0 || beta1 < 0 || beta1 >= 1 || beta2 < 0 || beta2 >= 1 || eps < 0 || weightDecay < 0) {
+                throw new IllegalArgumentException("AdamW: invalid hyper-parameters " + this);
+            }
+        }
+
+        public static Config torchDefaults() {
+            return new Config(1e-3, 0.9, 0.999, 1e-8, 1e-2);
+        }
+
+        public static Config gpt2() {
+            return new Config(6e-4, 0.9, 0.95, 1e-8, 0.1);
+        }
+    }
+
+    private final Config config;
+    private final List<Tensor> params = new ArrayList<>();
+    private final List<Boolean> decays = new ArrayList<>();
+    private final Map<Tensor, Tensor[]> moments = new IdentityHashMap<>();
+    private double lr;
+    private long t;
+
+    /** Every trainable parameter of {@code model}, all with weight decay (as {@code torch.optim.AdamW(model.parameters())}). */
+    public AdamW(Module model, Config config) {
+        this(model.namedParameters(), config, name -> true);
+    }
+
+    /** The trainable parameters of {@code named}; {@code decay} selects by name those that get weight decay. */
+    public AdamW(Map<String, Tensor> named, Config config, Predicate<String> decay) {
+        this.config = config;
+        this.lr = config.lr();
+        if (Arena.isOpen()) {
+            throw new IllegalStateException("AdamW: create the optimizer outside arenas (its moments outlive every step)");
+        }
+        for (Map.Entry<String, Tensor> e : named.entrySet()) {
+            Tensor p = e.getValue();
+            if (p.requiresGrad()) {
+                params.add(p);
+                decays.add(decay.test(e.getKey()));
+                moments.put(p, new Tensor[] {
+                    Tensor.zeros(p.dtype().computeType(), p.shape()), Tensor.zeros(p.dtype().computeType(), p.shape())});
+            }
+        }
+    }
+
+    /** nanoGPT's grouping: matrices (rank >= 2: embeddings and projections) decay, biases and layer-norm gains do not. */
+    public static Predicate<String> matricesOnly(Map<String, Tensor> named) {
+        return name -> named.get(name).rank() >= 2;
+    }
+
+    /** Number of steps taken. */
+    public long steps() {
+        return t;
+    }
+
+    @Override
+    public void step() {
+        t++;
+        double bc1 = 1 - Math.pow(config.beta1(), t);
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(config.beta2(), t));
+        for (int i = 0; i < params.size(); i++) {
+            Tensor p = params.get(i);
+            if (p.grad() == null) {
+                continue;
+            }
+            Tensor[] mv = moments.get(p);
+            try (Arena scratch = Arena.open(); NoGrad ng = NoGrad.enter()) {
+                Tensor grad = p.grad();
+                if (decays.get(i) && config.weightDecay() != 0) {
+                    p.scaleInPlace(1 - lr * config.weightDecay());
+                }
+                mv[0].scaleInPlace(config.beta1()).addInPlace(grad, 1 - config.beta1());
+                mv[1].scaleInPlace(config.beta2()).addInPlace(grad.mul(grad), 1 - config.beta2());
+                Tensor denom = mv[1].sqrt().div(bc2Sqrt).add(config.eps());
+                p.addInPlace(mv[0].div(denom), -lr / bc1);
+            }
+        }
+    }
+
+    @Override
+    public void zeroGrad() {
+        for (Tensor p : params) {
+            p.zeroGrad();
+        }
+    }
+
+    @Override
+    public double learningRate() {
+        return lr;
+    }
+
+    @Override
+    public void setLearningRate(double lr) {
+        this.lr = lr;
+    }
+
+    /** Frees the moment buffers. */
+    public void release() {
+        for (Tensor[] mv : moments.values()) {
+            mv[0].release();
+            mv[1].release();
+        }
+        moments.clear();
+    }
+}
