@@ -36,6 +36,14 @@ public final class Fixtures {
         }
     }
 
+    public static JsonNode jsonOf(Path file) {
+        try {
+            return new ObjectMapper().readTree(file.toFile());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** All numbers of a nested JSON array, flattened in row-major order. */
     public static double[] doubles(JsonNode node) {
         List<Double> out = new ArrayList<>();

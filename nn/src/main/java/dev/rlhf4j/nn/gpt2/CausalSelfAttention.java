@@ -5,6 +5,7 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.Module;
+import dev.rlhf4j.nn.Views;
 import java.util.Map;
 
 /**
@@ -46,9 +47,9 @@ public final class CausalSelfAttention implements Module {
         long c = x.size(2);
         long hs = c / nHead;
         Tensor qkv = cAttn.forward(x);                                                  // (B, T, 3C)
-        Tensor q = qkv.narrow(2, 0, c).reshape(b, t, nHead, hs).transpose(1, 2);        // (B, nh, T, hs)
-        Tensor k = qkv.narrow(2, c, c).reshape(b, t, nHead, hs).transpose(1, 2);        // (B, nh, T, hs)
-        Tensor v = qkv.narrow(2, 2 * c, c).reshape(b, t, nHead, hs).transpose(1, 2);    // (B, nh, T, hs)
+        Tensor q = Views.materialize(qkv.narrow(2, 0, c)).reshape(b, t, nHead, hs).transpose(1, 2);      // (B, nh, T, hs)
+        Tensor k = Views.materialize(qkv.narrow(2, c, c)).reshape(b, t, nHead, hs).transpose(1, 2);      // (B, nh, T, hs)
+        Tensor v = Views.materialize(qkv.narrow(2, 2 * c, c)).reshape(b, t, nHead, hs).transpose(1, 2);  // (B, nh, T, hs)
         if (cache != null) {
             Tensor[] kv = cache.append(layer, k, v);
             k = kv[0];                                                                  // (B, nh, Tk, hs)
