@@ -61,7 +61,7 @@ class WhiteningProperties {
             assertEquals(1.0, keptStats[1], 1e-12);
             for (int i = 0; i < m.length; i++) {
                 if (m[i] == 0) {
-                    assertEquals(0.0, w[i]);
+                    assertEquals(0.0, w[i], 0.0);
                 }
             }
         }

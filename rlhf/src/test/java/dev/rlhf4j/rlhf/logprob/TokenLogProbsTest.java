@@ -131,7 +131,7 @@ class TokenLogProbsTest {
                 for (int s = 0; s < t; s++) {
                     boolean scored = s < t - 1 && mask[i * (t - 1) + s] != 0;
                     for (int v = 0; v < V && !scored; v++) {
-                        assertEquals(0.0, grad[(i * t + s) * V + v], "gradient reached an unscored position");
+                        assertEquals(0.0, grad[(i * t + s) * V + v], 0.0, "gradient reached an unscored position");
                     }
                 }
             }
