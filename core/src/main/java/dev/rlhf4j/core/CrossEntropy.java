@@ -50,7 +50,7 @@ final class CrossEntropy {
         INDArray z2 = ShapeOps.isContiguous(z) ? z.reshape('c', new long[] {n, v}) : Tensor.wrap(z.dup('c')).value().reshape('c', new long[] {n, v});
         DataType type = z.dataType();
         INDArray pos = Nd4j.createFromArray(flatPos);                           // (N)
-        INDArray mask = Nd4j.createFromArray(keep).castTo(type).reshape(n, 1); // (N, 1)
+        INDArray mask = Nd4j.create(keep, new long[] {n, 1}, 'c').castTo(type);     // (N, 1)
         INDArray logp = Nd4j.exec(DynamicCustomOp.builder("log_softmax").addInputs(z2).addIntegerArguments(1).build())[0];
         double total;
         try (INDArray flat = logp.reshape('c', new long[] {(long) n * v});

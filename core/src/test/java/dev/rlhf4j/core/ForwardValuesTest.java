@@ -1,0 +1,133 @@
+package dev.rlhf4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** Forward values against closed forms. */
+class ForwardValuesTest {
+
+    @Test
+    void softmaxRowsSumToOneAndMatchTheFormula() {
+        Tensor x = Tensor.of(new double[] {1, 2, 3, -1, 0, 1000}, 2, 3);
+        double[] y = x.softmax(1).toDoubleArray();
+        double z = Math.exp(1) + Math.exp(2) + Math.exp(3);
+        assertArrayEquals(new double[] {Math.exp(1) / z, Math.exp(2) / z, Math.exp(3) / z}, java.util.Arrays.copyOf(y, 3), 1e-15);
+        assertEquals(1.0, y[3] + y[4] + y[5], 1e-15);
+        assertEquals(1.0, y[5], 1e-15);
+    }
+
+    @Test
+    void logSumExpIsStableAtLargeMagnitudes() {
+        Tensor x = Tensor.of(new double[] {1e4, 1e4, -1e4, -1e4 + 1}, 2, 2);
+        double[] lse = x.logSumExp(1, false).toDoubleArray();
+        assertEquals(1e4 + Math.log(2), lse[0], 1e-9);
+        assertEquals(-1e4 + 1 + Math.log1p(Math.exp(-1)), lse[1], 1e-9);
+        double[] logp = x.logSoftmax(1).toDoubleArray();
+        assertEquals(-Math.log(2), logp[0], 1e-12);
+        assertTrue(Double.isFinite(logp[2]));
+    }
+
+    @Test
+    void logSumExpOfAllMinusInfinityRowIsMinusInfinity() {
+        Tensor x = Tensor.of(new double[] {Double.NEGATIVE_INFINITY, Double.NEGATIVE_INFINITY}, 1, 2);
+        assertEquals(Double.NEGATIVE_INFINITY, x.logSumExp(1, false).item());
+    }
+
+    @Test
+    void geluMatchesGpt2TanhApproximationAtKnownPoints() {
+        double[] xs = {-3, -1, -0.5, 0, 0.5, 1, 2, 3};
+        double[] y = Tensor.of(xs, xs.length).gelu().toDoubleArray();
+        for (int i = 0; i < xs.length; i++) {
+            double x = xs[i];
+            double expected = 0.5 * x * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x)));
+            assertEquals(expected, y[i], 1e-15, "gelu(" + x + ")");
+        }
+        // published value of gelu_new(1) (tanh approximation)
+        assertEquals(0.8411919906082768, y[5], 1e-15);
+    }
+
+    @Test
+    void logSigmoidIsStableForLargeInputs() {
+        double[] y = Tensor.of(new double[] {-800, 0, 800}, 3).logSigmoid().toDoubleArray();
+        assertEquals(-800, y[0], 1e-12);
+        assertEquals(-Math.log(2), y[1], 1e-15);
+        assertEquals(0, y[2], 1e-15);
+    }
+
+    @Test
+    void layerNormNormalisesEachRow() {
+        Tensor x = Tensor.of(new double[] {1, 2, 3, 4, 10, 10, 10, 14}, 2, 4);
+        Tensor w = Tensor.of(new double[] {1, 1, 1, 1}, 4);
+        Tensor b = Tensor.of(new double[] {0, 0, 0, 0}, 4);
+        double[] y = x.layerNorm(w, b, 0.0).toDoubleArray();
+        double sd = Math.sqrt(1.25);
+        assertArrayEquals(new double[] {-1.5 / sd, -0.5 / sd, 0.5 / sd, 1.5 / sd}, java.util.Arrays.copyOf(y, 4), 1e-14);
+        assertEquals(Math.sqrt(3), y[7], 1e-14);
+    }
+
+    @Test
+    void crossEntropyEqualsMeanNegativeLogLikelihoodSkippingIgnored() {
+        Tensor logits = Tensor.of(new double[] {1, 2, 3, 0, 0, 0, 5, 1, 1}, 3, 3);
+        Tensor targets = Tensor.ofLongs(new long[] {2, -100, 0}, 3);
+        double z0 = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
+        double z2 = Math.log(Math.exp(5) + 2 * Math.exp(1));
+        assertEquals(((z0 - 3) + (z2 - 5)) / 2, logits.crossEntropy(targets, -100).item(), 1e-14);
+    }
+
+    @Test
+    void crossEntropyOfOnlyIgnoredTargetsIsNaNAsInPyTorch() {
+        Tensor logits = Tensor.of(new double[] {1, 2}, 1, 2);
+        assertTrue(Double.isNaN(logits.crossEntropy(Tensor.ofLongs(new long[] {-100}, 1), -100).item()));
+    }
+
+    @Test
+    void matmulMatchesNaiveProductForStridedBatchedOperands() {
+        TensorRandom r = new TensorRandom(3);
+        Tensor a = r.normal(DType.FLOAT64, 0, 1, 2, 3, 4, 5);            // (B, T, nh, hs)
+        Tensor b = r.normal(DType.FLOAT64, 0, 1, 2, 3, 4, 5);
+        Tensor q = a.permute(0, 2, 1, 3);                                // (B, nh, T, hs), strided view
+        Tensor kT = b.permute(0, 2, 3, 1);                               // (B, nh, hs, T), strided view
+        double[] got = q.matmul(kT).toDoubleArray();                     // (B, nh, T, T)
+        double[] av = a.toDoubleArray();
+        double[] bv = b.toDoubleArray();
+        int i = 0;
+        for (int bb = 0; bb < 2; bb++) {
+            for (int h = 0; h < 4; h++) {
+                for (int t = 0; t < 3; t++) {
+                    for (int s = 0; s < 3; s++) {
+                        double sum = 0;
+                        for (int d = 0; d < 5; d++) {
+                            sum += av[((bb * 3 + t) * 4 + h) * 5 + d] * bv[((bb * 3 + s) * 4 + h) * 5 + d];
+                        }
+                        assertEquals(sum, got[i++], 1e-12);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void halfPrecisionStorageIsUpcastForCompute() {
+        Tensor h = Tensor.of(new double[] {0.1, 0.2, 0.3}, DType.FLOAT16, 3);
+        assertEquals(DType.FLOAT16, h.dtype());
+        Tensor y = h.softmax(0);
+        assertEquals(DType.FLOAT32, y.dtype());
+        Tensor bf = Tensor.of(new double[] {1.5, -2.25}, DType.BFLOAT16, 2);
+        assertArrayEquals(new double[] {1.5, -2.25}, bf.mul(1.0).toDoubleArray(), 0.0);
+        assertEquals(DType.FLOAT32, bf.exp().dtype());
+    }
+
+    @Test
+    void bytesRoundTripInEveryFloatingType() {
+        double[] v = {1.5, -2.25, 0.125, 3.0};
+        for (DType t : new DType[] {DType.FLOAT32, DType.FLOAT64, DType.FLOAT16, DType.BFLOAT16}) {
+            Tensor x = Tensor.of(v, t, 2, 2);
+            Tensor back = Tensor.fromBytes(x.toBytes(), t, 2, 2);
+            assertEquals(t, back.dtype());
+            assertArrayEquals(v, back.toDoubleArray(), 0.0, t.toString());
+        }
+    }
+}
