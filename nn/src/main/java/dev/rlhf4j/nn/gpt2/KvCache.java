@@ -1,13 +1,13 @@
 package dev.rlhf4j.nn.gpt2;
 
-import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 
 /**
  * Keys and values of every layer for the positions seen so far, so that decoding one more token costs one
  * position's work instead of a full recomputation. Buffers are preallocated to {@code capacity} positions
- * outside any arena; each step writes its keys and values into them in place.
+ * and belong to the arena open at creation (if any), so create the cache outside the per-token arenas; each
+ * step writes its keys and values into them in place. {@link #close()} frees them early.
  *
  * <p>Legend: B batch, nh heads, hs head size, T new positions, L = length() cached positions.
  */
@@ -19,9 +19,6 @@ public final class KvCache implements AutoCloseable {
     private int length;
 
     public KvCache(Gpt2Config config, int batch, int capacity, DType type) {
-        if (Arena.isOpen()) {
-            throw new IllegalStateException("KvCache: create the cache outside arenas (it outlives every step)");
-        }
         if (capacity > config.nPositions()) {
             throw new IllegalArgumentException("KvCache: capacity " + capacity + " exceeds n_positions " + config.nPositions());
         }
