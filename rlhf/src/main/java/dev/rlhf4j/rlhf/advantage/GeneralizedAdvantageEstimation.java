@@ -21,7 +21,9 @@ import java.util.Arrays;
  * <p>{@link #estimate} is TRL's PPO convention on a padded (B, T) batch: constant gamma, rewards and values
  * zeroed where the mask is 0, V_T = 0 beyond the last position. A right-padded or left-prompted completion
  * therefore ends at its last unmasked token (V after it is 0, nothing flows back from padding), and a masked
- * position inside a row acts as a step with zero reward and zero value. Masked outputs are 0.
+ * position inside a row acts as a step with zero reward and zero value. Masked outputs are 0. (TRL keeps one
+ * extra value past the last token with its {@code padding_mask_p1}; here one mask selects both rewards and values,
+ * so a completion's value targets end at its last selected token, which should be its EOS.)
  * {@link #truncated} is rlax's {@code truncated_generalized_advantage_estimation}: per-step discounts
  * gamma_t = gamma (1 - done_t) and T+1 values whose last one bootstraps.
  *

@@ -14,7 +14,8 @@ import java.util.Arrays;
  *   K3:  k3 = exp(-r) - 1 + r            unbiased, low variance, >= 0 (since e^x >= 1 + x)
  * </pre>
  * Optionally each value is clamped to [-clamp, clamp] (OpenRLHF clamps to 10); the clamp also stops the
- * gradient outside that range. Masked entries are 0. Differentiable with respect to both log-probs.
+ * gradient outside that range (unclamped, k3 overflows to infinity in float32 once r < -88). Masked entries are 0
+ * and never reach the exponential. Differentiable with respect to both log-probs.
  */
 public enum KlEstimator {
     K1,
