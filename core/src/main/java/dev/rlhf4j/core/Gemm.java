@@ -27,7 +27,10 @@ final class Gemm {
 
     private static final boolean DIRECT_BLAS = Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
 
-    /** A stack of matrices inside an array: element (batch..., i, j) sits at offset + sum(batch * batchStride) + i*rs + j*cs. */
+    /**
+     * A stack of matrices inside an array: element (batch..., i, j) sits at offset + sum(batch * batchStride) +
+     * i*rs + j*cs, counted in elements from the start of {@code array.data()}.
+     */
     record Strided(INDArray array, long offset, long[] batchStrides, long rows, long cols, long rowStride, long colStride) {
         /** Views the last two dimensions of {@code a} as the matrices, the rest aligned right to {@code batchRank} dims (stride 0 where broadcast). */
         static Strided of(INDArray a, int batchRank) {
@@ -39,7 +42,9 @@ final class Gemm {
                 int src = i - (batchRank - (r - 2));
                 bs[i] = src < 0 || shape[src] == 1 ? 0 : stride[src];
             }
-            return new Strided(a, a.offset(), bs, shape[r - 2], shape[r - 1], stride[r - 2], stride[r - 1]);
+            // a view's data() is itself offset into the base buffer: count from where that buffer starts
+            long offset = a.offset() - a.data().offset();
+            return new Strided(a, offset, bs, shape[r - 2], shape[r - 1], stride[r - 2], stride[r - 1]);
         }
 
         Strided transposed() {

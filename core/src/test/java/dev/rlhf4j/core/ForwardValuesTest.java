@@ -110,6 +110,22 @@ class ForwardValuesTest {
     }
 
     @Test
+    void matmulReadsViewsThatStartAtAnOffset() {
+        TensorRandom r = new TensorRandom(5);
+        Tensor qkv = r.normal(DType.FLOAT64, 0, 1, 2, 3, 48);                // (B, T, 3C)
+        Tensor w = r.normal(DType.FLOAT64, 0, 1, 16, 4);
+        for (int part = 0; part < 3; part++) {
+            Tensor view = qkv.narrow(2, 16L * part, 16);                      // offset 0, 16, 32 into each row
+            Tensor row = qkv.narrow(0, 1, 1).narrow(2, 16L * part, 16);      // offset into the batch too
+            assertArrayEquals(view.copy().matmul(w).toDoubleArray(), view.matmul(w).toDoubleArray(), 1e-12);
+            assertArrayEquals(row.copy().matmul(w).toDoubleArray(), row.matmul(w).toDoubleArray(), 1e-12);
+            Tensor heads = view.reshape(2, 3, 4, 4).transpose(1, 2);           // (B, nh, T, hs) of an offset view
+            assertArrayEquals(heads.copy().matmul(heads.copy().transpose(2, 3)).toDoubleArray(),
+                    heads.matmul(heads.transpose(2, 3)).toDoubleArray(), 1e-12);
+        }
+    }
+
+    @Test
     void halfPrecisionStorageIsUpcastForCompute() {
         Tensor h = Tensor.of(new double[] {0.1, 0.2, 0.3}, DType.FLOAT16, 3);
         assertEquals(DType.FLOAT16, h.dtype());
