@@ -30,6 +30,18 @@ public final class Fixtures {
         }
     }
 
+    /** The whole of fixtures/rlhf-vectors/{@code file}. */
+    public static JsonNode json(String file) {
+        try (InputStream in = Fixtures.class.getResourceAsStream("/fixtures/rlhf-vectors/" + file)) {
+            if (in == null) {
+                throw new IllegalStateException("fixtures/rlhf-vectors/" + file + " is missing from the test resources");
+            }
+            return new ObjectMapper().readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static double[] doubles(JsonNode array) {
         if (!array.get(0).isArray()) {
             double[] out = new double[array.size()];

@@ -23,8 +23,9 @@ import dev.rlhf4j.rlhf.Masked;
  * @param mask     the completion mask they were computed with   (B, T-1)
  */
 public record TokenLogProbs(Tensor logProbs, Tensor mask) {
+    /** Zeroes the masked entries of {@code logProbs} (so per-token values from elsewhere can be wrapped too). */
     public TokenLogProbs {
-        Masked.check("TokenLogProbs", logProbs, mask);
+        logProbs = Masked.fill(logProbs, mask);                                            // (B, T-1)
     }
 
     /**
@@ -54,7 +55,7 @@ public record TokenLogProbs(Tensor logProbs, Tensor mask) {
     public static TokenLogProbs ofActions(Tensor logits, Tensor actions, Tensor mask, double temperature) {
         checkAligned("TokenLogProbs.ofActions", logits, actions, mask);
         Tensor logp = logSoftmax(logits, temperature).gatherLast(actions);                 // (B, N)
-        return new TokenLogProbs(Masked.fill(logp, mask), mask);
+        return new TokenLogProbs(logp, mask);
     }
 
     /** {@code log_softmax(logits / temperature)} over the vocabulary, in float32 or wider. (..., V) */
