@@ -1,0 +1,37 @@
+package dev.rlhf4j.rlhf.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code rlhf4j} command line: {@code ./rlhf4j <command> [options]}; {@code ./rlhf4j help} lists the commands. */
+@Command(name = "rlhf4j", mixinStandardHelpOptions = true, version = "rlhf4j 0.1.0",
+        description = "RLHF from scratch on the JVM.",
+        subcommands = {
+            DemoCommand.class,
+            BenchCommand.class,
+            TokenizeCommand.class,
+            CommandLine.HelpCommand.class,
+        })
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the command line and returns its exit code (for tests). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("rlhf4j " + String.join(" ", commandLine.getCommandSpec().qualifiedName()) + ": " + e.getMessage());
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+}
