@@ -89,17 +89,39 @@ public final class AdamW implements Optimizer {
                 continue;
             }
             Tensor[] mv = moments.get(p);
-            try (Arena scratch = Arena.open(); NoGrad ng = NoGrad.enter()) {
-                Tensor grad = p.grad();
-                if (decays.get(i) && config.weightDecay() != 0) {
-                    p.scaleInPlace(1 - lr * config.weightDecay());
+            boolean decay = decays.get(i) && config.weightDecay() != 0;
+            long rows = p.rank() == 0 ? 1 : p.size(0);
+            long rowSize = Math.max(1, p.numel() / Math.max(1, rows));
+            long chunk = Math.max(1, CHUNK_ELEMENTS / rowSize);
+            for (long start = 0; start < rows; start += chunk) {
+                long len = Math.min(chunk, rows - start);
+                try (Arena scratch = Arena.open(); NoGrad ng = NoGrad.enter()) {
+                    Tensor pc = slice(p, start, len);
+                    update(pc, slice(p.grad(), start, len), slice(mv[0], start, len), slice(mv[1], start, len), decay, bc1, bc2Sqrt);
                 }
-                mv[0].scaleInPlace(config.beta1()).addInPlace(grad, 1 - config.beta1());
-                mv[1].scaleInPlace(config.beta2()).addInPlace(grad.mul(grad), 1 - config.beta2());
-                Tensor denom = mv[1].sqrt().div(bc2Sqrt).add(config.eps());
-                p.addInPlace(mv[0].div(denom), -lr / bc1);
             }
         }
+    }
+
+    /** Elements per slice: small enough that a slice's temporaries stay in cache and are reused by the allocator. */
+    private static final long CHUNK_ELEMENTS = 1L << 18;
+
+    private static Tensor slice(Tensor t, long start, long len) {
+        return t.rank() == 0 || (start == 0 && len == t.size(0)) ? t : t.narrow(0, start, len);
+    }
+
+    /** The AdamW update of one slice; m and v are updated in place without temporaries. */
+    private void update(Tensor p, Tensor g, Tensor m, Tensor v, boolean decay, double bc1, double bc2Sqrt) {
+        double b1 = config.beta1();
+        double b2 = config.beta2();
+        if (decay) {
+            p.scaleInPlace(1 - lr * config.weightDecay());
+        }
+        m.scaleInPlace(b1 / (1 - b1)).addInPlace(g, 1.0).scaleInPlace(1 - b1);       // b1 m + (1 - b1) g
+        v.scaleInPlace(b2 / (1 - b2)).addInPlace(g.mul(g), 1.0).scaleInPlace(1 - b2); // b2 v + (1 - b2) g^2
+        Tensor denom = v.sqrt().scaleInPlace(1 / bc2Sqrt).add(config.eps());
+        Tensor step = m.div(denom).scaleInPlace(-lr / bc1);
+        p.addInPlace(step, 1.0);
     }
 
     @Override
