@@ -45,8 +45,8 @@ public final class TokenizeCommand implements java.util.concurrent.Callable<Inte
                 JsonNode node;
                 try {
                     node = JSON.readTree(line);
-                } catch (IOException e) {
-                    throw new IllegalArgumentException(jsonl + " line " + lineNo + ": invalid JSON: " + e.getMessage());
+                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                    throw new IllegalArgumentException(jsonl + " line " + lineNo + ": invalid JSON: " + e.getOriginalMessage());
                 }
                 if (decode) {
                     if (!node.isArray()) {
