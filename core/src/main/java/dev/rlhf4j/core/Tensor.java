@@ -2,12 +2,9 @@ package dev.rlhf4j.core;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -332,46 +329,24 @@ public final class Tensor {
             throw new IllegalStateException("backward: '" + op + "' does not require a gradient "
                     + "(no input had requiresGrad(true), or it was computed inside NoGrad)");
         }
-        List<Tensor> order = topologicalOrder();
-        accumulate(seed);
-        for (int i = order.size() - 1; i >= 0; i--) {
-            Tensor t = order.get(i);
-            if (t.grad == null || t.backward == null) {
-                continue;
-            }
-            t.backward.apply(t.grad);
-            if (!t.retainGrad) {
-                t.grad.close();
-                t.grad = null;
-            }
+        Backprop.run(this, seed);
+    }
+
+    /** Runs this op's backward rule on the accumulated gradient, then frees it unless it is to be kept. */
+    void propagate() {
+        if (grad == null || backward == null) {
+            return;
+        }
+        backward.apply(grad);
+        if (!retainGrad) {
+            grad.close();
+            grad = null;
         }
     }
 
-    /** Nodes that require a gradient, parents before children; iterative so deep graphs cannot overflow. */
-    private List<Tensor> topologicalOrder() {
-        List<Tensor> order = new ArrayList<>();
-        Map<Tensor, Boolean> visited = new IdentityHashMap<>();
-        ArrayDeque<Object[]> stack = new ArrayDeque<>();
-        stack.push(new Object[] {this, 0});
-        visited.put(this, Boolean.TRUE);
-        while (!stack.isEmpty()) {
-            Object[] frame = stack.peek();
-            Tensor t = (Tensor) frame[0];
-            int next = (Integer) frame[1];
-            Tensor[] ps = t.parents == null ? new Tensor[0] : t.parents;
-            while (next < ps.length && (ps[next] == null || !ps[next].requiresGrad || visited.containsKey(ps[next]))) {
-                next++;
-            }
-            if (next < ps.length) {
-                frame[1] = next + 1;
-                visited.put(ps[next], Boolean.TRUE);
-                stack.push(new Object[] {ps[next], 0});
-            } else {
-                stack.pop();
-                order.add(t);
-            }
-        }
-        return order;
+    /** The inputs that need a gradient from this tensor (none for leaves and for results of NoGrad). */
+    Tensor[] parents() {
+        return parents == null ? new Tensor[0] : parents;
     }
 
     /** Adds a gradient contribution, taking ownership of the array. */
