@@ -5,7 +5,6 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.Module;
-import dev.rlhf4j.nn.Views;
 import java.util.Map;
 
 /**
@@ -36,7 +35,7 @@ public final class CausalSelfAttention implements Module {
 
     /**
      * @param x (B, T, C)
-     * @param masked boolean (B or 1, 1, T, Tk): true where a query may not attend to a key
+     * @param masked boolean (B or 1, 1, T, Tk): true where a query may not attend to a key; null if none is masked
      * @param cache keys and values of earlier positions, or null
      * @param dropout random source for dropout in training mode, or null in eval mode
      * @return (B, T, C)
@@ -47,16 +46,19 @@ public final class CausalSelfAttention implements Module {
         long c = x.size(2);
         long hs = c / nHead;
         Tensor qkv = cAttn.forward(x);                                                  // (B, T, 3C)
-        Tensor q = Views.materialize(qkv.narrow(2, 0, c)).reshape(b, t, nHead, hs).transpose(1, 2);      // (B, nh, T, hs)
-        Tensor k = Views.materialize(qkv.narrow(2, c, c)).reshape(b, t, nHead, hs).transpose(1, 2);      // (B, nh, T, hs)
-        Tensor v = Views.materialize(qkv.narrow(2, 2 * c, c)).reshape(b, t, nHead, hs).transpose(1, 2);  // (B, nh, T, hs)
+        Tensor q = qkv.narrow(2, 0, c).reshape(b, t, nHead, hs).transpose(1, 2);        // (B, nh, T, hs)
+        Tensor k = qkv.narrow(2, c, c).reshape(b, t, nHead, hs).transpose(1, 2);        // (B, nh, T, hs)
+        Tensor v = qkv.narrow(2, 2 * c, c).reshape(b, t, nHead, hs).transpose(1, 2);    // (B, nh, T, hs)
         if (cache != null) {
             Tensor[] kv = cache.append(layer, k, v);
             k = kv[0];                                                                  // (B, nh, Tk, hs)
             v = kv[1];                                                                  // (B, nh, Tk, hs)
         }
         Tensor att = q.matmul(k.transpose(2, 3)).div(Math.sqrt(hs));                    // (B, nh, T, Tk)
-        att = att.maskedFill(masked, MASKED).softmax(3);                                // (B, nh, T, Tk)
+        if (masked != null) {
+            att = att.maskedFill(masked, MASKED);                                       // (B, nh, T, Tk)
+        }
+        att = att.softmax(3);                                                           // (B, nh, T, Tk)
         if (dropout != null && attnPdrop > 0) {
             att = att.dropout(attnPdrop, dropout);
         }

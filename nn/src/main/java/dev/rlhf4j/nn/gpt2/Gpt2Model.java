@@ -126,7 +126,7 @@ public final class Gpt2Model implements Module {
             mask = attentionMask.toLongArray();
         }
         Tensor positions = positionIds != null ? positionIds : positionIds(mask, b, t, past);    // (B or 1, T)
-        Tensor masked = attentionMaskOf(mask, b, t, past);                                       // (B or 1, 1, T, Tk)
+        Tensor masked = attentionMaskOf(mask, b, t, past);                                       // (B or 1, 1, T, Tk) or null
         Tensor x = wte.forward(inputIds).add(wpe.forward(positions));                            // (B, T, C)
         if (dropout != null && config.embdPdrop() > 0) {
             x = x.dropout(config.embdPdrop(), dropout);
@@ -176,20 +176,23 @@ public final class Gpt2Model implements Module {
     /**
      * True where query i (at absolute position L + i) may not see key j: j > L + i, or key j is padding. A pad
      * query still sees itself, so that no row is entirely masked (its output is unused, but must not be NaN).
+     * Null when nothing is masked (one new token without padding: the common decoding step).
      */
     static Tensor attentionMaskOf(long[] mask, int b, int t, int past) {
         int tk = past + t;
         int rows = mask == null ? 1 : b;
         double[] m = new double[rows * t * tk];
+        boolean any = false;
         for (int r = 0; r < rows; r++) {
             for (int i = 0; i < t; i++) {
                 for (int j = 0; j < tk; j++) {
                     boolean hidden = j > past + i || (mask != null && mask[r * tk + j] == 0 && j != past + i);
                     m[(r * t + i) * tk + j] = hidden ? 1.0 : 0.0;
+                    any |= hidden;
                 }
             }
         }
-        return Tensor.of(m, DType.BOOL, rows, 1, t, tk);
+        return any ? Tensor.of(m, DType.BOOL, rows, 1, t, tk) : null;
     }
 
     @Override
