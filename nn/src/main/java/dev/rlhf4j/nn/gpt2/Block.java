@@ -25,9 +25,9 @@ public final class Block implements Module {
         this.mlp = new Mlp(name + ".mlp", config, type);
     }
 
-    /** (B, T, C) to (B, T, C); {@code masked} is (B or 1, 1, T, Tk), see {@link CausalSelfAttention#forward}. */
-    public Tensor forward(Tensor x, Tensor masked, KvCache cache, TensorRandom dropout) {
-        x = x.add(attn.forward(ln1.forward(x), masked, cache, dropout));   // (B, T, C)
+    /** (B, T, C) to (B, T, C); {@code bias} is (B or 1, 1, T, Tk) or null, see {@link CausalSelfAttention#forward}. */
+    public Tensor forward(Tensor x, Tensor bias, KvCache cache, TensorRandom dropout) {
+        x = x.add(attn.forward(ln1.forward(x), bias, cache, dropout));     // (B, T, C)
         return x.add(mlp.forward(ln2.forward(x), dropout));               // (B, T, C)
     }
 

@@ -9,12 +9,12 @@ import java.util.Map;
 
 /**
  * Multi-head causal self-attention, GPT-2's {@code attn}: one {@code c_attn} projection to queries, keys and
- * values, scaled dot products masked by {@code masked} (causal and padding), softmax, and {@code c_proj}.
+ * values, scaled dot products masked by an additive bias (causal and padding), softmax, and {@code c_proj}.
  *
  * <p>Legend: B batch, T new positions, Tk key positions (cached + new), C channels, nh heads, hs head size.
  */
 public final class CausalSelfAttention implements Module {
-    /** Added to masked scores; large enough that exp underflows to 0 in float32 and float64, finite so rows of pads stay NaN-free. */
+    /** Added to masked scores: exp(score - 1e9) underflows to exactly 0 in float32 and float64. */
     static final double MASKED = -1e9;
 
     private final Linear cAttn;                  // (C, 3C)
@@ -35,12 +35,12 @@ public final class CausalSelfAttention implements Module {
 
     /**
      * @param x (B, T, C)
-     * @param masked boolean (B or 1, 1, T, Tk): true where a query may not attend to a key; null if none is masked
+     * @param bias (B or 1, 1, T, Tk): {@link #MASKED} where a query may not attend to a key, else 0; null if none is masked
      * @param cache keys and values of earlier positions, or null
      * @param dropout random source for dropout in training mode, or null in eval mode
      * @return (B, T, C)
      */
-    public Tensor forward(Tensor x, Tensor masked, KvCache cache, TensorRandom dropout) {
+    public Tensor forward(Tensor x, Tensor bias, KvCache cache, TensorRandom dropout) {
         long b = x.size(0);
         long t = x.size(1);
         long c = x.size(2);
@@ -55,8 +55,8 @@ public final class CausalSelfAttention implements Module {
             v = kv[1];                                                                  // (B, nh, Tk, hs)
         }
         Tensor att = q.matmul(k.transpose(2, 3)).div(Math.sqrt(hs));                    // (B, nh, T, Tk)
-        if (masked != null) {
-            att = att.maskedFill(masked, MASKED);                                       // (B, nh, T, Tk)
+        if (bias != null) {
+            att = att.add(bias);                                                        // (B, nh, T, Tk)
         }
         att = att.softmax(3);                                                           // (B, nh, T, Tk)
         if (dropout != null && attnPdrop > 0) {

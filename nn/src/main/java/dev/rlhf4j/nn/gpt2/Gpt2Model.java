@@ -126,7 +126,7 @@ public final class Gpt2Model implements Module {
             mask = attentionMask.toLongArray();
         }
         Tensor positions = positionIds != null ? positionIds : positionIds(mask, b, t, past);    // (B or 1, T)
-        Tensor masked = attentionMaskOf(mask, b, t, past);                                       // (B or 1, 1, T, Tk) or null
+        Tensor bias = attentionBias(mask, b, t, past, type.computeType());                      // (B or 1, 1, T, Tk) or null
         Tensor x = wte.forward(inputIds).add(wpe.forward(positions));                            // (B, T, C)
         if (dropout != null && config.embdPdrop() > 0) {
             x = x.dropout(config.embdPdrop(), dropout);
@@ -135,7 +135,7 @@ public final class Gpt2Model implements Module {
             hiddenStates.add(x);
         }
         for (Block block : h) {
-            x = block.forward(x, masked, cache, dropout);                                        // (B, T, C)
+            x = block.forward(x, bias, cache, dropout);                                          // (B, T, C)
             if (hiddenStates != null) {
                 hiddenStates.add(x);
             }
@@ -174,11 +174,13 @@ public final class Gpt2Model implements Module {
     }
 
     /**
-     * True where query i (at absolute position L + i) may not see key j: j > L + i, or key j is padding. A pad
-     * query still sees itself, so that no row is entirely masked (its output is unused, but must not be NaN).
-     * Null when nothing is masked (one new token without padding: the common decoding step).
+     * The additive attention bias: {@link CausalSelfAttention#MASKED} where query i (at absolute position L + i)
+     * may not see key j (j > L + i, or key j is padding), 0 elsewhere. A pad query still sees itself, so no row
+     * is entirely masked (its output is unused, but must not be NaN). Null when nothing is masked (one new
+     * token without padding: the common decoding step). Adding a bias is one broadcast add, cheaper than a
+     * masked select, and exact: exp(-1e9 + score) is 0 in float32 and float64.
      */
-    static Tensor attentionMaskOf(long[] mask, int b, int t, int past) {
+    static Tensor attentionBias(long[] mask, int b, int t, int past, DType type) {
         int tk = past + t;
         int rows = mask == null ? 1 : b;
         double[] m = new double[rows * t * tk];
@@ -187,12 +189,12 @@ public final class Gpt2Model implements Module {
             for (int i = 0; i < t; i++) {
                 for (int j = 0; j < tk; j++) {
                     boolean hidden = j > past + i || (mask != null && mask[r * tk + j] == 0 && j != past + i);
-                    m[(r * t + i) * tk + j] = hidden ? 1.0 : 0.0;
+                    m[(r * t + i) * tk + j] = hidden ? CausalSelfAttention.MASKED : 0.0;
                     any |= hidden;
                 }
             }
         }
-        return any ? Tensor.of(m, DType.BOOL, rows, 1, t, tk) : null;
+        return any ? Tensor.of(m, type, rows, 1, t, tk) : null;
     }
 
     @Override
