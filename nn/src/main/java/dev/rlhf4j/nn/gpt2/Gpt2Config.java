@@ -101,6 +101,15 @@ public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int v
         return 4 * nEmbd;
     }
 
+    /** Parameters of the model (the tied LM head counted once): embeddings, n_layer blocks and ln_f. */
+    public long numParameters() {
+        long c = nEmbd;
+        long block = 2 * (2 * c)                               // ln_1, ln_2
+                + c * 3 * c + 3 * c + c * c + c                // attn.c_attn, attn.c_proj
+                + c * nInner() + nInner() + (long) nInner() * c + c; // mlp.c_fc, mlp.c_proj
+        return (long) vocabSize * c + (long) nPositions * c + nLayer * block + 2 * c;
+    }
+
     /** The same model without dropout. */
     public Gpt2Config withoutDropout() {
         return new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocabSize, layerNormEpsilon, activationFunction, dtype,
