@@ -4,6 +4,8 @@ import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import dev.rlhf4j.core.MatmulBenchmark;
+import dev.rlhf4j.nn.bench.GenerateBenchmark;
+import dev.rlhf4j.nn.bench.TrainBenchmark;
 import dev.rlhf4j.tokenizer.TokenizerBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,6 +29,24 @@ public final class BenchCommand {
     int tokenizer() {
         Encoding r50k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
         TokenizerBenchmark.run(System.out, s -> r50k.encodeOrdinary(s).toArray(), "jtokkit");
+        return 0;
+    }
+
+    @Command(name = "train", mixinStandardHelpOptions = true,
+            description = "GPT-2 forward+backward+AdamW step: ms, tokens/s, model FLOP utilisation vs cblas_sgemm, peak memory.")
+    int train(@Option(names = "--preset", defaultValue = "gpt2", description = "gpt2, gpt2-medium, ... or small") String preset,
+              @Option(names = "--batch", defaultValue = "4") int batch,
+              @Option(names = "--seq", defaultValue = "64") int seq,
+              @Option(names = "--steps", defaultValue = "5", description = "timed steps (after one warm-up)") int steps) {
+        TrainBenchmark.run(System.out, preset, batch, seq, steps);
+        return 0;
+    }
+
+    @Command(name = "generate", mixinStandardHelpOptions = true,
+            description = "KV-cached generation: new tokens/s at batch 1 and batch 8.")
+    int generate(@Option(names = "--preset", defaultValue = "gpt2") String preset,
+                 @Option(names = "--new-tokens", defaultValue = "64") int newTokens) {
+        GenerateBenchmark.run(System.out, preset, newTokens);
         return 0;
     }
 }

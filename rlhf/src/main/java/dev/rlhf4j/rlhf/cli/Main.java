@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
             DemoCommand.class,
             BenchCommand.class,
             TokenizeCommand.class,
+            GenerateCommand.class,
+            ForwardCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {

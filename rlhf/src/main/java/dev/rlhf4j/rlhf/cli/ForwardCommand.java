@@ -1,0 +1,38 @@
+package dev.rlhf4j.rlhf.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./rlhf4j forward --model DIR --ids 1,2,3}: the logits of every position as JSON, {@code [[...V
+ * floats...], ...]}, to compare with other implementations (e.g. Hugging Face's {@code model(ids).logits}).
+ */
+@Command(name = "forward", mixinStandardHelpOptions = true, description = "Print the logits of every position as JSON.")
+public final class ForwardCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "directory with config.json and model.safetensors")
+    Path model;
+
+    @Option(names = "--ids", required = true, description = "token ids, e.g. 1,2,3")
+    String ids;
+
+    @Override
+    public Integer call() throws Exception {
+        Gpt2LMHeadModel m = ModelDirectory.model(model);
+        long[] tokens = ModelDirectory.parseIds(ids);
+        int vocab = m.config().vocabSize();
+        for (long id : tokens) {
+            if (id < 0 || id >= vocab) {
+                throw new IllegalArgumentException("--ids: token " + id + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        if (tokens.length > m.config().nPositions()) {
+            throw new IllegalArgumentException("--ids: " + tokens.length + " tokens exceed n_positions " + m.config().nPositions());
+        }
+        System.out.println(new ObjectMapper().writeValueAsString(m.logits(tokens)));
+        return 0;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.rlhf4j.rlhf.cli;
+
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
+import dev.rlhf4j.tokenizer.TokenizerFiles;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * A Hugging Face style model directory: {@code config.json} + {@code model.safetensors}, and optionally the
+ * tokenizer files beside them ({@code vocab.json} + {@code merges.txt}, {@code encoder.json} +
+ * {@code vocab.bpe}, or a {@code .tiktoken} file).
+ */
+final class ModelDirectory {
+    private ModelDirectory() {
+    }
+
+    static Gpt2LMHeadModel model(Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("model directory " + dir + " does not exist");
+        }
+        return Gpt2LMHeadModel.fromPretrained(dir);
+    }
+
+    /** The tokenizer stored with the model; GPT-2's own when none is and the vocabulary is GPT-2's size. */
+    static Optional<Gpt2Tokenizer> tokenizer(Path dir, int vocabSize) {
+        boolean hasFiles = Files.exists(dir.resolve("vocab.json")) || Files.exists(dir.resolve("encoder.json"))
+                || listTiktoken(dir);
+        if (hasFiles) {
+            return Optional.of(TokenizerFiles.load(dir));
+        }
+        Gpt2Tokenizer gpt2 = Gpt2Tokenizer.gpt2();
+        return vocabSize == gpt2.vocabSize() ? Optional.of(gpt2) : Optional.empty();
+    }
+
+    private static boolean listTiktoken(Path dir) {
+        try (var files = Files.list(dir)) {
+            return files.anyMatch(p -> p.getFileName().toString().endsWith(".tiktoken"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    /** Parses {@code 1,2,3}; the error names the bad entry. */
+    static long[] parseIds(String csv) {
+        return Arrays.stream(csv.split(","))
+                .map(String::trim)
+                .mapToLong(s -> {
+                    try {
+                        return Long.parseLong(s);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--ids: '" + s + "' is not a token id (expected e.g. 1,2,3)");
+                    }
+                })
+                .toArray();
+    }
+}

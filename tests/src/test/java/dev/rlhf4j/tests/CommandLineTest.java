@@ -1,0 +1,107 @@
+package dev.rlhf4j.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.rlhf.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The model commands of {@code ./rlhf4j} against Hugging Face's recorded outputs for the fixture GPT-2. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class CommandLineTest {
+    private JsonNode reference;
+    private String modelDir;
+
+    @BeforeAll
+    void load() throws Exception {
+        try (InputStream in = getClass().getResourceAsStream("/fixtures/gpt2-tiny-random/reference.json")) {
+            reference = new ObjectMapper().readTree(in);
+        }
+        modelDir = Path.of(getClass().getResource("/fixtures/gpt2-tiny-random").toURI()).toString();
+    }
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            return new Run(Main.run(args), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    private static String csv(JsonNode ids) {
+        return StreamSupport.stream(ids.spliterator(), false).map(JsonNode::asText).collect(Collectors.joining(","));
+    }
+
+    @Test
+    void forwardPrintsHuggingFaceLogits() throws Exception {
+        JsonNode single = reference.get("single");
+        Run r = run("forward", "--model", modelDir, "--ids", csv(single.get("input_ids")));
+        assertEquals(0, r.exit(), r.err());
+        JsonNode logits = new ObjectMapper().readTree(r.out());
+        JsonNode expected = single.get("logits");                              // (T, V)
+        assertEquals(expected.size(), logits.size());
+        double worst = 0;
+        for (int t = 0; t < expected.size(); t++) {
+            for (int v = 0; v < expected.get(t).size(); v++) {
+                double e = expected.get(t).get(v).asDouble();
+                worst = Math.max(worst, Math.abs(logits.get(t).get(v).asDouble() - e) / Math.max(1, Math.abs(e)));
+            }
+        }
+        assertTrue(worst < 1e-4, "float32 logits differ from HF's float64 by " + worst);
+    }
+
+    @Test
+    void greedyGenerateContinuesLikeHuggingFace() {
+        JsonNode greedy = reference.get("greedy");
+        Run r = run("generate", "--model", modelDir, "--prompt-ids", csv(greedy.get("prompt_ids")),
+                "--max-new-tokens", greedy.get("max_new_tokens").asText());
+        assertEquals(0, r.exit(), r.err());
+        List<Long> expected = new ArrayList<>();
+        greedy.get("output_ids").forEach(n -> expected.add(n.asLong()));
+        String printed = r.out().trim();                                         // "[prompt] -> [new tokens]"
+        String fresh = printed.substring(printed.indexOf("->") + 2).trim();
+        List<Long> got = new ArrayList<>();
+        for (String s : fresh.substring(1, fresh.length() - 1).split(",")) {
+            got.add(Long.parseLong(s.trim()));
+        }
+        List<Long> tail = expected.subList(expected.size() - got.size(), expected.size());
+        assertEquals(greedy.get("max_new_tokens").asInt(), got.size());
+        assertEquals(tail, got);
+    }
+
+    @Test
+    void badArgumentsGetOneClearLine() {
+        Run outside = run("forward", "--model", modelDir, "--ids", "1,99999");
+        assertEquals(1, outside.exit());
+        assertTrue(outside.err().contains("99999") && outside.err().contains("[0, 512)"), outside.err());
+        Run missing = run("generate", "--model", modelDir + "-absent", "--prompt-ids", "1");
+        assertEquals(1, missing.exit());
+        assertTrue(missing.err().contains("does not exist"), missing.err());
+        Run text = run("generate", "--model", modelDir, "--prompt", "hello");
+        assertEquals(1, text.exit());
+        assertTrue(text.err().contains("--prompt-ids"), text.err());
+    }
+}
