@@ -103,8 +103,8 @@ public final class AdamW implements Optimizer {
         }
     }
 
-    /** Elements per slice: small enough that a slice's temporaries stay in cache and are reused by the allocator. */
-    private static final long CHUNK_ELEMENTS = 1L << 18;
+    /** Elements per slice (4 MB in float32): temporaries stay a few MB instead of parameter-sized (measured best of 2^16, 2^18, 2^20). */
+    private static final long CHUNK_ELEMENTS = 1L << 20;
 
     private static Tensor slice(Tensor t, long start, long len) {
         return t.rank() == 0 || (start == 0 && len == t.size(0)) ? t : t.narrow(0, start, len);
