@@ -60,7 +60,13 @@ class CachedGenerationProperties {
             for (double lp : cached.logprobs()[r]) {
                 assertTrue(lp <= 1e-12, "log-prob " + lp);
             }
-            assertTrue(cached.tokens()[r].length <= config.maxNewTokens());
+            long[] tokens = cached.tokens()[r];
+            assertTrue(tokens.length <= config.maxNewTokens());
+            for (int i = 0; i < tokens.length - 1; i++) {
+                assertTrue(tokens[i] != config.eosTokenId(), "row " + r + " continued after EOS");
+            }
+            assertTrue(tokens.length == config.maxNewTokens() || tokens[tokens.length - 1] == config.eosTokenId(),
+                    "row " + r + " stopped early without EOS");
         }
     }
 
