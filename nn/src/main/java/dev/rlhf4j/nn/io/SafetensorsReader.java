@@ -12,9 +12,12 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -101,9 +104,28 @@ public final class SafetensorsReader implements AutoCloseable {
                 }
                 entries.put(key, entry(file, key, v, dataSize));
             }
+            checkContiguous(file, entries, dataSize);
             return new SafetensorsReader(file, channel, dataStart, Collections.unmodifiableMap(entries), Collections.unmodifiableMap(metadata));
         } catch (IOException e) {
             throw new CheckpointException(file + ": cannot read safetensors file: " + e, e);
+        }
+    }
+
+    /** As the reference implementation: the tensors tile the data section exactly, without gaps or overlaps. */
+    private static void checkContiguous(Path file, Map<String, Entry> entries, long dataSize) {
+        List<Entry> byOffset = new ArrayList<>(entries.values());
+        byOffset.sort(Comparator.comparingLong(Entry::begin).thenComparingLong(Entry::end));
+        long expected = 0;
+        for (Entry e : byOffset) {
+            if (e.begin() != expected) {
+                throw new CheckpointException(file + ": tensor '" + e.name() + "' starts at byte " + e.begin() + " of the data section, expected "
+                        + expected + " (tensors overlap or leave a gap)");
+            }
+            expected = e.end();
+        }
+        if (expected != dataSize) {
+            throw new CheckpointException(file + ": the tensors cover " + expected + " bytes but the data section has " + dataSize
+                    + " (trailing bytes or a wrong header)");
         }
     }
 

@@ -159,6 +159,17 @@ class CheckpointTest {
     }
 
     @Test
+    void overlappingOffsetsAreRejected() throws IOException {
+        Path dir = copyConfig("overlap");
+        byte[] header = ("{\"transformer.ln_f.bias\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [0, 8]},"
+                + " \"transformer.ln_f.weight\": {\"dtype\": \"F32\", \"shape\": [2], \"data_offsets\": [4, 12]}}")
+                .getBytes(StandardCharsets.UTF_8);
+        writeRaw(dir, header.length, concat(header, new byte[12]));
+        assertMentions(assertThrows(CheckpointException.class, () -> Gpt2LMHeadModel.fromPretrained(dir)),
+                "model.safetensors", "transformer.ln_f.weight", "overlap");
+    }
+
+    @Test
     void shapeDisagreeingWithTheConfigNamesKeyAndShapes() throws IOException {
         Path dir = copyConfig("shape");
         Map<String, Tensor> tensors = readAll();
