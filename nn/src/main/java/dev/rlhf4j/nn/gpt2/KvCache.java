@@ -7,7 +7,8 @@ import dev.rlhf4j.core.Tensor;
  * Keys and values of every layer for the positions seen so far, so that decoding one more token costs one
  * position's work instead of a full recomputation. Buffers are preallocated to {@code capacity} positions
  * and belong to the arena open at creation (if any), so create the cache outside the per-token arenas; each
- * step writes its keys and values into them in place. {@link #close()} frees them early.
+ * step writes its keys and values into them in place. {@link #close()} frees them early. The cache is for
+ * inference: writing into it records no graph, so no gradient flows through cached keys and values.
  *
  * <p>Legend: B batch, nh heads, hs head size, T new positions, L = length() cached positions.
  */
