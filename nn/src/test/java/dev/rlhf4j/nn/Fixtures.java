@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Recorded references copied from ../shared/fixtures into test resources (see fixtures/README.md). */
+/** Recorded references, copied from the project's shared fixtures into test resources (see fixtures/README.md). */
 public final class Fixtures {
     private Fixtures() {
     }
