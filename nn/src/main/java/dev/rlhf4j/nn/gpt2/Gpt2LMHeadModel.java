@@ -111,14 +111,21 @@ public final class Gpt2LMHeadModel implements Module {
 
     /**
      * Mean next-token cross-entropy of {@code inputIds} (B, T): position t predicts token t+1, as Hugging
-     * Face's {@code labels=input_ids}. Targets equal to {@code ignoreIndex} are skipped.
+     * Face's {@code labels=input_ids}. Targets equal to {@code ignoreIndex} are skipped. The last position gets
+     * the ignored target instead of slicing the logits, so the (B, T, V) logits are never copied.
      */
     public Tensor loss(Tensor inputIds, long ignoreIndex) {
-        long t = inputIds.size(1);
+        int b = (int) inputIds.size(0);
+        int t = (int) inputIds.size(1);
+        long[] ids = inputIds.toLongArray();
+        long[] targets = new long[b * t];                                      // ids shifted left; the last position predicts nothing
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < t; j++) {
+                targets[r * t + j] = j + 1 < t ? ids[r * t + j + 1] : ignoreIndex;
+            }
+        }
         Tensor logits = forward(inputIds);                                     // (B, T, V)
-        Tensor shifted = logits.narrow(1, 0, t - 1);                           // (B, T-1, V)
-        Tensor targets = inputIds.narrow(1, 1, t - 1);                         // (B, T-1)
-        return shifted.crossEntropy(targets, ignoreIndex);
+        return logits.crossEntropy(Tensor.ofLongs(targets, b, t), ignoreIndex);
     }
 
     /** Mean next-token cross-entropy of {@code inputIds} (B, T), no ignored targets. */
