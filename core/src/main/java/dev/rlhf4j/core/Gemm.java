@@ -199,12 +199,38 @@ final class Gemm {
             }
             return;
         }
+        if (m == 1) {
+            vector(x, y, out, n, k, ty, ldb, beta, type);
+            return;
+        }
         if (type == DataType.FLOAT) {
             openblas.cblas_sgemm(openblas.CblasRowMajor, ta, tb, m, n, k, 1f,
                     floats(x.array, x.offset), lda, floats(y.array, y.offset), ldb, (float) beta, floats(out.array, out.offset), ldc);
         } else if (type == DataType.DOUBLE) {
             openblas.cblas_dgemm(openblas.CblasRowMajor, ta, tb, m, n, k, 1.0,
                     doubles(x.array, x.offset), lda, doubles(y.array, y.offset), ldb, beta, doubles(out.array, out.offset), ldc);
+        } else {
+            throw new IllegalArgumentException("matmul: unsupported compute type " + type);
+        }
+    }
+
+    /**
+     * One output row, {@code out (1, N) (+)= x (1, K) @ y (K, N)}: a matrix-vector product. GEMM would pack the
+     * whole of y for a single row; GEMV streams it once, which is what one-token decoding is bound by.
+     */
+    private static void vector(Strided x, Strided y, Strided out, int n, int k, boolean ty, int ldb, double beta, DataType type) {
+        int incx = (int) (x.cols == 1 ? 1 : x.colStride);
+        // y stored row-major as (K, N): out = y^T x; stored as its transpose (N, K): out = y_stored x
+        int order = openblas.CblasRowMajor;
+        int trans = ty ? openblas.CblasNoTrans : openblas.CblasTrans;
+        int rows = ty ? n : k;
+        int cols = ty ? k : n;
+        if (type == DataType.FLOAT) {
+            openblas.cblas_sgemv(order, trans, rows, cols, 1f, floats(y.array, y.offset), ldb,
+                    floats(x.array, x.offset), incx, (float) beta, floats(out.array, out.offset), 1);
+        } else if (type == DataType.DOUBLE) {
+            openblas.cblas_dgemv(order, trans, rows, cols, 1.0, doubles(y.array, y.offset), ldb,
+                    doubles(x.array, x.offset), incx, beta, doubles(out.array, out.offset), 1);
         } else {
             throw new IllegalArgumentException("matmul: unsupported compute type " + type);
         }

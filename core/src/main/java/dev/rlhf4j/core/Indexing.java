@@ -30,11 +30,20 @@ final class Indexing {
         INDArray out = rows.reshape('c', outShape).dup('c');
         rows.close();
         return Tensor.result("embedding", out, g -> {
-            INDArray dW = Nd4j.zeros(g.dataType(), ws);
             try (INDArray dense = g.dup('c')) {
-                scatterAdd(dW, flat, dense.reshape('c', new long[] {flat.length(), ws[1]}));
+                INDArray rowsGrad = dense.reshape('c', new long[] {flat.length(), ws[1]});
+                Tensor.GradientTarget sink = weight.gradientTarget(g.dataType());
+                if (sink != null) {                                    // rows land in the gradient buffer itself
+                    if (sink.overwrite()) {
+                        sink.array().assign(0);
+                    }
+                    scatterAdd(sink.array(), flat, rowsGrad);
+                } else {
+                    INDArray dW = Nd4j.zeros(g.dataType(), ws);
+                    scatterAdd(dW, flat, rowsGrad);
+                    weight.accumulate(dW);
+                }
             }
-            weight.accumulate(dW);
         }, weight).save(flat);
     }
 

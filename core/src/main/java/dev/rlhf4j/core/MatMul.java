@@ -54,19 +54,28 @@ final class MatMul {
         return Tensor.result("matmul", out, g -> {
             Gemm.Strided dC = Gemm.Strided.of(g, br);
             if (a.needsGrad()) {                                       // dA = dC B^T
-                a.accumulate(gradient(dC, Gemm.Strided.of(y, br).transposed(), xs, batch));
+                gradient(a, dC, Gemm.Strided.of(y, br).transposed(), xs, batch);
             }
             if (b.needsGrad()) {                                       // dB = A^T dC
-                b.accumulate(gradient(Gemm.Strided.of(x, br).transposed(), dC, ys, batch));
+                gradient(b, Gemm.Strided.of(x, br).transposed(), dC, ys, batch);
             }
         }, a, b);
     }
 
-    /** {@code left @ right}, summed over the batch dimensions the operand was broadcast along, in its own shape. */
-    private static INDArray gradient(Gemm.Strided left, Gemm.Strided right, long[] target, long[] batch) {
+    /**
+     * Adds {@code left @ right}, summed over the batch dimensions the operand was broadcast along, to the
+     * operand's gradient. A leaf's gradient buffer receives the product straight from GEMM (beta 0 or 1), so
+     * a weight gradient costs no allocation and no extra addition.
+     */
+    private static void gradient(Tensor operand, Gemm.Strided left, Gemm.Strided right, long[] target, long[] batch) {
+        Tensor.GradientTarget sink = operand.gradientTarget(left.array().dataType());
+        if (sink != null) {
+            Gemm.batched(left, right, Gemm.Strided.of(sink.array(), batch.length), batch, !sink.overwrite());
+            return;
+        }
         INDArray result = Nd4j.createUninitialized(left.array().dataType(), target, 'c');
         Gemm.batched(left, right, Gemm.Strided.of(result, batch.length), batch, false);
-        return result;
+        operand.accumulate(result);
     }
 
     private static long[] dropDim(long[] shape, int dim) {

@@ -31,6 +31,7 @@ public final class Tensor {
 
     private INDArray value;
     private INDArray grad;
+    private boolean gradStale;
     private boolean requiresGrad;
     private boolean retainGrad;
     private final String op;
@@ -290,15 +291,40 @@ public final class Tensor {
 
     /** The accumulated gradient, or null before any backward reached this tensor. Shares memory with it. */
     public Tensor grad() {
-        return grad == null ? null : wrapView(grad, "grad");
+        return grad == null || gradStale ? null : wrapView(grad, "grad");
     }
 
-    /** Forgets the accumulated gradient. */
+    /**
+     * Forgets the accumulated gradient. The buffer is kept for the next backward to overwrite, so a training
+     * loop does not allocate (and page in) every parameter's gradient afresh each step; {@link #grad()} is
+     * null until then. {@link #release()} frees it.
+     */
     public void zeroGrad() {
         if (grad != null) {
-            grad.close();
-            grad = null;
+            gradStale = true;
         }
+    }
+
+    /** Where a backward rule writes a gradient directly (e.g. a GEMM with beta = 0 or 1): the buffer, and whether its content must be overwritten rather than added to. */
+    record GradientTarget(INDArray array, boolean overwrite) {
+    }
+
+    /**
+     * This tensor's gradient buffer for a rule that computes in {@code type}, creating it if needed; null when
+     * the rule must hand over a contribution through {@link #accumulate} instead (no gradient needed, or the
+     * buffer has another type).
+     */
+    GradientTarget gradientTarget(DataType type) {
+        if (!requiresGrad || DType.of(value().dataType()).computeType().nd4j() != type) {
+            return null;
+        }
+        if (grad == null) {
+            grad = Nd4j.createUninitialized(type, value.shape(), 'c');
+            gradStale = true;
+        }
+        boolean overwrite = gradStale;
+        gradStale = false;
+        return new GradientTarget(grad, overwrite);
     }
 
     /** A tensor with the same value (shared memory) and no history: gradients stop here. */
@@ -367,10 +393,14 @@ public final class Tensor {
         }
         if (grad == null) {
             grad = contribution;
+        } else if (gradStale) {
+            grad.assign(contribution);
+            contribution.close();
         } else {
             grad.addi(contribution);
             contribution.close();
         }
+        gradStale = false;
     }
 
     /** True if backward must compute a gradient for this input. */

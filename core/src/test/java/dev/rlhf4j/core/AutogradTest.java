@@ -25,6 +25,24 @@ class AutogradTest {
     }
 
     @Test
+    void gradientAfterZeroGradIsFreshForEveryKindOfRule() {
+        Tensor w = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2).requiresGrad(true);
+        Tensor x = Tensor.of(new double[] {1, 1}, 1, 2);
+        Tensor ids = Tensor.ofLongs(new long[] {1, 1}, 2);
+        for (int round = 0; round < 3; round++) {
+            // matmul writes straight into w's buffer; the embedding scatters into it; add hands over a copy
+            x.matmul(w).sum().add(Tensor.embedding(w, ids).sum()).add(w.mul(1.0).sum()).backward();
+            assertArrayEquals(new double[] {2, 2, 4, 4}, w.grad().toDoubleArray(), 0.0, "round " + round);
+            w.zeroGrad();
+            assertNull(w.grad());
+        }
+        x.matmul(w).sum().backward();                            // a single rule after zeroGrad overwrites
+        assertArrayEquals(new double[] {1, 1, 1, 1}, w.grad().toDoubleArray(), 0.0);
+        x.matmul(w).sum().backward();                            // and without zeroGrad accumulates
+        assertArrayEquals(new double[] {2, 2, 2, 2}, w.grad().toDoubleArray(), 0.0);
+    }
+
+    @Test
     void noGradScopeBuildsNoGraph() {
         Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
         Tensor y;
