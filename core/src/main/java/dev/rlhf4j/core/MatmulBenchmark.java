@@ -103,6 +103,23 @@ public final class MatmulBenchmark {
         return 2.0 * m * n * k / s / 1e9;
     }
 
+    /**
+     * Seconds for one direct {@code cblas_sgemv} of a row-major (rows, cols) matrix with a vector: the time a
+     * one-token decoding step must spend streaming that weight matrix (the baseline of {@code bench generate}).
+     */
+    public static double cblasGemvSeconds(int rows, int cols, int repeats) {
+        INDArray w = Nd4j.rand(DataType.FLOAT, rows, cols);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, cols);
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, new long[] {1, rows}, 'c');
+        double s = bestSeconds(repeats, () -> openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, rows, cols, 1f,
+                new FloatPointer(w.data().addressPointer()), cols, new FloatPointer(x.data().addressPointer()), 1, 0f,
+                new FloatPointer(y.data().addressPointer()), 1));
+        w.close();
+        x.close();
+        y.close();
+        return s;
+    }
+
     /** C (m x n) = op(A) op(B) with OpenBLAS directly; A, B contiguous row-major. */
     private static void cblas(INDArray a, boolean ta, INDArray b, boolean tb, int m, int n, int k) {
         try (INDArray c = Nd4j.createUninitialized(DataType.FLOAT, new long[] {m, n}, 'c')) {
