@@ -4,13 +4,18 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
+import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.SubOp;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Mean cross-entropy of logits against integer targets, skipping targets equal to {@code ignoreIndex} (as
  * {@code F.cross_entropy(..., ignore_index=...)}). Forward and backward fused, so the (N, V) log-prob
- * matrix is never materialised as a graph of small ops:
+ * matrix is never materialised as a graph of small ops. The forward keeps {@code exp(z - rowmax)}: its row
+ * sums give the log-sum-exp, and backward turns it in place into the softmax and then into the gradient, so
+ * the vocabulary-sized work is one exp and no extra copy:
  * <pre>
  *   loss = (1/n) sum_i [ logsumexp(z_i) - z_i[t_i] ]   over the n rows with t_i != ignoreIndex
  *   dz_i = (softmax(z_i) - onehot(t_i)) * g / n         (zero for ignored rows)
@@ -51,32 +56,56 @@ final class CrossEntropy {
         DataType type = z.dataType();
         INDArray pos = Nd4j.createFromArray(flatPos);                           // (N)
         INDArray mask = Nd4j.create(keep, new long[] {n, 1}, 'c').castTo(type);     // (N, 1)
-        INDArray logp = Nd4j.exec(DynamicCustomOp.builder("log_softmax").addInputs(z2).addIntegerArguments(1).build())[0];
+        // e = exp(z - rowmax) is kept: its row sums give logsumexp now, and e / rowsum is backward's softmax
+        INDArray e = Nd4j.createUninitialized(type, ls, 'c');                   // (..., V)
+        INDArray e2 = e.reshape('c', new long[] {n, v});                         // (N, V) view
+        INDArray lse;                                                            // (N, 1)
+        try (INDArray rowMax = z2.max(true, 1)) {
+            BooleanIndexing.replaceWhere(rowMax, 0.0, Conditions.isInfinite());
+            Nd4j.exec(new SubOp(new INDArray[] {z2, rowMax}, new INDArray[] {e2}));   // z - rowmax, broadcast
+            Transforms.exp(e2, false);
+            lse = e2.sum(true, 1);
+            Transforms.log(lse, false).addi(rowMax);
+        }
         double total;
-        try (INDArray flat = logp.reshape('c', new long[] {(long) n * v});
+        try (INDArray flat = z2.reshape('c', new long[] {(long) n * v});
              INDArray picked = Nd4j.createUninitialized(type, new long[] {n}, 'c');
+             INDArray lseFlat = lse.reshape('c', new long[] {n});
              INDArray m = mask.reshape('c', new long[] {n})) {
             Nd4j.exec(DynamicCustomOp.builder("gather").addInputs(flat, pos).addOutputs(picked).addIntegerArguments(0).build());
-            total = -picked.muli(m).sumNumber().doubleValue();
+            total = lseFlat.sub(picked).muli(m).sumNumber().doubleValue();      // sum of -log p[target]
         }
-        logp.close();
         double denom = count;
         INDArray out = Nd4j.scalar(type, count == 0 ? Double.NaN : total / denom);
         final int kept = count;
-        return Tensor.result("crossEntropy", out, g -> {
+        Tensor[] self = new Tensor[1];
+        boolean[] handedOver = {false};
+        self[0] = Tensor.result("crossEntropy", out, g -> {
             double scale = g.getDouble(0) / kept;
-            INDArray dz = Nd4j.exec(new SoftMax(z2, z2.ulike(), 1))[0];        // (N, V)
-            try (INDArray flat = dz.reshape('c', new long[] {(long) n * v}); INDArray minusOne = Nd4j.valueArrayOf(new long[] {n}, -1.0, type)) {
+            INDArray softmax;                                                    // (..., V)
+            if (!handedOver[0]) {                                                // e / rowsum(e), in e's own memory
+                try (INDArray rowSums = e2.sum(true, 1)) {
+                    e2.diviColumnVector(rowSums);
+                }
+                softmax = e;
+                handedOver[0] = true;
+                self[0].unsave(e);
+            } else {                                                             // a second backward: exp(z - lse)
+                softmax = Nd4j.createUninitialized(type, ls, 'c');
+                INDArray s2 = softmax.reshape('c', new long[] {n, v});
+                Nd4j.exec(new SubOp(new INDArray[] {z2, lse}, new INDArray[] {s2}));
+                Transforms.exp(s2, false);
+            }
+            INDArray s2 = softmax.reshape('c', new long[] {n, v});                // (N, V) view
+            try (INDArray flat = s2.reshape('c', new long[] {(long) n * v}); INDArray minusOne = Nd4j.valueArrayOf(new long[] {n}, -1.0, type)) {
                 INDArray masked = minusOne.mul(mask.reshape('c', new long[] {n}));
                 Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(flat, pos, masked).addOutputs(flat)
                         .addBooleanArguments(true, false).build());
                 masked.close();
             }
-            dz.muliColumnVector(mask).muli(scale);
-            INDArray shaped = Nd4j.createUninitialized(type, ls, 'c');
-            shaped.assign(dz.reshape('c', ls));
-            dz.close();
-            logits.accumulate(shaped);
-        }, logits).save(pos, mask);
+            s2.muliColumnVector(mask).muli(scale);
+            logits.accumulate(softmax);
+        }, logits).save(pos, mask, lse, e);
+        return self[0];
     }
 }

@@ -88,6 +88,13 @@ public final class Tensor {
         return out;
     }
 
+    /** Hands a saved array over to someone else (e.g. a gradient built in its memory): no longer freed with this tensor. */
+    void unsave(INDArray array) {
+        if (saved != null) {
+            saved.removeIf(a -> a == array);
+        }
+    }
+
     /** Keeps arrays the backward rule needs alive exactly as long as this tensor. */
     Tensor save(INDArray... arrays) {
         if (saved == null) {

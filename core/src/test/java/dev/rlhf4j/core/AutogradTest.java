@@ -43,6 +43,22 @@ class AutogradTest {
     }
 
     @Test
+    void crossEntropyGraphCanBeBackpropagatedTwice() {
+        // the first backward reuses the forward's buffer for the gradient; a second one must recompute it
+        Tensor z = Tensor.of(new double[] {1, 2, 3, 0.5, -1, 2}, 2, 3).requiresGrad(true);
+        Tensor loss = z.crossEntropy(Tensor.ofLongs(new long[] {2, 0}, 2), -100);
+        loss.backward();
+        double[] once = z.grad().toDoubleArray();
+        loss.backward();
+        double[] twice = z.grad().toDoubleArray();
+        for (int i = 0; i < once.length; i++) {
+            assertEquals(2 * once[i], twice[i], 1e-15);
+        }
+        double p2 = Math.exp(3) / (Math.exp(1) + Math.exp(2) + Math.exp(3));
+        assertEquals((p2 - 1) / 2, once[2], 1e-15);                 // (softmax - onehot) / N
+    }
+
+    @Test
     void noGradScopeBuildsNoGraph() {
         Tensor x = Tensor.of(new double[] {1, 2}, 2).requiresGrad(true);
         Tensor y;
