@@ -490,11 +490,16 @@ public final class Tensor {
         if (!Arrays.equals(other.shape(), shape())) {
             throw Shapes.mismatch("addInPlace", shape(), other.shape(), "differ");
         }
+        INDArray y = value();
+        INDArray x = other.value();
         if (alpha == 1.0) {
-            value().addi(other.value());
+            y.addi(x);
+        } else if (x.dataType() == y.dataType() && x.dataType().isFPType() && ShapeOps.isContiguous(x) && ShapeOps.isContiguous(y)) {
+            long[] flat = {y.length()};
+            Nd4j.getBlasWrapper().axpy(alpha, x.reshape('c', flat), y.reshape('c', flat));   // one pass, no temporary
         } else {
-            try (INDArray scaled = other.value().mul(alpha)) {
-                value().addi(scaled);
+            try (INDArray scaled = x.mul(alpha)) {
+                y.addi(scaled);
             }
         }
         return this;

@@ -126,6 +126,19 @@ class ForwardValuesTest {
     }
 
     @Test
+    void addInPlaceScalesTheOtherOperandOnEveryLayout() {
+        Tensor y = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
+        y.addInPlace(Tensor.of(new double[] {1, 1, 1, 2, 2, 2}, 2, 3), -0.5);           // contiguous: BLAS axpy
+        assertArrayEquals(new double[] {0.5, 1.5, 2.5, 3, 4, 5}, y.toDoubleArray(), 0.0);
+        Tensor t = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 3, 2).transpose(0, 1);    // strided view
+        y.addInPlace(t, 2.0);
+        assertArrayEquals(new double[] {2.5, 7.5, 12.5, 7, 12, 17}, y.toDoubleArray(), 0.0);
+        Tensor row = y.narrow(0, 1, 1);                                                 // a view at an offset
+        row.addInPlace(Tensor.of(new double[] {1, 1, 1}, 1, 3), 10.0);
+        assertArrayEquals(new double[] {2.5, 7.5, 12.5, 17, 22, 27}, y.toDoubleArray(), 0.0);
+    }
+
+    @Test
     void halfPrecisionStorageIsUpcastForCompute() {
         Tensor h = Tensor.of(new double[] {0.1, 0.2, 0.3}, DType.FLOAT16, 3);
         assertEquals(DType.FLOAT16, h.dtype());

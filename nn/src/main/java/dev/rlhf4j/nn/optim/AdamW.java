@@ -110,18 +110,21 @@ public final class AdamW implements Optimizer {
         return t.rank() == 0 || (start == 0 && len == t.size(0)) ? t : t.narrow(0, start, len);
     }
 
-    /** The AdamW update of one slice; m and v are updated in place without temporaries. */
+    /**
+     * The AdamW update of one slice, in ten passes and one temporary: m and v in place, and the step written
+     * as {@code lr sqrt(bc2) / bc1 * m / (sqrt(v) + eps sqrt(bc2))}, which is torch's
+     * {@code lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)} with the bias correction moved out of the division.
+     */
     private void update(Tensor p, Tensor g, Tensor m, Tensor v, boolean decay, double bc1, double bc2Sqrt) {
         double b1 = config.beta1();
         double b2 = config.beta2();
         if (decay) {
             p.scaleInPlace(1 - lr * config.weightDecay());
         }
-        m.scaleInPlace(b1 / (1 - b1)).addInPlace(g, 1.0).scaleInPlace(1 - b1);       // b1 m + (1 - b1) g
-        v.scaleInPlace(b2 / (1 - b2)).addInPlace(g.mul(g), 1.0).scaleInPlace(1 - b2); // b2 v + (1 - b2) g^2
-        Tensor denom = v.sqrt().scaleInPlace(1 / bc2Sqrt).add(config.eps());
-        Tensor step = m.div(denom).scaleInPlace(-lr / bc1);
-        p.addInPlace(step, 1.0);
+        m.scaleInPlace(b1).addInPlace(g, 1 - b1);                                   // b1 m + (1 - b1) g
+        v.scaleInPlace(b2).addInPlace(g.mul(g), 1 - b2);                            // b2 v + (1 - b2) g^2
+        Tensor denom = v.sqrt().add(config.eps() * bc2Sqrt);
+        p.addInPlace(m.div(denom), -lr * bc2Sqrt / bc1);
     }
 
     @Override
