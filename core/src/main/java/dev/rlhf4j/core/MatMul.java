@@ -56,8 +56,8 @@ final class MatMul {
             if (a.needsGrad()) {                                       // dA = dC B^T
                 gradient(a, dC, Gemm.Strided.of(y, br).transposed(), xs, batch);
             }
-            if (b.needsGrad()) {                                       // dB = A^T dC
-                gradient(b, Gemm.Strided.of(x, br).transposed(), dC, ys, batch);
+            if (b.needsGrad() && !transposedLeafGradient(b, Gemm.Strided.of(x, br), dC, batch)) {
+                gradient(b, Gemm.Strided.of(x, br).transposed(), dC, ys, batch);   // dB = A^T dC
             }
         }, a, b);
     }
@@ -76,6 +76,24 @@ final class MatMul {
         INDArray result = Nd4j.createUninitialized(left.array().dataType(), target, 'c');
         Gemm.batched(left, right, Gemm.Strided.of(result, batch.length), batch, false);
         operand.accumulate(result);
+    }
+
+    /**
+     * When B is the transpose of a weight W (a tied LM head: {@code logits = h @ wte^T}), writes
+     * {@code dW = (A^T dC)^T = dC^T A} straight into W's gradient in W's own layout, instead of building dB and
+     * copying it through the transpose's backward. Returns false when that does not apply.
+     */
+    private static boolean transposedLeafGradient(Tensor b, Gemm.Strided a, Gemm.Strided dC, long[] batch) {
+        Tensor w = b.transposeOf();
+        if (w == null || !w.isLeaf()) {
+            return false;
+        }
+        Tensor.GradientTarget sink = w.gradientTarget(dC.array().dataType());
+        if (sink == null) {
+            return false;
+        }
+        Gemm.batched(dC.transposed(), a, Gemm.Strided.of(sink.array(), batch.length), batch, !sink.overwrite());
+        return true;
     }
 
     private static long[] dropDim(long[] shape, int dim) {

@@ -377,6 +377,20 @@ public final class Tensor {
         }
     }
 
+    /**
+     * The matrix this tensor is the transpose of, when it is exactly that (a 2-D {@code transpose} or
+     * {@code permute(1, 0)} view), else null: lets a product write the gradient in the matrix's own layout.
+     */
+    Tensor transposeOf() {
+        boolean swap = op.equals("permute") && parents != null && parents.length == 1 && rank() == 2 && parents[0].rank() == 2;
+        return swap ? parents[0] : null;
+    }
+
+    /** True for tensors no op produced while recording (inputs and parameters). */
+    boolean isLeaf() {
+        return parents == null;
+    }
+
     /** The inputs that need a gradient from this tensor (none for leaves and for results of NoGrad). */
     Tensor[] parents() {
         return parents == null ? new Tensor[0] : parents;

@@ -136,6 +136,13 @@ class OpGradientProperties {
         at[at.length - 1] = a[a.length - 2];
         at[at.length - 2] = a[a.length - 1];
         assertGradient(x -> x[0].transpose(-1, -2).matmul(x[1]), input(at, seed, -1, 1), input(b, seed + 7, -1, 1));
+        if (b.length == 2) {
+            // a tied head, h @ W^T: W's gradient is written in W's own layout
+            long[] w = {b[1], b[0]};
+            assertGradient(x -> x[0].matmul(x[1].transpose(0, 1)), input(a, seed, -1, 1), input(w, seed + 7, -1, 1));
+            assertGradient(x -> x[0].matmul(x[1].transpose(0, 1)).add(x[1].transpose(0, 1).sum()),
+                    input(a, seed, -1, 1), input(w, seed + 7, -1, 1));
+        }
     }
 
     @Property(tries = 15)

@@ -92,21 +92,12 @@ public final class Gpt2LMHeadModel implements Module {
     }
 
     /**
-     * The tied LM head: hidden states (B, T, C) to logits (B, T, V). When the embedding needs a gradient the
-     * product is taken as {@code wte @ h^T}, so that backward writes dwte directly in wte's (V, C) layout
-     * instead of producing a (C, V) gradient and transposing 4 V C bytes back; without gradients,
-     * {@code h @ wte^T} is the faster product for a few rows (decoding).
+     * The tied LM head: hidden states (B, T, C) to logits (B, T, V), {@code h @ wte^T}. Backward writes dwte
+     * straight into wte's (V, C) gradient (core's matmul recognises the transposed leaf), so no logits-sized
+     * or vocabulary-sized copy is made either way.
      */
     public Tensor head(Tensor hidden) {
-        Tensor wte = transformer.wte();
-        if (!wte.requiresGrad() || NoGrad.isActive()) {
-            return hidden.matmul(wte.transpose(0, 1));                          // (B, T, V)
-        }
-        long b = hidden.size(0);
-        long t = hidden.size(1);
-        Tensor flat = hidden.reshape(b * t, hidden.size(2));                    // (B*T, C)
-        Tensor logitsT = wte.matmul(flat.transpose(0, 1));                      // (V, B*T)
-        return logitsT.transpose(0, 1).reshape(b, t, wte.size(0));              // (B, T, V)
+        return hidden.matmul(transformer.wte().transpose(0, 1));                // (B, T, V)
     }
 
     /**
