@@ -74,11 +74,15 @@ public enum DType {
     }
 
     static DType of(DataType type) {
-        for (DType t : values()) {
-            if (t.nd4j == type) {
-                return t;
-            }
-        }
-        throw new IllegalArgumentException("unsupported ND4J data type " + type);
+        return switch (type) {
+            case FLOAT -> FLOAT32;
+            case DOUBLE -> FLOAT64;
+            case HALF -> FLOAT16;
+            case BFLOAT16 -> BFLOAT16;
+            case LONG -> INT64;
+            case INT -> INT32;
+            case BOOL -> BOOL;
+            default -> throw new IllegalArgumentException("unsupported ND4J data type " + type);
+        };
     }
 }

@@ -144,26 +144,23 @@ final class Elementwise {
     }
 
     /**
-     * GPT-2's {@code gelu_new}: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). ND4J's own GELU ops use other
-     * approximations, so this one is written out.
+     * GPT-2's {@code gelu_new}: 0.5 x (1 + tanh(u)), u = sqrt(2/pi) (x + 0.044715 x^3). ND4J's own GELU ops use
+     * other approximations, so this one is written out, as {@code x * sigmoid(2u)} (the same function, since
+     * 0.5 (1 + tanh(u)) = sigmoid(2u)) to save passes over the (B, T, 4C) activations.
      */
     static Tensor gelu(Tensor a) {
         INDArray x = a.computeValue();
-        INDArray th;                                                   // tanh(u), kept for backward
-        INDArray out;
-        try (INDArray x2 = x.mul(x); INDArray u = x2.mul(GELU_A).addi(1.0).muli(x).muli(GELU_C)) {
-            th = Transforms.tanh(u, true);
-            out = th.add(1.0).muli(x).muli(0.5);
-        }
+        INDArray s = x.mul(x).muli(2 * GELU_C * GELU_A).addi(2 * GELU_C).muli(x);   // 2u
+        Transforms.sigmoid(s, false);                                             // s = sigmoid(2u), kept
+        INDArray out = x.mul(s);
         return Tensor.result("gelu", out, g -> {
-            // d/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) c (1 + 3a x^2)
-            try (INDArray x2 = x.mul(x);
-                 INDArray du = x2.mul(3 * GELU_A).addi(1.0).muli(GELU_C);
-                 INDArray sech2 = th.mul(th).rsubi(1.0);
-                 INDArray d = sech2.muli(du).muli(x).addi(th).addi(1.0).muli(0.5)) {
-                a.accumulate(d.mul(g));
+            // d/dx = s + x s (1 - s) d(2u)/dx,  d(2u)/dx = 2c (1 + 3a x^2)
+            INDArray d = x.mul(x).muli(6 * GELU_C * GELU_A).addi(2 * GELU_C).muli(x);
+            try (INDArray oneMinus = s.rsub(1.0)) {
+                d.muli(oneMinus).muli(s).addi(s).muli(g);
             }
-        }, a).save(th);
+            a.accumulate(d);
+        }, a).save(s);
     }
 
     // ------------------------------------------------------------ clipping and selection
