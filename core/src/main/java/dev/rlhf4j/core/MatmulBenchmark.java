@@ -104,17 +104,33 @@ public final class MatmulBenchmark {
     }
 
     /**
-     * Seconds for one direct {@code cblas_sgemv} of a row-major (rows, cols) matrix with a vector: the time a
-     * one-token decoding step must spend streaming that weight matrix (the baseline of {@code bench generate}).
+     * Seconds for one pass of direct {@code cblas_sgemv} calls over distinct row-major matrices of the given
+     * (rows, cols) shapes, each multiplied by a vector once per pass (best of {@code repeats}). With a model's
+     * weight shapes this is the time one decoding step must spend streaming its weights from memory: the
+     * matrices together exceed the caches, as the model's do.
      */
-    public static double cblasGemvSeconds(int rows, int cols, int repeats) {
-        INDArray w = Nd4j.rand(DataType.FLOAT, rows, cols);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 1, cols);
-        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, new long[] {1, rows}, 'c');
-        double s = bestSeconds(repeats, () -> openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, rows, cols, 1f,
-                new FloatPointer(w.data().addressPointer()), cols, new FloatPointer(x.data().addressPointer()), 1, 0f,
-                new FloatPointer(y.data().addressPointer()), 1));
-        w.close();
+    public static double cblasGemvPassSeconds(int[][] shapes, int repeats) {
+        INDArray[] w = new INDArray[shapes.length];
+        int widest = 1;
+        int tallest = 1;
+        for (int i = 0; i < shapes.length; i++) {
+            w[i] = Nd4j.rand(DataType.FLOAT, shapes[i][0], shapes[i][1]);
+            tallest = Math.max(tallest, shapes[i][0]);
+            widest = Math.max(widest, shapes[i][1]);
+        }
+        INDArray x = Nd4j.rand(DataType.FLOAT, 1, widest);
+        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, new long[] {1, tallest}, 'c');
+        FloatPointer px = new FloatPointer(x.data().addressPointer());
+        FloatPointer py = new FloatPointer(y.data().addressPointer());
+        double s = bestSeconds(repeats, () -> {
+            for (int i = 0; i < w.length; i++) {
+                openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, shapes[i][0], shapes[i][1], 1f,
+                        new FloatPointer(w[i].data().addressPointer()), shapes[i][1], px, 1, 0f, py, 1);
+            }
+        });
+        for (INDArray a : w) {
+            a.close();
+        }
         x.close();
         y.close();
         return s;

@@ -54,14 +54,20 @@ public final class GenerateBenchmark {
     }
 
     /**
-     * Seconds one decoding step must spend reading the weights: a bare {@code cblas_sgemv} over every matrix a
-     * token passes through (attention, MLP and the tied LM head), measured in this run. Its inverse is the
-     * batch-1 tokens/s an implementation that did nothing but read its weights would reach.
+     * Seconds one decoding step must spend reading the weights: a bare {@code cblas_sgemv} over a copy of every
+     * matrix a token passes through (attention, MLP and the tied LM head), measured in this run. Its inverse is
+     * the batch-1 tokens/s an implementation that did nothing but read its weights would reach.
      */
     private static double weightStreamSeconds(Gpt2Config c) {
         int d = c.nEmbd();
-        double perLayer = MatmulBenchmark.cblasGemvSeconds(3 * d, d, 5) + MatmulBenchmark.cblasGemvSeconds(d, d, 5)
-                + MatmulBenchmark.cblasGemvSeconds(4 * d, d, 5) + MatmulBenchmark.cblasGemvSeconds(d, 4 * d, 5);
-        return c.nLayer() * perLayer + MatmulBenchmark.cblasGemvSeconds(c.vocabSize(), d, 5);
+        int[][] shapes = new int[4 * c.nLayer() + 1][];
+        for (int l = 0; l < c.nLayer(); l++) {
+            shapes[4 * l] = new int[] {3 * d, d};
+            shapes[4 * l + 1] = new int[] {d, d};
+            shapes[4 * l + 2] = new int[] {4 * d, d};
+            shapes[4 * l + 3] = new int[] {d, 4 * d};
+        }
+        shapes[4 * c.nLayer()] = new int[] {c.vocabSize(), d};
+        return MatmulBenchmark.cblasGemvPassSeconds(shapes, 5);
     }
 }
