@@ -126,6 +126,17 @@ class ForwardValuesTest {
     }
 
     @Test
+    void matmulOfOperandsBlasCannotReadFallsBackToTheBackendsProduct() {
+        TensorRandom r = new TensorRandom(9);
+        Tensor base = r.normal(DType.FLOAT64, 0, 1, 4, 3, 2);            // (K, M, B)
+        Tensor a = base.permute(2, 1, 0);                                 // (B, M, K), strides (1, 2, 6): no unit stride in (M, K)
+        Tensor w = r.normal(DType.FLOAT64, 0, 1, 4, 5);
+        assertArrayEquals(a.copy().matmul(w).toDoubleArray(), a.matmul(w).toDoubleArray(), 1e-12);
+        Tensor wide = r.normal(DType.FLOAT64, 0, 1, 2, 5, 4).permute(1, 2, 0).narrow(2, 1, 1).reshape(5, 4); // copy of a strided view
+        assertArrayEquals(a.copy().matmul(wide.transpose(0, 1)).toDoubleArray(), a.matmul(wide.transpose(0, 1)).toDoubleArray(), 1e-12);
+    }
+
+    @Test
     void addInPlaceScalesTheOtherOperandOnEveryLayout() {
         Tensor y = Tensor.of(new double[] {1, 2, 3, 4, 5, 6}, 2, 3);
         y.addInPlace(Tensor.of(new double[] {1, 1, 1, 2, 2, 2}, 2, 3), -0.5);           // contiguous: BLAS axpy
