@@ -1,7 +1,7 @@
 package dev.rlhf4j.nn.optim;
 
+import dev.rlhf4j.core.AdamWKernel;
 import dev.rlhf4j.core.Arena;
-import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.Module;
 import java.util.ArrayList;
@@ -17,8 +17,8 @@ import java.util.function.Predicate;
  *   m = b1 m + (1 - b1) g,   v = b2 v + (1 - b2) g^2
  *   p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * </pre>
- * Moments are allocated when the optimizer is created (outside arenas), in the parameters' compute type; each parameter's temporaries are freed as soon
- * as it is updated, so a step needs at most a few parameter-sized buffers beyond the moments.
+ * Moments are allocated when the optimizer is created (outside arenas), in the parameters' compute type. The
+ * arithmetic is core's {@link AdamWKernel}: one pass over each parameter, no temporaries.
  */
 public final class AdamW implements Optimizer {
     /** Hyper-parameters; {@link #gpt2()} is nanoGPT's choice, {@code torch.optim.AdamW}'s defaults are lr 1e-3, betas 0.9/0.999, eps 1e-8, wd 1e-2. */
@@ -81,50 +81,16 @@ public final class AdamW implements Optimizer {
     @Override
     public void step() {
         t++;
-        double bc1 = 1 - Math.pow(config.beta1(), t);
-        double bc2Sqrt = Math.sqrt(1 - Math.pow(config.beta2(), t));
         for (int i = 0; i < params.size(); i++) {
             Tensor p = params.get(i);
-            if (p.grad() == null) {
+            Tensor g = p.grad();
+            if (g == null) {
                 continue;
             }
             Tensor[] mv = moments.get(p);
-            boolean decay = decays.get(i) && config.weightDecay() != 0;
-            long rows = p.rank() == 0 ? 1 : p.size(0);
-            long rowSize = Math.max(1, p.numel() / Math.max(1, rows));
-            long chunk = Math.max(1, CHUNK_ELEMENTS / rowSize);
-            for (long start = 0; start < rows; start += chunk) {
-                long len = Math.min(chunk, rows - start);
-                try (Arena scratch = Arena.open(); NoGrad ng = NoGrad.enter()) {
-                    Tensor pc = slice(p, start, len);
-                    update(pc, slice(p.grad(), start, len), slice(mv[0], start, len), slice(mv[1], start, len), decay, bc1, bc2Sqrt);
-                }
-            }
+            double decay = decays.get(i) ? config.weightDecay() : 0.0;
+            AdamWKernel.step(p, g, mv[0], mv[1], lr, config.beta1(), config.beta2(), config.eps(), decay, t);
         }
-    }
-
-    /** Elements per slice (4 MB in float32): temporaries stay a few MB instead of parameter-sized (measured best of 2^16, 2^18, 2^20). */
-    private static final long CHUNK_ELEMENTS = 1L << 20;
-
-    private static Tensor slice(Tensor t, long start, long len) {
-        return t.rank() == 0 || (start == 0 && len == t.size(0)) ? t : t.narrow(0, start, len);
-    }
-
-    /**
-     * The AdamW update of one slice, in ten passes and one temporary: m and v in place, and the step written
-     * as {@code lr sqrt(bc2) / bc1 * m / (sqrt(v) + eps sqrt(bc2))}, which is torch's
-     * {@code lr / bc1 * m / (sqrt(v) / sqrt(bc2) + eps)} with the bias correction moved out of the division.
-     */
-    private void update(Tensor p, Tensor g, Tensor m, Tensor v, boolean decay, double bc1, double bc2Sqrt) {
-        double b1 = config.beta1();
-        double b2 = config.beta2();
-        if (decay) {
-            p.scaleInPlace(1 - lr * config.weightDecay());
-        }
-        m.scaleInPlace(b1).addInPlace(g, 1 - b1);                                   // b1 m + (1 - b1) g
-        v.scaleInPlace(b2).addInPlace(g.mul(g), 1 - b2);                            // b2 v + (1 - b2) g^2
-        Tensor denom = v.sqrt().add(config.eps() * bc2Sqrt);
-        p.addInPlace(m.div(denom), -lr * bc2Sqrt / bc1);
     }
 
     @Override

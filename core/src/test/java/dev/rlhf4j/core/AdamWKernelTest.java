@@ -1,0 +1,77 @@
+package dev.rlhf4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** The fused AdamW step against torch.optim.AdamW's update written out element by element in Java doubles. */
+class AdamWKernelTest {
+
+    private static void check(DType type, double tolerance) {
+        int n = 3 * (1 << 16) + 1234;                             // several parallel chunks, the last one partial
+        TensorRandom r = new TensorRandom(11);
+        Tensor p = r.normal(type, 0, 1, 3, n / 3 + 1);
+        int total = (int) p.numel();
+        Tensor m = Tensor.zeros(type, 3, n / 3 + 1);
+        Tensor v = Tensor.zeros(type, 3, n / 3 + 1);
+        double[] ep = p.toDoubleArray();
+        double[] em = new double[total];
+        double[] ev = new double[total];
+        double lr = 1e-2;
+        double b1 = 0.9;
+        double b2 = 0.95;
+        double eps = 1e-8;
+        double wd = 0.1;
+        for (int t = 1; t <= 4; t++) {
+            // ordinary gradients, then ones as small as eps, where the placement of eps decides the step
+            Tensor g = r.normal(type, 0, t <= 2 ? 1e-3 * t : 1e-8, 3, n / 3 + 1);
+            double[] gv = g.toDoubleArray();
+            AdamWKernel.step(p, g, m, v, lr, b1, b2, eps, wd, t);
+            double bc1 = 1 - Math.pow(b1, t);
+            double bc2 = 1 - Math.pow(b2, t);
+            for (int i = 0; i < total; i++) {
+                ep[i] *= 1 - lr * wd;
+                em[i] = b1 * em[i] + (1 - b1) * gv[i];
+                ev[i] = b2 * ev[i] + (1 - b2) * gv[i] * gv[i];
+                ep[i] -= lr / bc1 * em[i] / (Math.sqrt(ev[i]) / Math.sqrt(bc2) + eps);
+            }
+            double[] got = p.toDoubleArray();
+            double worst = 0;
+            for (int i = 0; i < total; i++) {
+                worst = Math.max(worst, Math.abs(got[i] - ep[i]) / Math.max(1e-3, Math.abs(ep[i])));
+            }
+            assertTrue(worst <= tolerance, type + " step " + t + ": relative error " + worst);
+        }
+    }
+
+    @Test
+    void matchesTorchAdamWInFloat64() {
+        check(DType.FLOAT64, 1e-13);
+    }
+
+    @Test
+    void matchesTorchAdamWInFloat32ToItsRounding() {
+        check(DType.FLOAT32, 1e-5);
+    }
+
+    @Test
+    void updatesAViewInPlaceAndLeavesTheRestAlone() {
+        Tensor whole = Tensor.of(new double[] {1, 1, 1, 1, 1, 1}, 2, 3);
+        Tensor row = whole.narrow(0, 1, 1);                      // a view at an offset
+        Tensor g = Tensor.of(new double[] {1, 1, 1}, 1, 3);
+        AdamWKernel.step(row, g, Tensor.zeros(DType.FLOAT64, 1, 3), Tensor.zeros(DType.FLOAT64, 1, 3), 0.1, 0.9, 0.999, 0, 0, 1);
+        double[] after = whole.toDoubleArray();
+        assertEquals(1.0, after[0], 0.0);
+        assertEquals(0.9, after[3], 1e-15);                      // first Adam step moves by lr * sign(g)
+    }
+
+    @Test
+    void mismatchedShapesAreRefused() {
+        Tensor p = Tensor.zeros(DType.FLOAT32, 4);
+        ShapeException e = assertThrows(ShapeException.class, () -> AdamWKernel.step(p, Tensor.zeros(DType.FLOAT32, 5),
+                Tensor.zeros(DType.FLOAT32, 4), Tensor.zeros(DType.FLOAT32, 4), 1e-3, 0.9, 0.999, 1e-8, 0, 1));
+        assertTrue(e.getMessage().contains("[4]") && e.getMessage().contains("[5]"), e.getMessage());
+    }
+}
