@@ -1,14 +1,9 @@
 package dev.rlhf4j.core;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
-import java.util.stream.IntStream;
-import org.bytedeco.javacpp.BytePointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -26,7 +21,6 @@ public final class AdamWKernel {
     private AdamWKernel() {
     }
 
-    private static final boolean HOST_MEMORY = Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
     private static final int CHUNK = 1 << 16;
 
     /**
@@ -50,14 +44,13 @@ public final class AdamWKernel {
         double decay = 1 - lr * weightDecay;
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-        boolean direct = HOST_MEMORY && ShapeOps.isContiguous(p) && ShapeOps.isContiguous(g)
-                && ShapeOps.isContiguous(mm) && ShapeOps.isContiguous(vv);
+        boolean direct = HostMemory.usable(p, g, mm, vv);
         if (direct && p.dataType() == DataType.FLOAT) {
-            FloatBuffer pb = floats(p);
-            FloatBuffer gb = floats(g);
-            FloatBuffer mb = floats(mm);
-            FloatBuffer vb = floats(vv);
-            inParallel(p.length(), (from, to) -> {
+            FloatBuffer pb = HostMemory.floats(p);
+            FloatBuffer gb = HostMemory.floats(g);
+            FloatBuffer mb = HostMemory.floats(mm);
+            FloatBuffer vb = HostMemory.floats(vv);
+            HostMemory.inParallel(p.length(), CHUNK, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     float gi = gb.get(i);
                     float mi = (float) (beta1 * mb.get(i) + (1 - beta1) * gi);
@@ -67,12 +60,12 @@ public final class AdamWKernel {
                     pb.put(i, (float) (pb.get(i) * decay - stepSize * mi / (Math.sqrt(vi) / bc2Sqrt + eps)));
                 }
             });
-        } else if (direct && p.dataType() == DataType.DOUBLE) {
-            DoubleBuffer pb = doubles(p);
-            DoubleBuffer gb = doubles(g);
-            DoubleBuffer mb = doubles(mm);
-            DoubleBuffer vb = doubles(vv);
-            inParallel(p.length(), (from, to) -> {
+        } else if (direct) {
+            DoubleBuffer pb = HostMemory.doubles(p);
+            DoubleBuffer gb = HostMemory.doubles(g);
+            DoubleBuffer mb = HostMemory.doubles(mm);
+            DoubleBuffer vb = HostMemory.doubles(vv);
+            HostMemory.inParallel(p.length(), CHUNK, (from, to) -> {
                 for (int i = from; i < to; i++) {
                     double gi = gb.get(i);
                     double mi = beta1 * mb.get(i) + (1 - beta1) * gi;
@@ -107,29 +100,4 @@ public final class AdamWKernel {
         }
     }
 
-    private interface Range {
-        void run(int from, int to);
-    }
-
-    private static void inParallel(long n, Range body) {
-        int length = Math.toIntExact(n);
-        int chunks = (length + CHUNK - 1) / CHUNK;
-        IntStream.range(0, chunks).parallel().forEach(c -> body.run(c * CHUNK, Math.min(length, (c + 1) * CHUNK)));
-    }
-
-    /** The array's elements as a buffer over its own memory (a view's {@code data()} address is already offset, as in {@link Gemm}). */
-    private static ByteBuffer bytes(INDArray a, int elementSize) {
-        long start = (a.offset() - a.data().offset()) * elementSize;
-        BytePointer memory = new BytePointer(a.data().addressPointer());
-        memory.position(start).limit(start + a.length() * elementSize);
-        return memory.asByteBuffer().order(ByteOrder.nativeOrder());
-    }
-
-    private static FloatBuffer floats(INDArray a) {
-        return bytes(a, 4).asFloatBuffer();
-    }
-
-    private static DoubleBuffer doubles(INDArray a) {
-        return bytes(a, 8).asDoubleBuffer();
-    }
 }
