@@ -54,38 +54,6 @@ final class HostMemory {
         return bytes(a, 8).asDoubleBuffer();
     }
 
-    /** Elements read and written as doubles, whatever the storage type (float32 or float64). */
-    interface Elements {
-        double get(int i);
-
-        void set(int i, double v);
-    }
-
-    static Elements elements(INDArray a) {
-        if (a.dataType() == DataType.FLOAT) {
-            FloatBuffer f = floats(a);
-            return new Elements() {
-                public double get(int i) {
-                    return f.get(i);
-                }
-
-                public void set(int i, double v) {
-                    f.put(i, (float) v);
-                }
-            };
-        }
-        DoubleBuffer d = doubles(a);
-        return new Elements() {
-            public double get(int i) {
-                return d.get(i);
-            }
-
-            public void set(int i, double v) {
-                d.put(i, v);
-            }
-        };
-    }
-
     /** A half-open range of indices. */
     interface Range {
         void run(int from, int to);
