@@ -94,10 +94,8 @@ public final class AdamW implements Optimizer {
     }
 
     @Override
-    public void zeroGrad() {
-        for (Tensor p : params) {
-            p.zeroGrad();
-        }
+    public List<Tensor> parameters() {
+        return java.util.Collections.unmodifiableList(params);
     }
 
     @Override

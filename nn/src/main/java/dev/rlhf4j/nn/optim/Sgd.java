@@ -72,10 +72,8 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public void zeroGrad() {
-        for (Tensor p : params) {
-            p.zeroGrad();
-        }
+    public List<Tensor> parameters() {
+        return java.util.Collections.unmodifiableList(params);
     }
 
     @Override
