@@ -75,7 +75,8 @@ final class Indexing {
             try (INDArray gd = g.dup('c')) {
                 scatterAdd(dx, flatPos, gd.reshape('c', new long[] {n}));
             }
-            x.accumulate(reshapeOwned(dx, xs));
+            x.accumulate(Shapes.reshapeCopy(dx, xs));
+            dx.close();
         }, x).save(flatPos);
     }
 
@@ -118,12 +119,5 @@ final class Indexing {
     private static void scatterAdd(INDArray target, INDArray indices, INDArray updates) {
         Nd4j.exec(DynamicCustomOp.builder("scatter_add").addInputs(target, indices, updates).addOutputs(target)
                 .addBooleanArguments(true, false).build());
-    }
-
-    private static INDArray reshapeOwned(INDArray flat, long[] shape) {
-        INDArray out = Nd4j.createUninitialized(flat.dataType(), shape, 'c');
-        out.assign(flat.reshape('c', shape));
-        flat.close();
-        return out;
     }
 }

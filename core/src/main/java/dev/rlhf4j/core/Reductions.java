@@ -58,12 +58,9 @@ final class Reductions {
 
     /** The gradient of a reduced tensor broadcast back to {@code shape}: a new array. */
     static INDArray expand(INDArray g, long[] shape, int[] dims) {
-        long[] keep = reducedShape(shape, dims, true);
-        INDArray dense = g.dup('c');
-        INDArray shaped = dense.reshape('c', keep);
-        INDArray out = Nd4j.zeros(g.dataType(), shape).addi(shaped);
-        dense.close();
-        return out;
+        try (INDArray kept = Shapes.reshapeCopy(g, reducedShape(shape, dims, true))) {
+            return Elementwise.expand(kept, shape);
+        }
     }
 
     static long[] reducedShape(long[] shape, int[] dims, boolean keepDim) {
@@ -83,8 +80,7 @@ final class Reductions {
         if (Arrays.equals(out.shape(), want)) {
             return out;
         }
-        INDArray fixed = Nd4j.createUninitialized(out.dataType(), want, 'c');
-        fixed.assign(out.reshape('c', want));
+        INDArray fixed = Shapes.reshapeCopy(out, want);
         out.close();
         return fixed;
     }

@@ -20,7 +20,7 @@ final class ShapeOps {
         long[] from = a.shape();
         long[] to = inferShape(from, shape);
         INDArray x = a.value();
-        Tensor.Backward back = g -> a.accumulate(reshapeCopy(g, from));
+        Tensor.Backward back = g -> a.accumulate(Shapes.reshapeCopy(g, from));
         if (isContiguous(x)) {
             return Tensor.viewResult("reshape", x.reshape('c', to), back, a);
         }
@@ -120,19 +120,6 @@ final class ShapeOps {
             idx[i] = i == dim ? NDArrayIndex.interval(start, start + length) : NDArrayIndex.all();
         }
         return idx;
-    }
-
-    /** A new contiguous array holding {@code g}'s elements in row-major order with shape {@code shape}. */
-    private static INDArray reshapeCopy(INDArray g, long[] shape) {
-        INDArray out = Nd4j.createUninitialized(g.dataType(), shape, 'c');
-        if (isContiguous(g)) {
-            out.assign(g.reshape('c', shape));
-        } else {
-            try (INDArray dense = g.dup('c')) {
-                out.assign(dense.reshape('c', shape));
-            }
-        }
-        return out;
     }
 
     /** True when the elements are laid out in row-major order without gaps. */

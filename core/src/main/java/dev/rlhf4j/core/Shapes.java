@@ -63,6 +63,19 @@ final class Shapes {
         return d;
     }
 
+    /** A new contiguous array holding {@code a}'s elements in row-major order with shape {@code shape}; {@code a} is left as it is. */
+    static INDArray reshapeCopy(INDArray a, long[] shape) {
+        INDArray out = org.nd4j.linalg.factory.Nd4j.createUninitialized(a.dataType(), shape, 'c');
+        if (ShapeOps.isContiguous(a)) {
+            out.assign(a.reshape('c', shape));
+        } else {
+            try (INDArray dense = a.dup('c')) {
+                out.assign(dense.reshape('c', shape));
+            }
+        }
+        return out;
+    }
+
     static long numel(long[] shape) {
         long n = 1;
         for (long s : shape) {

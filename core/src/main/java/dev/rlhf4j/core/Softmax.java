@@ -57,7 +57,7 @@ final class Softmax {
         }
         m.close();
         int[] dims = {d};
-        INDArray out = keepDim ? lse : reshapeOwned(lse, Reductions.reducedShape(shape, dims, false));
+        INDArray out = keepDim ? lse : Shapes.reshapeCopy(lse, Reductions.reducedShape(shape, dims, false));
         INDArray kept = keepDim ? lse : lse.reshape('c', Reductions.reducedShape(shape, dims, true));
         return Tensor.result("logSumExp", out, g -> {
             try (INDArray spread = Reductions.expand(g, shape, dims); INDArray shifted = x.sub(kept)) {
@@ -65,11 +65,5 @@ final class Softmax {
                 a.accumulate(p.muli(spread));
             }
         }, a).save(keepDim ? new INDArray[0] : new INDArray[] {lse});
-    }
-
-    private static INDArray reshapeOwned(INDArray a, long[] shape) {
-        INDArray out = Nd4j.createUninitialized(a.dataType(), shape, 'c');
-        out.assign(a.reshape('c', shape));
-        return out;
     }
 }
