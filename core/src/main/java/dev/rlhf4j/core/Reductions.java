@@ -2,7 +2,6 @@ package dev.rlhf4j.core;
 
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Sum, mean and max over dimensions, with or without keeping the reduced dimensions. Backward broadcasts the
