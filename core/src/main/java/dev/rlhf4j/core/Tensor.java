@@ -583,5 +583,7 @@ public final class Tensor {
 
     public Tensor layerNorm(Tensor weight, Tensor bias, double eps) { return LayerNorm.apply(this, weight, bias, eps); }
     public Tensor crossEntropy(Tensor targets, long ignoreIndex) { return CrossEntropy.apply(this, targets, ignoreIndex); }
+    /** Mean cross-entropy as PyTorch's CPU float32 kernels compute it, rounding included (see {@code TorchCpuCrossEntropy}). */
+    public Tensor torchCpuCrossEntropy(Tensor targets, long ignoreIndex) { return TorchCpuCrossEntropy.apply(this, targets, ignoreIndex); }
     public Tensor dropout(double p, TensorRandom random) { return Dropout.apply(this, p, random); }
 }
