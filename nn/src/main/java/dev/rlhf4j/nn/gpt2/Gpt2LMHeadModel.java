@@ -106,17 +106,22 @@ public final class Gpt2LMHeadModel implements Module {
      * the ignored target instead of slicing the logits, so the (B, T, V) logits are never copied.
      */
     public Tensor loss(Tensor inputIds, long ignoreIndex) {
+        Tensor logits = forward(inputIds);                                     // (B, T, V)
+        return logits.crossEntropy(nextTokenTargets(inputIds, ignoreIndex), ignoreIndex);
+    }
+
+    /** The targets of next-token prediction (B, T): ids shifted left, {@code ignoreIndex} at the last position. */
+    static Tensor nextTokenTargets(Tensor inputIds, long ignoreIndex) {
         int b = (int) inputIds.size(0);
         int t = (int) inputIds.size(1);
         long[] ids = inputIds.toLongArray();
-        long[] targets = new long[b * t];                                      // ids shifted left; the last position predicts nothing
+        long[] targets = new long[b * t];                                      // the last position predicts nothing
         for (int r = 0; r < b; r++) {
             for (int j = 0; j < t; j++) {
                 targets[r * t + j] = j + 1 < t ? ids[r * t + j + 1] : ignoreIndex;
             }
         }
-        Tensor logits = forward(inputIds);                                     // (B, T, V)
-        return logits.crossEntropy(Tensor.ofLongs(targets, b, t), ignoreIndex);
+        return Tensor.ofLongs(targets, b, t);
     }
 
     /** Mean next-token cross-entropy of {@code inputIds} (B, T), no ignored targets. */
