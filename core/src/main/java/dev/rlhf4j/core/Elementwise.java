@@ -150,6 +150,9 @@ final class Elementwise {
      */
     static Tensor gelu(Tensor a) {
         INDArray x = a.computeValue();
+        if (SmallTensorKernels.applies(x, a)) {
+            return Tensor.inferenceResult("gelu", SmallTensorKernels.gelu(x, GELU_C, GELU_A));
+        }
         INDArray s = x.mul(x).muli(2 * GELU_C * GELU_A).addi(2 * GELU_C).muli(x);   // 2u
         Transforms.sigmoid(s, false);                                             // s = sigmoid(2u), kept
         INDArray out = x.mul(s);

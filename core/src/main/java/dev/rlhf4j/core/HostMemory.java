@@ -1,5 +1,6 @@
 package dev.rlhf4j.core;
 
+import java.nio.Buffer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
@@ -20,6 +21,11 @@ final class HostMemory {
     }
 
     private static final boolean AVAILABLE = Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
+
+    /** True on a backend whose arrays live in host memory. */
+    static boolean available() {
+        return AVAILABLE;
+    }
 
     /** True when all arrays are contiguous float32 or float64 of one type in host memory. */
     static boolean usable(INDArray... arrays) {
@@ -46,12 +52,84 @@ final class HostMemory {
         return memory.asByteBuffer().order(ByteOrder.nativeOrder());
     }
 
+    /**
+     * The elements of a float32 or float64 array, views included, as a buffer that starts at the array's first
+     * element and spans every element its strides reach: index {@code sum(i_d * stride_d)}.
+     */
+    static Buffer whole(INDArray a) {
+        int size = a.dataType() == DataType.DOUBLE ? 8 : 4;
+        long extent = 1;
+        for (int d = 0; d < a.rank(); d++) {
+            extent += (a.size(d) - 1) * a.stride(d);
+        }
+        long start = (a.offset() - a.data().offset()) * size;
+        BytePointer memory = new BytePointer(a.data().addressPointer());
+        memory.position(start).limit(start + extent * size);
+        ByteBuffer bytes = memory.asByteBuffer().order(ByteOrder.nativeOrder());
+        return size == 8 ? bytes.asDoubleBuffer() : bytes.asFloatBuffer();
+    }
+
     static FloatBuffer floats(INDArray a) {
         return bytes(a, 4).asFloatBuffer();
     }
 
     static DoubleBuffer doubles(INDArray a) {
         return bytes(a, 8).asDoubleBuffer();
+    }
+
+    /**
+     * Copies {@code row} (N) into every row of {@code out} (..., N), contiguous and of the same type: a bias laid
+     * down for GEMM to add its product onto. On the CPU backend it is a memory copy per row, with no op dispatch.
+     */
+    static void fillRows(INDArray out, INDArray row) {
+        long n = row.length();
+        long rows = out.length() / Math.max(n, 1);
+        if (!usable(out, row) || rows * n != out.length()) {
+            out.reshape('c', rows, n).putiRowVector(row.reshape('c', 1, n));
+            return;
+        }
+        if (out.dataType() == DataType.FLOAT) {
+            FloatBuffer src = floats(row);
+            FloatBuffer dst = floats(out);
+            for (long r = 0; r < rows; r++) {
+                dst.put(src.duplicate());
+            }
+        } else {
+            DoubleBuffer src = doubles(row);
+            DoubleBuffer dst = doubles(out);
+            for (long r = 0; r < rows; r++) {
+                dst.put(src.duplicate());
+            }
+        }
+    }
+
+    /** A copy of a contiguous float32 or float64 array's elements, widened to double. */
+    static double[] read(INDArray a) {
+        double[] out = new double[Math.toIntExact(a.length())];
+        if (a.dataType() == DataType.DOUBLE) {
+            doubles(a).get(out);
+        } else {
+            float[] f = new float[out.length];
+            floats(a).get(f);
+            for (int i = 0; i < f.length; i++) {
+                out[i] = f[i];
+            }
+        }
+        return out;
+    }
+
+    /** A new c-order array of {@code type} (float32 or float64) and {@code shape} holding {@code values}. */
+    static INDArray create(double[] values, DataType type, long[] shape) {
+        INDArray out = Nd4j.createUninitialized(type, shape, 'c');
+        if (type == DataType.DOUBLE) {
+            doubles(out).put(values);
+        } else {
+            FloatBuffer dst = floats(out);
+            for (double v : values) {
+                dst.put((float) v);
+            }
+        }
+        return out;
     }
 
     /** A half-open range of indices. */

@@ -30,6 +30,9 @@ final class LayerNorm {
         INDArray x = a.computeValue();                                   // (..., C)
         INDArray w = cast(weight.computeValue(), x);                     // (C)
         INDArray b = cast(bias.computeValue(), x);                       // (C)
+        if (SmallTensorKernels.applies(x, a, weight, bias) && HostMemory.usable(x, w, b)) {
+            return Tensor.inferenceResult("layerNorm", SmallTensorKernels.layerNorm(x, w, b, eps));
+        }
         INDArray xhat;                                                   // (..., C)
         INDArray rstd;                                                   // (..., 1)
         try (INDArray mean = x.mean(true, last); INDArray centered = x.sub(mean)) {

@@ -11,12 +11,29 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Forward: {@code C = A B}. Backward: {@code dA = dC B^T}, {@code dB = A^T dC}, each summed over the batch
  * dimensions its operand was broadcast along. Transposes are stride swaps, never copies ({@link Gemm}).
+ *
+ * <p>{@link #linear} is {@code x @ W + b} with the bias added by GEMM itself: the output's rows start as copies
+ * of {@code b} and the product lands on top (beta 1), so a layer's bias costs no extra pass over its output
+ * and no extra array. Backward adds {@code db = sum of dC over every row}.
  */
 final class MatMul {
     private MatMul() {
     }
 
     static Tensor matmul(Tensor a, Tensor b) {
+        return product("matmul", a, b, null);
+    }
+
+    /** {@code x (..., K) @ w (K, N) + bias (N)}. */
+    static Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        if (x.rank() < 2 || w.rank() != 2 || bias.rank() != 1 || bias.size(0) != w.size(1)) {
+            throw new ShapeException("linear: needs x (..., K), weight (K, N) and bias (N), got x " + Shapes.str(x.shape())
+                    + ", weight " + Shapes.str(w.shape()) + ", bias " + Shapes.str(bias.shape()));
+        }
+        return product("linear", x, w, bias);
+    }
+
+    private static Tensor product(String op, Tensor a, Tensor b, Tensor bias) {
         if (a.rank() == 0 || b.rank() == 0) {
             throw Shapes.mismatch("matmul", a.shape(), b.shape(), "cannot be multiplied: both operands need at least one dimension");
         }
@@ -49,9 +66,13 @@ final class MatMul {
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
         INDArray out = Nd4j.createUninitialized(x.dataType(), outShape, 'c');
+        INDArray biasValue = bias == null ? null : castTo(bias.computeValue(), x.dataType());
+        if (biasValue != null) {
+            HostMemory.fillRows(out, biasValue);
+        }
         int br = batch.length;
-        Gemm.batched(Gemm.Strided.of(x, br), Gemm.Strided.of(y, br), Gemm.Strided.of(out, br), batch, false);
-        return Tensor.result("matmul", out, g -> {
+        Gemm.batched(Gemm.Strided.of(x, br), Gemm.Strided.of(y, br), Gemm.Strided.of(out, br), batch, bias != null);
+        return Tensor.result(op, out, g -> {
             Gemm.Strided dC = Gemm.Strided.of(g, br);
             if (a.needsGrad()) {                                       // dA = dC B^T
                 gradient(a, dC, Gemm.Strided.of(y, br).transposed(), xs, batch);
@@ -59,7 +80,14 @@ final class MatMul {
             if (b.needsGrad() && !transposedLeafGradient(b, Gemm.Strided.of(x, br), dC, batch)) {
                 gradient(b, Gemm.Strided.of(x, br).transposed(), dC, ys, batch);   // dB = A^T dC
             }
-        }, a, b);
+            if (bias != null && bias.needsGrad()) {                    // db = sum of dC's rows
+                bias.accumulate(Shapes.reduceTo(g, bias.shape()));
+            }
+        }, a, b, bias);
+    }
+
+    private static INDArray castTo(INDArray v, org.nd4j.linalg.api.buffer.DataType type) {
+        return v.dataType() == type ? v : Tensor.wrap(v.castTo(type)).value();
     }
 
     /**

@@ -104,36 +104,51 @@ public final class MatmulBenchmark {
     }
 
     /**
-     * Seconds for one pass of direct {@code cblas_sgemv} calls over distinct row-major matrices of the given
-     * (rows, cols) shapes, each multiplied by a vector once per pass (best of {@code repeats}). With a model's
-     * weight shapes this is the time one decoding step must spend streaming its weights from memory: the
-     * matrices together exceed the caches, as the model's do.
+     * One pass of direct {@code cblas_sgemv} calls over distinct row-major matrices of the given (rows, cols)
+     * shapes, each multiplied by a vector once per pass. With a model's weight shapes this is the time one
+     * decoding step must spend streaming its weights from memory: the matrices together exceed the caches, as
+     * the model's do. Kept open so that a benchmark can time it between its own runs, on the same machine state.
      */
-    public static double cblasGemvPassSeconds(int[][] shapes, int repeats) {
-        INDArray[] w = new INDArray[shapes.length];
-        int widest = 1;
-        int tallest = 1;
-        for (int i = 0; i < shapes.length; i++) {
-            w[i] = Nd4j.rand(DataType.FLOAT, shapes[i][0], shapes[i][1]);
-            tallest = Math.max(tallest, shapes[i][0]);
-            widest = Math.max(widest, shapes[i][1]);
-        }
-        INDArray x = Nd4j.rand(DataType.FLOAT, 1, widest);
-        INDArray y = Nd4j.createUninitialized(DataType.FLOAT, new long[] {1, tallest}, 'c');
-        FloatPointer px = new FloatPointer(x.data().addressPointer());
-        FloatPointer py = new FloatPointer(y.data().addressPointer());
-        double s = bestSeconds(repeats, () -> {
-            for (int i = 0; i < w.length; i++) {
-                openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, shapes[i][0], shapes[i][1], 1f,
-                        new FloatPointer(w[i].data().addressPointer()), shapes[i][1], px, 1, 0f, py, 1);
+    public static final class GemvPass implements AutoCloseable {
+        private final int[][] shapes;
+        private final INDArray[] weights;
+        private final INDArray x;
+        private final INDArray y;
+
+        public GemvPass(int[][] shapes) {
+            this.shapes = shapes;
+            this.weights = new INDArray[shapes.length];
+            int widest = 1;
+            int tallest = 1;
+            for (int i = 0; i < shapes.length; i++) {
+                weights[i] = Nd4j.rand(DataType.FLOAT, shapes[i][0], shapes[i][1]);
+                tallest = Math.max(tallest, shapes[i][0]);
+                widest = Math.max(widest, shapes[i][1]);
             }
-        });
-        for (INDArray a : w) {
-            a.close();
+            this.x = Nd4j.rand(DataType.FLOAT, 1, widest);
+            this.y = Nd4j.createUninitialized(DataType.FLOAT, new long[] {1, tallest}, 'c');
         }
-        x.close();
-        y.close();
-        return s;
+
+        /** Best seconds of {@code repeats} passes. */
+        public double bestSeconds(int repeats) {
+            FloatPointer px = new FloatPointer(x.data().addressPointer());
+            FloatPointer py = new FloatPointer(y.data().addressPointer());
+            return MatmulBenchmark.bestSeconds(repeats, () -> {
+                for (int i = 0; i < weights.length; i++) {
+                    openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, shapes[i][0], shapes[i][1], 1f,
+                            new FloatPointer(weights[i].data().addressPointer()), shapes[i][1], px, 1, 0f, py, 1);
+                }
+            });
+        }
+
+        @Override
+        public void close() {
+            for (INDArray a : weights) {
+                a.close();
+            }
+            x.close();
+            y.close();
+        }
     }
 
     /** C (m x n) = op(A) op(B) with OpenBLAS directly; A, B contiguous row-major. */

@@ -69,6 +69,11 @@ public final class Tensor {
         return result(op, value, false, backward, parents);
     }
 
+    /** The result of an op computed without a graph (no input needs a gradient, or a {@link NoGrad} scope). */
+    static Tensor inferenceResult(String op, INDArray value) {
+        return new Tensor(value, op, false);
+    }
+
     static Tensor viewResult(String op, INDArray value, Backward backward, Tensor... parents) {
         return result(op, value, true, backward, parents);
     }
@@ -560,6 +565,8 @@ public final class Tensor {
     public Tensor to(DType type) { return Elementwise.cast(this, type); }
 
     public Tensor matmul(Tensor o) { return MatMul.matmul(this, o); }
+    /** {@code this (..., K) @ weight (K, N) + bias (N)}, the bias added by the matrix product itself. */
+    public Tensor linear(Tensor weight, Tensor bias) { return MatMul.linear(this, weight, bias); }
 
     public Tensor reshape(long... shape) { return ShapeOps.reshape(this, shape); }
     public Tensor transpose(int dim0, int dim1) { return ShapeOps.transpose(this, dim0, dim1); }
@@ -578,6 +585,14 @@ public final class Tensor {
     public Tensor sum(boolean keepDim, int... dims) { return Reductions.sum(this, keepDim, dims); }
     public Tensor mean(boolean keepDim, int... dims) { return Reductions.mean(this, keepDim, dims); }
     public Tensor logSumExp(int dim, boolean keepDim) { return Softmax.logSumExp(this, dim, keepDim); }
+    /**
+     * {@code dropout(softmax(q k^T / sqrt(hs) + bias)) v} for q (B, nh, T, hs), k and v (B, nh, Tk, hs); {@code bias}
+     * broadcastable to (B, nh, T, Tk) or null; {@code random} may be null when {@code dropoutP} is 0.
+     */
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor bias, double dropoutP, TensorRandom random) {
+        return Attention.scaledDotProduct(q, k, v, bias, dropoutP, random);
+    }
+
     public Tensor softmax(int dim) { return Softmax.softmax(this, dim); }
     public Tensor logSoftmax(int dim) { return Softmax.logSoftmax(this, dim); }
 

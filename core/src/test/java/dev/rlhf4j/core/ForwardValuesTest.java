@@ -2,6 +2,7 @@ package dev.rlhf4j.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -107,6 +108,34 @@ class ForwardValuesTest {
                 }
             }
         }
+    }
+
+    @Test
+    void linearAddsItsBiasToEveryRow() {
+        TensorRandom r = new TensorRandom(4);
+        for (DType type : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+            for (long rows : new long[] {1, 3}) {                             // one row goes to GEMV, more to GEMM
+                Tensor x = r.normal(type, 0, 1, 2, rows, 5);                  // (B, T, K)
+                Tensor w = r.normal(type, 0, 1, 5, 7);                        // (K, N)
+                Tensor b = r.normal(type, 0, 1, 7);                           // (N)
+                double[] xv = x.toDoubleArray();
+                double[] wv = w.toDoubleArray();
+                double[] bv = b.toDoubleArray();
+                double[] got = x.linear(w, b).toDoubleArray();
+                for (int i = 0; i < 2 * rows; i++) {
+                    for (int j = 0; j < 7; j++) {
+                        double sum = bv[j];
+                        for (int k = 0; k < 5; k++) {
+                            sum += xv[i * 5 + k] * wv[k * 7 + j];
+                        }
+                        assertEquals(sum, got[i * 7 + j], type == DType.FLOAT64 ? 1e-12 : 1e-5, type + " row " + i + " col " + j);
+                    }
+                }
+            }
+        }
+        Tensor x = Tensor.zeros(DType.FLOAT64, 2, 5);
+        ShapeException e = assertThrows(ShapeException.class, () -> x.linear(Tensor.zeros(DType.FLOAT64, 5, 7), Tensor.zeros(DType.FLOAT64, 6)));
+        assertTrue(e.getMessage().contains("[6]"), e.getMessage());
     }
 
     @Test

@@ -146,6 +146,16 @@ class OpGradientProperties {
     }
 
     @Property(tries = 15)
+    void linearWithItsBias(@ForAll @IntRange(min = 1, max = 4) int m, @ForAll @IntRange(min = 1, max = 4) int k,
+                           @ForAll @IntRange(min = 1, max = 4) int n, @ForAll boolean batched, @ForAll boolean torchLayout,
+                           @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        long[] x = batched ? new long[] {2, m, k} : new long[] {m, k};
+        long[] w = torchLayout ? new long[] {n, k} : new long[] {k, n};
+        assertGradient(t -> t[0].linear(torchLayout ? t[1].transpose(0, 1) : t[1], t[2]),
+                input(x, seed, -1, 1), input(w, seed + 7, -1, 1), input(new long[] {n}, seed + 13, -1, 1));
+    }
+
+    @Property(tries = 15)
     void layerNorm(@ForAll("single") Case c) {
         long ch = c.a[c.a.length - 1];
         assertGradient(x -> x[0].layerNorm(x[1], x[2], 1e-5),

@@ -43,8 +43,7 @@ public final class Linear implements Module {
     /** (..., in) to (..., out). */
     public Tensor forward(Tensor x) {
         Tensor w = layout == Layout.CONV1D ? weight : weight.transpose(0, 1);   // (in, out)
-        Tensor y = x.matmul(w);                                                 // (..., out)
-        return bias == null ? y : y.add(bias);
+        return bias == null ? x.matmul(w) : x.linear(w, bias);                  // (..., out)
     }
 
     public Tensor weight() {

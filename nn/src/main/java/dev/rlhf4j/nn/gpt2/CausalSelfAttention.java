@@ -54,15 +54,8 @@ public final class CausalSelfAttention implements Module {
             k = kv[0];                                                                  // (B, nh, Tk, hs)
             v = kv[1];                                                                  // (B, nh, Tk, hs)
         }
-        Tensor att = q.matmul(k.transpose(2, 3)).div(Math.sqrt(hs));                    // (B, nh, T, Tk)
-        if (bias != null) {
-            att = att.add(bias);                                                        // (B, nh, T, Tk)
-        }
-        att = att.softmax(3);                                                           // (B, nh, T, Tk)
-        if (dropout != null && attnPdrop > 0) {
-            att = att.dropout(attnPdrop, dropout);
-        }
-        Tensor y = att.matmul(v);                                                       // (B, nh, T, hs)
+        double p = dropout == null ? 0 : attnPdrop;
+        Tensor y = Tensor.scaledDotProductAttention(q, k, v, bias, p, dropout);        // (B, nh, T, hs)
         y = y.transpose(1, 2).reshape(b, t, c);                                         // (B, T, C)
         y = cProj.forward(y);                                                           // (B, T, C)
         if (dropout != null && residPdrop > 0) {

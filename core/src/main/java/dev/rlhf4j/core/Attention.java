@@ -1,0 +1,161 @@
+package dev.rlhf4j.core;
+
+import java.nio.Buffer;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Scaled dot-product attention, {@code torch.nn.functional.scaled_dot_product_attention}:
+ * <pre>
+ *   y = dropout(softmax(q k^T / sqrt(hs) + bias)) v
+ * </pre>
+ * Legend: B batch, nh heads, T queries, Tk keys, hs head size; q (B, nh, T, hs), k and v (B, nh, Tk, hs),
+ * bias broadcastable to (B, nh, T, Tk) (0 where a query may attend, a large negative number where not).
+ *
+ * <p>Built from primitives (matmul, scale, add, softmax, dropout), so backward is theirs. When no graph is
+ * recorded, nothing is dropped and the work is small (one-token decoding: T = 1 against a KV cache), the
+ * whole of it runs as one Java pass over host memory, reading q, k and v in place through their strides:
+ * that replaces two batched GEMV calls per head and four ND4J ops per layer.
+ */
+final class Attention {
+    /** At most this many multiply-adds (B nh T Tk hs) for the single-pass kernel. */
+    private static final long MAX_FUSED_WORK = 1L << 21;
+
+    private Attention() {
+    }
+
+    static Tensor scaledDotProduct(Tensor q, Tensor k, Tensor v, Tensor bias, double dropoutP, TensorRandom random) {
+        if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4 || k.size(3) != q.size(3) || !java.util.Arrays.equals(k.shape(), v.shape())
+                || k.size(0) != q.size(0) || k.size(1) != q.size(1)) {
+            throw new ShapeException("scaledDotProductAttention: needs q (B, nh, T, hs) and k, v (B, nh, Tk, hs), got q "
+                    + Shapes.str(q.shape()) + ", k " + Shapes.str(k.shape()) + ", v " + Shapes.str(v.shape()));
+        }
+        double scale = 1.0 / Math.sqrt(q.size(3));
+        if (dropoutP == 0 && fusable(q, k, v, bias)) {
+            return Tensor.inferenceResult("scaledDotProductAttention", fused(q.computeValue(), k.computeValue(), v.computeValue(),
+                    bias == null ? null : bias.computeValue(), scale));
+        }
+        Tensor att = q.matmul(k.transpose(2, 3)).mul(scale);             // (B, nh, T, Tk)
+        if (bias != null) {
+            att = att.add(bias);
+        }
+        att = att.softmax(3);
+        if (dropoutP > 0) {
+            att = att.dropout(dropoutP, random);
+        }
+        return att.matmul(v);                                            // (B, nh, T, hs)
+    }
+
+    private static boolean fusable(Tensor q, Tensor k, Tensor v, Tensor bias) {
+        long work = q.size(0) * q.size(1) * q.size(2) * k.size(2) * q.size(3);
+        if (work > MAX_FUSED_WORK || (!NoGrad.isActive() && (q.needsGrad() || k.needsGrad() || v.needsGrad()
+                || (bias != null && bias.needsGrad())))) {
+            return false;
+        }
+        DataType type = q.value().dataType();
+        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
+            return false;
+        }
+        for (Tensor t : bias == null ? new Tensor[] {k, v} : new Tensor[] {k, v, bias}) {
+            if (t.value().dataType() != type) {
+                return false;
+            }
+        }
+        if (bias != null) {
+            long[] want = {q.size(0), q.size(1), q.size(2), k.size(2)};
+            if (bias.rank() != 4) {
+                return false;
+            }
+            for (int i = 0; i < 4; i++) {
+                if (bias.size(i) != 1 && bias.size(i) != want[i]) {
+                    return false;
+                }
+            }
+        }
+        return HostMemory.available();
+    }
+
+    /** softmax(q k^T scale + bias) v for every (batch, head, query), reading every operand through its strides. */
+    private static INDArray fused(INDArray q, INDArray k, INDArray v, INDArray bias, double scale) {
+        int b = (int) q.size(0);
+        int nh = (int) q.size(1);
+        int t = (int) q.size(2);
+        int hs = (int) q.size(3);
+        int tk = (int) k.size(2);
+        Strided qs = new Strided(q);
+        Strided ks = new Strided(k);
+        Strided vs = new Strided(v);
+        Strided bs = bias == null ? null : new Strided(bias);
+        double[] out = new double[b * nh * t * hs];
+        double[] p = new double[tk];
+        double[] qrow = new double[hs];
+        for (int bi = 0; bi < b; bi++) {
+            for (int h = 0; h < nh; h++) {
+                for (int i = 0; i < t; i++) {
+                    for (int d = 0; d < hs; d++) {
+                        qrow[d] = qs.get(bi, h, i, d);
+                    }
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < tk; j++) {
+                        long kj = ks.at(bi, h, j, 0);
+                        double dot = 0;
+                        for (int d = 0; d < hs; d++) {
+                            dot += qrow[d] * ks.get(kj + d * ks.strides[3]);
+                        }
+                        double s = dot * scale + (bs == null ? 0 : bs.get(bi, h, i, j));
+                        p[j] = s;
+                        max = Math.max(max, s);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < tk; j++) {
+                        p[j] = Math.exp(p[j] - max);
+                        sum += p[j];
+                    }
+                    int o = ((bi * nh + h) * t + i) * hs;
+                    for (int j = 0; j < tk; j++) {
+                        double w = p[j] / sum;
+                        long vj = vs.at(bi, h, j, 0);
+                        for (int d = 0; d < hs; d++) {
+                            out[o + d] += w * vs.get(vj + d * vs.strides[3]);
+                        }
+                    }
+                }
+            }
+        }
+        return HostMemory.create(out, q.dataType(), new long[] {b, nh, t, hs});
+    }
+
+    /** Element access to a 4-D array in host memory through its strides; size-1 (broadcast) dimensions read index 0. */
+    private static final class Strided {
+        private final FloatBuffer floats;
+        private final DoubleBuffer doubles;
+        private final long[] strides;
+
+        Strided(INDArray a) {
+            Buffer all = HostMemory.whole(a);
+            this.floats = all instanceof FloatBuffer f ? f : null;
+            this.doubles = all instanceof DoubleBuffer d ? d : null;
+            long[] shape = a.shape();
+            this.strides = a.stride().clone();
+            for (int i = 0; i < 4; i++) {
+                if (shape[i] == 1) {
+                    strides[i] = 0;
+                }
+            }
+        }
+
+        long at(int i0, int i1, int i2, int i3) {
+            return i0 * strides[0] + i1 * strides[1] + i2 * strides[2] + i3 * strides[3];
+        }
+
+        double get(int i0, int i1, int i2, int i3) {
+            return get(at(i0, i1, i2, i3));
+        }
+
+        double get(long index) {
+            return floats != null ? floats.get((int) index) : doubles.get((int) index);
+        }
+    }
+}

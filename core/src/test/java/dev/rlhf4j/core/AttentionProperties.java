@@ -1,0 +1,109 @@
+package dev.rlhf4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Scaled dot-product attention: the composite of primitives against a naive closed form and against finite
+ * differences, and the single-pass inference kernel against the composite on the strided views GPT-2 passes
+ * (heads split out of one projection, keys and values narrowed out of a KV cache).
+ */
+class AttentionProperties {
+
+    /** q (B, nh, T, hs) as heads of a (B, T, nh*hs) projection; k, v the first Tk positions of (B, nh, cap, hs) caches. */
+    private static Tensor[] operands(int b, int nh, int t, int tk, int hs, DType type, long seed) {
+        TensorRandom r = new TensorRandom(seed);
+        Tensor q = r.normal(type, 0, 1, b, t, nh * hs).reshape(b, t, nh, hs).transpose(1, 2);
+        Tensor k = r.normal(type, 0, 1, b, nh, tk + 3, hs).narrow(2, 0, tk);
+        Tensor v = r.normal(type, 0, 1, b, nh, tk + 3, hs).narrow(2, 0, tk);
+        return new Tensor[] {q, k, v};
+    }
+
+    /** 0 or -1e9 per (batch row, query, key): causal with the queries at the last T positions, plus left padding. */
+    private static Tensor causalBias(int b, int t, int tk, int pad, DType type) {
+        double[] m = new double[b * t * tk];
+        for (int r = 0; r < b; r++) {
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < tk; j++) {
+                    boolean hidden = j > tk - t + i || (r == 0 && j < pad && j != tk - t + i);
+                    m[(r * t + i) * tk + j] = hidden ? -1e9 : 0;
+                }
+            }
+        }
+        return Tensor.of(m, type, b, 1, t, tk);
+    }
+
+    @Property(tries = 40)
+    void singlePassKernelEqualsTheComposite(@ForAll @IntRange(min = 1, max = 3) int b, @ForAll @IntRange(min = 1, max = 3) int nh,
+                                            @ForAll @IntRange(min = 1, max = 4) int t, @ForAll @IntRange(min = 0, max = 5) int extra,
+                                            @ForAll @IntRange(min = 1, max = 8) int hs, @ForAll boolean masked,
+                                            @ForAll boolean float64, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        int tk = t + extra;
+        DType type = float64 ? DType.FLOAT64 : DType.FLOAT32;
+        Tensor[] x = operands(b, nh, t, tk, hs, type, seed);
+        Tensor bias = masked ? causalBias(b, t, tk, Math.min(extra, 2), type) : null;
+        Tensor[] tracked = {x[0].copy().requiresGrad(true), x[1].copy(), x[2].copy()};
+        double[] composite = Tensor.scaledDotProductAttention(tracked[0], tracked[1], tracked[2], bias, 0, null).toDoubleArray();
+        double[] fused;
+        try (NoGrad s = NoGrad.enter()) {
+            fused = Tensor.scaledDotProductAttention(x[0], x[1], x[2], bias, 0, null).toDoubleArray();
+        }
+        assertArrayEquals(composite, fused, float64 ? 1e-12 : 1e-5);
+    }
+
+    @Property(tries = 10)
+    void gradientsMatchFiniteDifferences(@ForAll @IntRange(min = 1, max = 3) int t, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        Tensor[] x = operands(2, 2, t, t, 3, DType.FLOAT64, seed);
+        Tensor bias = causalBias(2, t, t, 0, DType.FLOAT64);
+        GradientCheck.Result r = GradientCheck.check(in -> Tensor.scaledDotProductAttention(in[0], in[1], in[2], bias, 0, null),
+                x[0].copy().requiresGrad(true), x[1].copy().requiresGrad(true), x[2].copy().requiresGrad(true));
+        assertTrue(r.passed(1e-6), r::toString);
+    }
+
+    @Test
+    void matchesTheNaiveDefinition() {
+        Tensor[] x = operands(1, 2, 2, 3, 4, DType.FLOAT64, 17);
+        double[] q = x[0].copy().toDoubleArray();
+        double[] k = x[1].copy().toDoubleArray();
+        double[] v = x[2].copy().toDoubleArray();
+        double[] want = new double[2 * 2 * 4];
+        for (int h = 0; h < 2; h++) {
+            for (int i = 0; i < 2; i++) {
+                double[] s = new double[3];
+                double z = 0;
+                for (int j = 0; j < 3; j++) {
+                    for (int d = 0; d < 4; d++) {
+                        s[j] += q[(h * 2 + i) * 4 + d] * k[(h * 3 + j) * 4 + d] / 2.0;
+                    }
+                }
+                for (int j = 0; j < 3; j++) {
+                    s[j] = Math.exp(s[j]);
+                    z += s[j];
+                }
+                for (int j = 0; j < 3; j++) {
+                    for (int d = 0; d < 4; d++) {
+                        want[(h * 2 + i) * 4 + d] += s[j] / z * v[(h * 3 + j) * 4 + d];
+                    }
+                }
+            }
+        }
+        assertArrayEquals(want, Tensor.scaledDotProductAttention(x[0], x[1], x[2], null, 0, null).toDoubleArray(), 1e-12);
+        try (NoGrad s = NoGrad.enter()) {
+            assertArrayEquals(want, Tensor.scaledDotProductAttention(x[0], x[1], x[2], null, 0, null).toDoubleArray(), 1e-12);
+        }
+    }
+
+    @Test
+    void mismatchedShapesNameThem() {
+        Tensor q = Tensor.zeros(DType.FLOAT64, 1, 2, 3, 4);
+        ShapeException e = assertThrows(ShapeException.class,
+                () -> Tensor.scaledDotProductAttention(q, Tensor.zeros(DType.FLOAT64, 1, 2, 3, 5), Tensor.zeros(DType.FLOAT64, 1, 2, 3, 5), null, 0, null));
+        assertTrue(e.getMessage().contains("[1,2,3,5]"), e.getMessage());
+    }
+}

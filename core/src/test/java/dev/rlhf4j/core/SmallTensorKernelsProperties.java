@@ -1,0 +1,64 @@
+package dev.rlhf4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.function.Function;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The forward-only small-tensor kernels (taken when no graph is recorded) compute the same functions as the
+ * ND4J ops taken when a gradient is needed, in float64 to 1e-12 and in float32 to float32 rounding.
+ */
+class SmallTensorKernelsProperties {
+
+    private static void sameBothWays(Function<Tensor, Tensor> op, long[] shape, long seed, DType type, double tol) {
+        Tensor x = new TensorRandom(seed).uniform(type, -4, 4, shape);
+        double[] recorded = op.apply(x.copy().requiresGrad(true)).toDoubleArray();      // ND4J ops
+        double[] inference;
+        try (NoGrad s = NoGrad.enter()) {
+            inference = op.apply(x).toDoubleArray();                                    // one Java pass
+        }
+        assertArrayEquals(recorded, inference, tol);
+    }
+
+    @Property(tries = 30)
+    void layerNormGeluAndSoftmaxAgreeWithTheRecordedOps(@ForAll @IntRange(min = 1, max = 3) int rows,
+                                                        @ForAll @IntRange(min = 1, max = 40) int width,
+                                                        @ForAll boolean float64,
+                                                        @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        long[] shape = {rows, 2, width};
+        DType type = float64 ? DType.FLOAT64 : DType.FLOAT32;
+        double tol = float64 ? 1e-12 : 2e-6;
+        TensorRandom r = new TensorRandom(seed + 1);
+        Tensor w = r.uniform(type, 0.5, 1.5, width);
+        Tensor b = r.uniform(type, -1, 1, width);
+        sameBothWays(x -> x.layerNorm(w, b, 1e-5), shape, seed, type, tol * 10);
+        sameBothWays(Tensor::gelu, shape, seed, type, tol);
+        sameBothWays(x -> x.softmax(-1), shape, seed, type, tol);
+    }
+
+    @Test
+    void closedForms() {
+        try (NoGrad s = NoGrad.enter()) {
+            double[] p = Tensor.of(new double[] {0, Math.log(3)}, 1, 2).softmax(1).toDoubleArray();
+            assertArrayEquals(new double[] {0.25, 0.75}, p, 1e-15);
+            // gelu_new(1) = 0.5 (1 + tanh(sqrt(2/pi) 1.044715))
+            double want = 0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 1.044715));
+            assertEquals(want, Tensor.of(new double[] {1}, 1).gelu().item(), 1e-15);
+            double[] y = Tensor.of(new double[] {1, 3}, 1, 2)
+                    .layerNorm(Tensor.of(new double[] {1, 1}, 2), Tensor.of(new double[] {0, 0}, 2), 0).toDoubleArray();
+            assertArrayEquals(new double[] {-1, 1}, y, 1e-15);
+        }
+    }
+
+    @Test
+    void largeTensorsAndOtherDimensionsKeepTheNd4jPath() {
+        long[] big = {SmallTensorKernels.MAX_ELEMENTS + 1};
+        sameBothWays(Tensor::gelu, big, 3, DType.FLOAT64, 1e-12);
+        sameBothWays(x -> x.softmax(0), new long[] {3, 4}, 5, DType.FLOAT64, 1e-12);
+    }
+}
