@@ -89,24 +89,26 @@ final class Attention {
         Strided vs = new Strided(v);
         Strided bs = bias == null ? null : new Strided(bias);
         double[] out = new double[b * nh * t * hs];
+        double[] keys = new double[tk * hs];                           // (Tk, hs) of one (batch, head)
+        double[] values = new double[tk * hs];
+        double[] query = new double[hs];
         double[] p = new double[tk];
-        double[] qrow = new double[hs];
         for (int bi = 0; bi < b; bi++) {
             for (int h = 0; h < nh; h++) {
+                for (int j = 0; j < tk; j++) {
+                    ks.row(bi, h, j, keys, j * hs);
+                    vs.row(bi, h, j, values, j * hs);
+                }
                 for (int i = 0; i < t; i++) {
-                    for (int d = 0; d < hs; d++) {
-                        qrow[d] = qs.get(bi, h, i, d);
-                    }
+                    qs.row(bi, h, i, query, 0);
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < tk; j++) {
-                        long kj = ks.at(bi, h, j, 0);
                         double dot = 0;
-                        for (int d = 0; d < hs; d++) {
-                            dot += qrow[d] * ks.get(kj + d * ks.strides[3]);
+                        for (int d = 0, kj = j * hs; d < hs; d++) {
+                            dot += query[d] * keys[kj + d];
                         }
-                        double s = dot * scale + (bs == null ? 0 : bs.get(bi, h, i, j));
-                        p[j] = s;
-                        max = Math.max(max, s);
+                        p[j] = dot * scale + (bs == null ? 0 : bs.get(bs.at(bi, h, i, j)));
+                        max = Math.max(max, p[j]);
                     }
                     double sum = 0;
                     for (int j = 0; j < tk; j++) {
@@ -116,9 +118,8 @@ final class Attention {
                     int o = ((bi * nh + h) * t + i) * hs;
                     for (int j = 0; j < tk; j++) {
                         double w = p[j] / sum;
-                        long vj = vs.at(bi, h, j, 0);
-                        for (int d = 0; d < hs; d++) {
-                            out[o + d] += w * vs.get(vj + d * vs.strides[3]);
+                        for (int d = 0, vj = j * hs; d < hs; d++) {
+                            out[o + d] += w * values[vj + d];
                         }
                     }
                 }
@@ -132,6 +133,7 @@ final class Attention {
         private final FloatBuffer floats;
         private final DoubleBuffer doubles;
         private final long[] strides;
+        private final float[] scratch;
 
         Strided(INDArray a) {
             Buffer all = HostMemory.whole(a);
@@ -144,18 +146,33 @@ final class Attention {
                     strides[i] = 0;
                 }
             }
+            this.scratch = new float[(int) shape[3]];
         }
 
         long at(int i0, int i1, int i2, int i3) {
             return i0 * strides[0] + i1 * strides[1] + i2 * strides[2] + i3 * strides[3];
         }
 
-        double get(int i0, int i1, int i2, int i3) {
-            return get(at(i0, i1, i2, i3));
-        }
-
         double get(long index) {
             return floats != null ? floats.get((int) index) : doubles.get((int) index);
+        }
+
+        /** Elements (i0, i1, i2, 0 .. n-1) into {@code dst} from {@code offset}; one bulk read when the last stride is 1. */
+        void row(int i0, int i1, int i2, double[] dst, int offset) {
+            int start = (int) at(i0, i1, i2, 0);
+            int n = scratch.length;
+            if (strides[3] == 1 && floats != null) {
+                floats.get(start, scratch, 0, n);
+                for (int d = 0; d < n; d++) {
+                    dst[offset + d] = scratch[d];
+                }
+            } else if (strides[3] == 1) {
+                doubles.get(start, dst, offset, n);
+            } else {
+                for (int d = 0; d < n; d++) {
+                    dst[offset + d] = get(start + d * strides[3]);
+                }
+            }
         }
     }
 }

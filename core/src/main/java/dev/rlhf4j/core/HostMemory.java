@@ -132,6 +132,57 @@ final class HostMemory {
         return out;
     }
 
+    /**
+     * Copies {@code src} into {@code dst}: same shape and type (float32 or float64), any strides (views of a KV
+     * cache, heads transposed back), element by element with the last dimension innermost.
+     */
+    static void copy(INDArray src, INDArray dst) {
+        int rank = src.rank();
+        long[] shape = src.shape();
+        long n = src.length();
+        if (n == 0) {
+            return;
+        }
+        Buffer from = whole(src);
+        Buffer to = whole(dst);
+        long inner = rank == 0 ? 1 : shape[rank - 1];
+        long sIn = rank == 0 ? 0 : src.stride(rank - 1);
+        long dIn = rank == 0 ? 0 : dst.stride(rank - 1);
+        long[] index = new long[Math.max(rank - 1, 0)];
+        for (long done = 0; done < n; done += inner) {
+            long s = 0;
+            long d = 0;
+            for (int k = 0; k < index.length; k++) {
+                s += index[k] * src.stride(k);
+                d += index[k] * dst.stride(k);
+            }
+            if (from instanceof FloatBuffer f) {
+                FloatBuffer t = (FloatBuffer) to;
+                for (long i = 0; i < inner; i++) {
+                    t.put((int) (d + i * dIn), f.get((int) (s + i * sIn)));
+                }
+            } else {
+                DoubleBuffer f = (DoubleBuffer) from;
+                DoubleBuffer t = (DoubleBuffer) to;
+                for (long i = 0; i < inner; i++) {
+                    t.put((int) (d + i * dIn), f.get((int) (s + i * sIn)));
+                }
+            }
+            for (int k = index.length - 1; k >= 0; k--) {
+                if (++index[k] < shape[k]) {
+                    break;
+                }
+                index[k] = 0;
+            }
+        }
+    }
+
+    /** True when {@code a} and {@code b} are float32 or float64 of one type in host memory, any strides. */
+    static boolean sameHostType(INDArray a, INDArray b) {
+        DataType t = a.dataType();
+        return AVAILABLE && t == b.dataType() && (t == DataType.FLOAT || t == DataType.DOUBLE);
+    }
+
     /** A half-open range of indices. */
     interface Range {
         void run(int from, int to);

@@ -24,7 +24,7 @@ final class ShapeOps {
         if (isContiguous(x)) {
             return Tensor.viewResult("reshape", x.reshape('c', to), back, a);
         }
-        INDArray copy = x.dup('c');
+        INDArray copy = SmallTensorKernels.copyApplies(x, x) ? SmallTensorKernels.contiguousCopy(x) : x.dup('c');
         return Tensor.viewResult("reshape", copy.reshape('c', to), back, a).save(copy);
     }
 

@@ -34,6 +34,28 @@ final class SmallTensorKernels {
         return true;
     }
 
+    /** {@code x + y} of one shape, both contiguous. */
+    static INDArray add(INDArray x, INDArray y) {
+        double[] v = HostMemory.read(x);
+        double[] w = HostMemory.read(y);
+        for (int i = 0; i < v.length; i++) {
+            v[i] += w[i];
+        }
+        return HostMemory.create(v, x.dataType(), x.shape());
+    }
+
+    /** A c-order copy of a small array with any strides. */
+    static INDArray contiguousCopy(INDArray x) {
+        INDArray out = org.nd4j.linalg.factory.Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
+        HostMemory.copy(x, out);
+        return out;
+    }
+
+    /** True when a copy between these arrays can go through {@link HostMemory#copy}. */
+    static boolean copyApplies(INDArray src, INDArray dst) {
+        return src.length() <= MAX_ELEMENTS && HostMemory.sameHostType(src, dst);
+    }
+
     /** Layer norm over the last dimension (biased variance, eps inside the root, as PyTorch). */
     static INDArray layerNorm(INDArray x, INDArray weight, INDArray bias, double eps) {
         double[] v = HostMemory.read(x);

@@ -500,7 +500,11 @@ public final class Tensor {
         if (!Arrays.equals(source.shape(), shape())) {
             throw Shapes.mismatch("assign", shape(), source.shape(), "differ");
         }
-        value().assign(source.value());
+        if (SmallTensorKernels.copyApplies(source.value(), value())) {
+            HostMemory.copy(source.value(), value());
+        } else {
+            value().assign(source.value());
+        }
         return this;
     }
 

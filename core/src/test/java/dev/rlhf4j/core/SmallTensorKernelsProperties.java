@@ -41,6 +41,45 @@ class SmallTensorKernelsProperties {
         sameBothWays(x -> x.softmax(-1), shape, seed, type, tol);
     }
 
+    @Property(tries = 30)
+    void addAgreesWithTheRecordedOp(@ForAll @IntRange(min = 1, max = 50) int width, @ForAll boolean float64,
+                                    @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        DType type = float64 ? DType.FLOAT64 : DType.FLOAT32;
+        Tensor y = new TensorRandom(seed + 3).uniform(type, -4, 4, 2, width);
+        sameBothWays(x -> x.add(y), new long[] {2, width}, seed, type, 0);
+    }
+
+    @Property(tries = 30)
+    void stridedCopiesPutEveryElementWhereItsIndexSays(@ForAll @IntRange(min = 1, max = 4) int d0, @ForAll @IntRange(min = 1, max = 4) int d1,
+                                                      @ForAll @IntRange(min = 1, max = 5) int d2, @ForAll boolean float64,
+                                                      @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        DType type = float64 ? DType.FLOAT64 : DType.FLOAT32;
+        Tensor x = new TensorRandom(seed).uniform(type, -4, 4, d0, d1, d2);
+        double[] v = x.toDoubleArray();
+        // a permuted view, copied by reshape: element (k, j, i) of the view is x[i, j, k]
+        double[] flat = x.permute(2, 1, 0).reshape(-1).toDoubleArray();
+        int n = 0;
+        for (int k = 0; k < d2; k++) {
+            for (int j = 0; j < d1; j++) {
+                for (int i = 0; i < d0; i++) {
+                    assertEquals(v[(i * d1 + j) * d2 + k], flat[n++], 0.0);
+                }
+            }
+        }
+        // assign into a narrowed view of a larger buffer (a KV cache slot), leaving the rest untouched
+        Tensor cache = Tensor.zeros(type, d0, d1 + 2, d2);
+        cache.narrow(1, 1, d1).assign(x);
+        double[] c = cache.toDoubleArray();
+        for (int i = 0; i < d0; i++) {
+            for (int j = 0; j < d1 + 2; j++) {
+                for (int k = 0; k < d2; k++) {
+                    double want = j == 0 || j == d1 + 1 ? 0 : v[(i * d1 + j - 1) * d2 + k];
+                    assertEquals(want, c[(i * (d1 + 2) + j) * d2 + k], 0.0);
+                }
+            }
+        }
+    }
+
     @Test
     void closedForms() {
         try (NoGrad s = NoGrad.enter()) {
