@@ -34,15 +34,13 @@ public final class TrainBenchmark {
             ids[i] = random.nextLong(config.vocabSize());
         }
         Tensor input = Tensor.ofLongs(ids, batch, seq);
-        step(model, opt, input);                                               // warm-up
-        long best = Long.MAX_VALUE;
+        step(model, opt, input, new long[3]);                                  // warm-up
         long total = 0;
+        long[] phases = new long[3];                                           // forward, backward, optimizer
         for (int s = 0; s < Math.max(1, steps); s++) {
             long t0 = System.nanoTime();
-            step(model, opt, input);
-            long dt = System.nanoTime() - t0;
-            best = Math.min(best, dt);
-            total += dt;
+            step(model, opt, input, phases);
+            total += System.nanoTime() - t0;
         }
         double stepMs = total / 1e6 / Math.max(1, steps);
         double tokens = (double) batch * seq;
@@ -51,6 +49,11 @@ public final class TrainBenchmark {
         double achieved = flopsPerToken * tokens / (stepMs / 1e3) / 1e9;
         double sgemm = MatmulBenchmark.cblasGflops(batch * seq, config.nEmbd(), 4 * config.nEmbd(), 5);
         BenchLine.print(out, "train.step_ms", stepMs, "ms", Double.NaN, Double.NaN);
+        String[] names = {"forward", "backward", "optimizer"};
+        for (int i = 0; i < 3; i++) {
+            double ms = phases[i] / 1e6 / Math.max(1, steps);
+            BenchLine.print(out, "train." + names[i] + "_ms", ms, "ms", stepMs, ms / stepMs);
+        }
         BenchLine.print(out, "train.tokens_per_s", tokens / (stepMs / 1e3), "tok/s", Double.NaN, Double.NaN);
         BenchLine.print(out, "train.mfu", achieved, "GFLOP/s", sgemm, achieved / sgemm);
         BenchLine.print(out, "train.peak_memory_mb", BenchLine.peakResidentMb(), "MB", Double.NaN, Double.NaN);
@@ -60,11 +63,20 @@ public final class TrainBenchmark {
         model.release();
     }
 
-    private static void step(Gpt2LMHeadModel model, AdamW opt, Tensor input) {
+    /** One step; adds the nanoseconds of its forward, backward and optimizer (with the arena's release) to {@code phases}. */
+    private static void step(Gpt2LMHeadModel model, AdamW opt, Tensor input, long[] phases) {
+        long t0 = System.nanoTime();
         try (Arena step = Arena.open()) {
-            model.loss(input).backward();
+            Tensor loss = model.loss(input);
+            long t1 = System.nanoTime();
+            loss.backward();
+            long t2 = System.nanoTime();
             opt.step();
             opt.zeroGrad();
+            phases[0] += t1 - t0;
+            phases[1] += t2 - t1;
+            t0 = t2;
         }
+        phases[2] += System.nanoTime() - t0;
     }
 }
