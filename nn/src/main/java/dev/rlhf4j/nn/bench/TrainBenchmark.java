@@ -14,8 +14,9 @@ import java.io.PrintStream;
  * {@code ./rlhf4j bench train}: one training step of a randomly initialised GPT-2 (forward, backward, AdamW)
  * in float32, timed after a warm-up step. Model FLOP utilisation is the achieved GFLOP/s, counting
  * {@code 6 N} per token for the N weights that multiply activations (wte through the tied head; wpe excluded)
- * plus {@code 12 L C T} per token for attention, divided by the {@code cblas_sgemm} GFLOP/s measured in the
- * same run on the MLP's (B*T, C) x (C, 4C) product.
+ * plus {@code 12 L C T} per token for attention, divided by the {@code cblas_sgemm} GFLOP/s of the MLP's
+ * (B*T, C) x (C, 4C) product timed right after each step; the reported utilisation is the median of those
+ * per-step ratios (this machine's GEMM speed drifts by 30% between minutes). Step and phase times are means.
  */
 public final class TrainBenchmark {
     private TrainBenchmark() {
@@ -35,19 +36,26 @@ public final class TrainBenchmark {
         }
         Tensor input = Tensor.ofLongs(ids, batch, seq);
         step(model, opt, input, new long[3]);                                  // warm-up
-        long total = 0;
-        long[] phases = new long[3];                                           // forward, backward, optimizer
-        for (int s = 0; s < Math.max(1, steps); s++) {
-            long t0 = System.nanoTime();
-            step(model, opt, input, phases);
-            total += System.nanoTime() - t0;
-        }
-        double stepMs = total / 1e6 / Math.max(1, steps);
         double tokens = (double) batch * seq;
         double n = model.numParameters() - (double) config.nPositions() * config.nEmbd();
-        double flopsPerToken = 6 * n + 12.0 * config.nLayer() * config.nEmbd() * seq;
-        double achieved = flopsPerToken * tokens / (stepMs / 1e3) / 1e9;
-        double sgemm = MatmulBenchmark.cblasGflops(batch * seq, config.nEmbd(), 4 * config.nEmbd(), 5);
+        double flopsPerStep = (6 * n + 12.0 * config.nLayer() * config.nEmbd() * seq) * tokens;
+        int rounds = Math.max(1, steps);
+        long total = 0;
+        long[] phases = new long[3];                                           // forward, backward, optimizer
+        double[] achieved = new double[rounds];
+        double[] sgemm = new double[rounds];
+        double[] utilisation = new double[rounds];
+        for (int s = 0; s < rounds; s++) {
+            long t0 = System.nanoTime();
+            step(model, opt, input, phases);
+            long dt = System.nanoTime() - t0;
+            total += dt;
+            // the baseline is timed right after each step, so each ratio compares one state of a shared machine
+            achieved[s] = flopsPerStep / (dt / 1e9) / 1e9;
+            sgemm[s] = MatmulBenchmark.cblasGflops(batch * seq, config.nEmbd(), 4 * config.nEmbd(), 3);
+            utilisation[s] = achieved[s] / sgemm[s];
+        }
+        double stepMs = total / 1e6 / rounds;
         BenchLine.print(out, "train.step_ms", stepMs, "ms", Double.NaN, Double.NaN);
         String[] names = {"forward", "backward", "optimizer"};
         for (int i = 0; i < 3; i++) {
@@ -55,12 +63,18 @@ public final class TrainBenchmark {
             BenchLine.print(out, "train." + names[i] + "_ms", ms, "ms", stepMs, ms / stepMs);
         }
         BenchLine.print(out, "train.tokens_per_s", tokens / (stepMs / 1e3), "tok/s", Double.NaN, Double.NaN);
-        BenchLine.print(out, "train.mfu", achieved, "GFLOP/s", sgemm, achieved / sgemm);
+        BenchLine.print(out, "train.mfu", median(achieved), "GFLOP/s", median(sgemm), median(utilisation));
         BenchLine.print(out, "train.peak_memory_mb", BenchLine.peakResidentMb(), "MB", Double.NaN, Double.NaN);
-        BenchLine.print(out, "sgemm.gflops", sgemm, "GFLOP/s", Double.NaN, Double.NaN);
+        BenchLine.print(out, "sgemm.gflops", median(sgemm), "GFLOP/s", Double.NaN, Double.NaN);
         input.release();
         opt.release();
         model.release();
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        java.util.Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /** One step; adds the nanoseconds of its forward, backward and optimizer (with the arena's release) to {@code phases}. */
