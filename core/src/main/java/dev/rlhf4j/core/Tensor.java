@@ -254,11 +254,19 @@ public final class Tensor {
     }
 
     public double[] toDoubleArray() {
-        return value().dup('c').data().asDouble();
+        INDArray v = value();
+        if (HostMemory.usable(v)) {
+            return HostMemory.read(v);                   // one bulk copy, no intermediate array
+        }
+        try (INDArray c = v.dup('c')) {
+            return c.data().asDouble();
+        }
     }
 
     public float[] toFloatArray() {
-        return value().dup('c').data().asFloat();
+        try (INDArray c = value().dup('c')) {
+            return c.data().asFloat();
+        }
     }
 
     public long[] toLongArray() {

@@ -1,7 +1,6 @@
 package dev.rlhf4j.nn.generate;
 
 import dev.rlhf4j.core.Arena;
-import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
@@ -73,7 +72,7 @@ public final class Generator {
                     Tensor m = Tensor.ofLongs(slice(mask, b, capacity, 0, length), b, length);                // (B, L + T)
                     Tensor hidden = model.transformer().forward(input, m, null, cache, null);                // (B, T, C)
                     Tensor h = hidden.narrow(1, length - from - 1, 1);                    // (B, 1, C)
-                    last = model.head(h).to(DType.FLOAT64).toDoubleArray();                                  // (B, 1, V)
+                    last = model.head(h).toDoubleArray();                                                      // (B, 1, V)
                 }
                 int v = model.config().vocabSize();
                 boolean all = true;
