@@ -95,10 +95,8 @@ final class Attention {
         double[] p = new double[tk];
         for (int bi = 0; bi < b; bi++) {
             for (int h = 0; h < nh; h++) {
-                for (int j = 0; j < tk; j++) {
-                    ks.row(bi, h, j, keys, j * hs);
-                    vs.row(bi, h, j, values, j * hs);
-                }
+                ks.rows(bi, h, tk, keys);
+                vs.rows(bi, h, tk, values);
                 for (int i = 0; i < t; i++) {
                     qs.row(bi, h, i, query, 0);
                     double max = Double.NEGATIVE_INFINITY;
@@ -134,19 +132,21 @@ final class Attention {
         private final DoubleBuffer doubles;
         private final long[] strides;
         private final float[] scratch;
+        private final long shape3;
 
         Strided(INDArray a) {
             Buffer all = HostMemory.whole(a);
             this.floats = all instanceof FloatBuffer f ? f : null;
             this.doubles = all instanceof DoubleBuffer d ? d : null;
             long[] shape = a.shape();
+            this.shape3 = shape[3];
             this.strides = a.stride().clone();
             for (int i = 0; i < 4; i++) {
                 if (shape[i] == 1) {
                     strides[i] = 0;
                 }
             }
-            this.scratch = new float[(int) shape[3]];
+            this.scratch = new float[(int) (shape[2] * shape[3])];
         }
 
         long at(int i0, int i1, int i2, int i3) {
@@ -157,10 +157,27 @@ final class Attention {
             return floats != null ? floats.get((int) index) : doubles.get((int) index);
         }
 
-        /** Elements (i0, i1, i2, 0 .. n-1) into {@code dst} from {@code offset}; one bulk read when the last stride is 1. */
+        /** Rows (i0, i1, 0 .. rows-1, :) into {@code dst}; one bulk read when they are contiguous (a KV cache's first rows). */
+        void rows(int i0, int i1, int rows, double[] dst) {
+            int n = rows * (int) shape3;
+            if (strides[3] == 1 && strides[2] == shape3 && floats != null) {
+                floats.get((int) at(i0, i1, 0, 0), scratch, 0, n);
+                for (int d = 0; d < n; d++) {
+                    dst[d] = scratch[d];
+                }
+            } else if (strides[3] == 1 && strides[2] == shape3) {
+                doubles.get((int) at(i0, i1, 0, 0), dst, 0, n);
+            } else {
+                for (int r = 0; r < rows; r++) {
+                    row(i0, i1, r, dst, r * (int) shape3);
+                }
+            }
+        }
+
+        /** Elements (i0, i1, i2, :) into {@code dst} from {@code offset}; one bulk read when the last stride is 1. */
         void row(int i0, int i1, int i2, double[] dst, int offset) {
             int start = (int) at(i0, i1, i2, 0);
-            int n = scratch.length;
+            int n = (int) shape3;
             if (strides[3] == 1 && floats != null) {
                 floats.get(start, scratch, 0, n);
                 for (int d = 0; d < n; d++) {
