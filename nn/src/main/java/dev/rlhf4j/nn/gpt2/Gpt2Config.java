@@ -156,9 +156,11 @@ public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int v
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode n = mapper.createObjectNode();
         n.put("activation_function", activationFunction);
+        n.put("add_cross_attention", false);
         n.putArray("architectures").add("GPT2LMHeadModel");
         n.put("attn_pdrop", attnPdrop);
         n.put("bos_token_id", bosTokenId);
+        n.put("dtype", dtype);
         n.put("embd_pdrop", embdPdrop);
         n.put("eos_token_id", eosTokenId);
         n.put("initializer_range", 0.02);
@@ -169,7 +171,9 @@ public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int v
         n.putNull("n_inner");
         n.put("n_layer", nLayer);
         n.put("n_positions", nPositions);
+        n.put("reorder_and_upcast_attn", false);
         n.put("resid_pdrop", residPdrop);
+        n.put("scale_attn_by_inverse_layer_idx", false);
         n.put("scale_attn_weights", true);
         n.put("tie_word_embeddings", true);
         n.put("torch_dtype", dtype);

@@ -13,19 +13,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * Writes tensors to a {@code .safetensors} file (the layout {@link SafetensorsReader} reads, and that
- * {@code safetensors.torch.load_file} reads). The file is written under a temporary name in the same
- * directory, forced to disk and renamed over the target, so an interrupted save leaves the previous file intact.
+ * {@code safetensors.torch.load_file} reads). Tensors are laid out as the safetensors library lays them out
+ * (wider element types first, then by name; header padded with spaces to 8 bytes), so saving the weights of a
+ * file that {@code save_pretrained} wrote reproduces it byte for byte. The file is written under a temporary
+ * name in the same directory, forced to disk and renamed over the target, so an interrupted save leaves the
+ * previous file intact.
  */
 public final class SafetensorsWriter {
     private SafetensorsWriter() {
     }
 
-    /** Writes {@code tensors} (in map order) with the given {@code __metadata__}. */
-    public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) {
+    /** Writes {@code tensors} with the given {@code __metadata__}. */
+    public static void write(Path file, Map<String, Tensor> unordered, Map<String, String> metadata) {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        unordered.entrySet().stream()
+                .sorted(Comparator.comparingInt((Map.Entry<String, Tensor> e) -> -e.getValue().dtype().bytes())
+                        .thenComparing(Map.Entry::getKey))
+                .forEach(e -> tensors.put(e.getKey(), e.getValue()));
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode header = mapper.createObjectNode();
         ObjectNode meta = header.putObject("__metadata__");

@@ -66,6 +66,25 @@ class CheckpointTest {
     }
 
     @Test
+    void savingHuggingFacesOwnCheckpointReproducesItByteForByte() throws IOException {
+        // model.safetensors was written by transformers' save_pretrained: the same bytes are what it reads back
+        Gpt2LMHeadModel model = Gpt2LMHeadModel.fromPretrained(TINY);
+        Path dir = tmp.resolve("resaved");
+        model.save(dir);
+        assertArrayEquals(Files.readAllBytes(TINY.resolve("model.safetensors")), Files.readAllBytes(dir.resolve("model.safetensors")));
+        // and config.json pins every setting of GPT2Config that changes the computation to HF's values
+        JsonNode ours = Fixtures.jsonOf(dir.resolve("config.json"));
+        JsonNode hf = Fixtures.jsonOf(TINY.resolve("config.json"));
+        for (String key : new String[] {"model_type", "architectures", "activation_function", "add_cross_attention", "dtype",
+                "layer_norm_epsilon", "n_embd", "n_head", "n_layer", "n_positions", "n_inner", "reorder_and_upcast_attn",
+                "scale_attn_by_inverse_layer_idx", "scale_attn_weights", "tie_word_embeddings", "vocab_size",
+                "bos_token_id", "eos_token_id"}) {
+            assertEquals(hf.get(key), ours.get(key), "config.json " + key);
+        }
+        model.release();
+    }
+
+    @Test
     void keysWithoutPrefixAndAStoredLmHeadLoad() throws IOException {
         Path dir = copyConfig("noprefix");
         Map<String, Tensor> renamed = new LinkedHashMap<>();
