@@ -57,7 +57,7 @@ final class CrossEntropy {
         INDArray pos = Nd4j.createFromArray(flatPos);                           // (N)
         INDArray mask = Nd4j.create(keep, new long[] {n, 1}, 'c').castTo(type);     // (N, 1)
         // e = exp(z - rowmax) is kept: its row sums give logsumexp now, and e / rowsum is backward's softmax
-        INDArray e = Nd4j.createUninitialized(type, ls, 'c');                   // (..., V)
+        INDArray e = LargeBuffers.uninitialized(type, ls);                   // (..., V)
         INDArray e2 = e.reshape('c', new long[] {n, v});                         // (N, V) view
         INDArray lse;                                                            // (N, 1)
         try (INDArray rowMax = z2.max(true, 1)) {
@@ -91,7 +91,7 @@ final class CrossEntropy {
                 handedOver[0] = true;
                 self[0].unsave(e);
             } else {                                                             // a second backward: exp(z - lse)
-                softmax = Nd4j.createUninitialized(type, ls, 'c');
+                softmax = LargeBuffers.uninitialized(type, ls);
                 INDArray s2 = softmax.reshape('c', new long[] {n, v});
                 Nd4j.exec(new SubOp(new INDArray[] {z2, lse}, new INDArray[] {s2}));
                 Transforms.exp(s2, false);

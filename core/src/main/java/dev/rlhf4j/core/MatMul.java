@@ -65,7 +65,7 @@ final class MatMul {
         long[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
-        INDArray out = Nd4j.createUninitialized(x.dataType(), outShape, 'c');
+        INDArray out = LargeBuffers.uninitialized(x.dataType(), outShape);
         INDArray biasValue = bias == null ? null : castTo(bias.computeValue(), x.dataType());
         if (biasValue != null) {
             HostMemory.fillRows(out, biasValue);

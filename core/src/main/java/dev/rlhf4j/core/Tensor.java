@@ -385,7 +385,7 @@ public final class Tensor {
         }
         backward.apply(grad);
         if (!retainGrad) {
-            grad.close();
+            LargeBuffers.free(grad);
             grad = null;
         }
     }
@@ -468,17 +468,15 @@ public final class Tensor {
             return;
         }
         released = true;
-        if (!view && !value.wasClosed()) {
-            value.close();
+        if (!view) {
+            LargeBuffers.free(value);
         }
-        if (grad != null && !grad.wasClosed()) {
-            grad.close();
+        if (grad != null) {
+            LargeBuffers.free(grad);
         }
         if (saved != null) {
             for (INDArray a : saved) {
-                if (!a.wasClosed()) {
-                    a.close();
-                }
+                LargeBuffers.free(a);
             }
         }
         grad = null;
