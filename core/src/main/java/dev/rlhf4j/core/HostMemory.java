@@ -183,6 +183,43 @@ final class HostMemory {
         return AVAILABLE && t == b.dataType() && (t == DataType.FLOAT || t == DataType.DOUBLE);
     }
 
+    /** Rows of a contiguous float32 or float64 (rows, width) array, read and written as doubles; one per thread. */
+    static final class Rows {
+        private final FloatBuffer floats;
+        private final DoubleBuffer doubles;
+        private final float[] scratch;
+        private final int width;
+
+        Rows(INDArray a, int width) {
+            this.width = width;
+            this.floats = a.dataType() == DataType.FLOAT ? HostMemory.floats(a) : null;
+            this.doubles = floats == null ? HostMemory.doubles(a) : null;
+            this.scratch = floats == null ? null : new float[width];
+        }
+
+        void read(int row, double[] dst) {
+            if (floats != null) {
+                floats.get(row * width, scratch, 0, width);
+                for (int i = 0; i < width; i++) {
+                    dst[i] = scratch[i];
+                }
+            } else {
+                doubles.get(row * width, dst, 0, width);
+            }
+        }
+
+        void write(int row, double[] src) {
+            if (floats != null) {
+                for (int i = 0; i < width; i++) {
+                    scratch[i] = (float) src[i];
+                }
+                floats.put(row * width, scratch, 0, width);
+            } else {
+                doubles.put(row * width, src, 0, width);
+            }
+        }
+    }
+
     /** A half-open range of indices. */
     interface Range {
         void run(int from, int to);

@@ -81,9 +81,26 @@ final class MatMul {
                 gradient(b, Gemm.Strided.of(x, br).transposed(), dC, ys, batch);   // dB = A^T dC
             }
             if (bias != null && bias.needsGrad()) {                    // db = sum of dC's rows
-                bias.accumulate(Shapes.reduceTo(g, bias.shape()));
+                biasGradient(bias, g, n);
             }
         }, a, b, bias);
+    }
+
+    /**
+     * {@code db (+)= 1^T dC} over all of dC's rows: for a parameter, one GEMV straight into its gradient buffer
+     * (it reads dC once, on every core) instead of a reduction into a new array and an addition.
+     */
+    private static void biasGradient(Tensor bias, INDArray g, long n) {
+        Tensor.GradientTarget sink = bias.gradientTarget(g.dataType());
+        if (sink == null || !ShapeOps.isContiguous(g)) {
+            bias.accumulate(Shapes.reduceTo(g, bias.shape()));
+            return;
+        }
+        long rows = g.length() / n;
+        try (INDArray ones = Nd4j.ones(g.dataType(), 1, rows)) {
+            Gemm.batched(Gemm.Strided.of(ones, 0), Gemm.Strided.of(g.reshape('c', rows, n), 0),
+                    Gemm.Strided.of(sink.array().reshape('c', 1, n), 0), new long[0], !sink.overwrite());
+        }
     }
 
     private static INDArray castTo(INDArray v, org.nd4j.linalg.api.buffer.DataType type) {

@@ -4,8 +4,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Forward-only kernels for small tensors when no graph is being recorded: the shape of one-token decoding,
- * where a GPT-2 layer norm touches 768 numbers and its GELU 3,072. There each ND4J op costs more to dispatch
- * (11-60 us) than to compute, so the chain of ops of a layer norm, a GELU or a softmax becomes one Java pass
+ * where a GPT-2 residual holds 768 numbers and its GELU 3,072. There each ND4J op costs more to dispatch
+ * (11-60 us) than to compute, so the chain of ops of a GELU, a softmax or an addition becomes one Java pass
  * over a copy of the elements, computed in float64 and stored in the input's type.
  *
  * <p>Large tensors, and any tensor whose gradient will be needed, keep the ND4J path (vectorised, multi-core,
@@ -54,31 +54,6 @@ final class SmallTensorKernels {
     /** True when a copy between these arrays can go through {@link HostMemory#copy}. */
     static boolean copyApplies(INDArray src, INDArray dst) {
         return src.length() <= MAX_ELEMENTS && HostMemory.sameHostType(src, dst);
-    }
-
-    /** Layer norm over the last dimension (biased variance, eps inside the root, as PyTorch). */
-    static INDArray layerNorm(INDArray x, INDArray weight, INDArray bias, double eps) {
-        double[] v = HostMemory.read(x);
-        double[] w = HostMemory.read(weight);
-        double[] b = HostMemory.read(bias);
-        int c = w.length;
-        for (int row = 0; row < v.length; row += c) {
-            double mean = 0;
-            for (int i = row; i < row + c; i++) {
-                mean += v[i];
-            }
-            mean /= c;
-            double var = 0;
-            for (int i = row; i < row + c; i++) {
-                double d = v[i] - mean;
-                var += d * d;
-            }
-            double rstd = 1.0 / Math.sqrt(var / c + eps);
-            for (int i = row, j = 0; j < c; i++, j++) {
-                v[i] = (v[i] - mean) * rstd * w[j] + b[j];
-            }
-        }
-        return HostMemory.create(v, x.dataType(), x.shape());
     }
 
     /** GPT-2's gelu_new, as {@code x * sigmoid(2u)}, the form of {@link Elementwise#gelu}. */

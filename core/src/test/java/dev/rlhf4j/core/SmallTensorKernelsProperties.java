@@ -26,17 +26,13 @@ class SmallTensorKernelsProperties {
     }
 
     @Property(tries = 30)
-    void layerNormGeluAndSoftmaxAgreeWithTheRecordedOps(@ForAll @IntRange(min = 1, max = 3) int rows,
+    void geluAndSoftmaxAgreeWithTheRecordedOps(@ForAll @IntRange(min = 1, max = 3) int rows,
                                                         @ForAll @IntRange(min = 1, max = 40) int width,
                                                         @ForAll boolean float64,
                                                         @ForAll @IntRange(min = 0, max = 1000) int seed) {
         long[] shape = {rows, 2, width};
         DType type = float64 ? DType.FLOAT64 : DType.FLOAT32;
         double tol = float64 ? 1e-12 : 2e-6;
-        TensorRandom r = new TensorRandom(seed + 1);
-        Tensor w = r.uniform(type, 0.5, 1.5, width);
-        Tensor b = r.uniform(type, -1, 1, width);
-        sameBothWays(x -> x.layerNorm(w, b, 1e-5), shape, seed, type, tol * 10);
         sameBothWays(Tensor::gelu, shape, seed, type, tol);
         sameBothWays(x -> x.softmax(-1), shape, seed, type, tol);
     }
@@ -88,9 +84,6 @@ class SmallTensorKernelsProperties {
             // gelu_new(1) = 0.5 (1 + tanh(sqrt(2/pi) 1.044715))
             double want = 0.5 * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * 1.044715));
             assertEquals(want, Tensor.of(new double[] {1}, 1).gelu().item(), 1e-15);
-            double[] y = Tensor.of(new double[] {1, 3}, 1, 2)
-                    .layerNorm(Tensor.of(new double[] {1, 1}, 2), Tensor.of(new double[] {0, 0}, 2), 0).toDoubleArray();
-            assertArrayEquals(new double[] {-1, 1}, y, 1e-15);
         }
     }
 
