@@ -104,29 +104,31 @@ public final class MatmulBenchmark {
     }
 
     /**
-     * One pass of direct {@code cblas_sgemv} calls over distinct row-major matrices of the given (rows, cols)
-     * shapes, each multiplied by a vector once per pass. With a model's weight shapes this is the time one
-     * decoding step must spend streaming its weights from memory: the matrices together exceed the caches, as
-     * the model's do. Kept open so that a benchmark can time it between its own runs, on the same machine state.
+     * One pass of direct {@code cblas_sgemv} calls over distinct row-major matrices of the given stored (rows,
+     * cols) shapes, each multiplied by a vector once per pass, read as stored ({@code y = W x}) or transposed
+     * ({@code y = W^T x}, how a GPT-2 Conv1D weight stored (in, out) is applied). With a model's weight shapes
+     * this is the time one decoding step must spend streaming its weights from memory: the matrices together
+     * exceed the caches, as the model's do. Kept open so that a benchmark can time it between its own runs, on
+     * the same machine state.
      */
     public static final class GemvPass implements AutoCloseable {
         private final int[][] shapes;
+        private final boolean[] transposed;
         private final INDArray[] weights;
         private final INDArray x;
         private final INDArray y;
 
-        public GemvPass(int[][] shapes) {
+        public GemvPass(int[][] shapes, boolean[] transposed) {
             this.shapes = shapes;
+            this.transposed = transposed;
             this.weights = new INDArray[shapes.length];
-            int widest = 1;
-            int tallest = 1;
+            int longest = 1;
             for (int i = 0; i < shapes.length; i++) {
                 weights[i] = Nd4j.rand(DataType.FLOAT, shapes[i][0], shapes[i][1]);
-                tallest = Math.max(tallest, shapes[i][0]);
-                widest = Math.max(widest, shapes[i][1]);
+                longest = Math.max(longest, Math.max(shapes[i][0], shapes[i][1]));
             }
-            this.x = Nd4j.rand(DataType.FLOAT, 1, widest);
-            this.y = Nd4j.createUninitialized(DataType.FLOAT, new long[] {1, tallest}, 'c');
+            this.x = Nd4j.rand(DataType.FLOAT, 1, longest);
+            this.y = Nd4j.createUninitialized(DataType.FLOAT, new long[] {1, longest}, 'c');
         }
 
         /** Best seconds of {@code repeats} passes. */
@@ -135,8 +137,9 @@ public final class MatmulBenchmark {
             FloatPointer py = new FloatPointer(y.data().addressPointer());
             return MatmulBenchmark.bestSeconds(repeats, () -> {
                 for (int i = 0; i < weights.length; i++) {
-                    openblas.cblas_sgemv(openblas.CblasRowMajor, openblas.CblasNoTrans, shapes[i][0], shapes[i][1], 1f,
-                            new FloatPointer(weights[i].data().addressPointer()), shapes[i][1], px, 1, 0f, py, 1);
+                    openblas.cblas_sgemv(openblas.CblasRowMajor, transposed[i] ? openblas.CblasTrans : openblas.CblasNoTrans,
+                            shapes[i][0], shapes[i][1], 1f, new FloatPointer(weights[i].data().addressPointer()), shapes[i][1],
+                            px, 1, 0f, py, 1);
                 }
             });
         }
