@@ -603,6 +603,16 @@ public final class Tensor {
         return Attention.scaledDotProduct(q, k, v, bias, dropoutP, random);
     }
 
+    /**
+     * Attention of new positions over a KV cache ({@code flash_attn_with_kvcache}): writes the keys and values of
+     * {@code qkv} (B, T, 3C, queries | keys | values) into rows [past, past + T) of the caches (B, nh, capacity,
+     * hs), attends the queries over rows [0, past + T) with {@code bias} (broadcastable to (B, nh, T, past + T),
+     * or null), and returns the heads merged, (B, T, C).
+     */
+    public static Tensor attentionWithKvCache(Tensor qkv, Tensor keyCache, Tensor valueCache, int past, int heads, Tensor bias) {
+        return Attention.withKvCache(qkv, keyCache, valueCache, past, heads, bias);
+    }
+
     public Tensor softmax(int dim) { return Softmax.softmax(this, dim); }
     public Tensor logSoftmax(int dim) { return Softmax.logSoftmax(this, dim); }
 

@@ -1,6 +1,7 @@
 package dev.rlhf4j.core;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +56,44 @@ class AttentionProperties {
             fused = Tensor.scaledDotProductAttention(x[0], x[1], x[2], bias, 0, null).toDoubleArray();
         }
         assertArrayEquals(composite, fused, float64 ? 1e-12 : 1e-5);
+    }
+
+    @Property(tries = 40)
+    void kvCachedStepWritesTheCacheAndAttendsLikeTheComposite(@ForAll @IntRange(min = 1, max = 2) int b,
+            @ForAll @IntRange(min = 1, max = 3) int nh, @ForAll @IntRange(min = 1, max = 3) int t,
+            @ForAll @IntRange(min = 0, max = 4) int past, @ForAll @IntRange(min = 1, max = 5) int hs, @ForAll boolean masked,
+            @ForAll boolean float64, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        DType type = float64 ? DType.FLOAT64 : DType.FLOAT32;
+        TensorRandom r = new TensorRandom(seed);
+        Tensor qkv = r.normal(type, 0, 1, b, t, 3 * nh * hs);
+        Tensor history = r.normal(type, 0, 1, b, nh, past + t + 2, hs);              // rows past.. are overwritten
+        Tensor bias = masked ? causalBias(b, t, past + t, Math.min(past, 2), type) : null;
+        Tensor[] caches = {history.copy(), history.copy()};
+        double[] composite = Tensor.attentionWithKvCache(qkv.copy().requiresGrad(true), caches[0], caches[1], past, nh, bias)
+                .toDoubleArray();
+        Tensor[] fusedCaches = {history.copy(), history.copy()};
+        double[] fused;
+        try (NoGrad s = NoGrad.enter()) {
+            fused = Tensor.attentionWithKvCache(qkv, fusedCaches[0], fusedCaches[1], past, nh, bias).toDoubleArray();
+        }
+        double tol = float64 ? 1e-12 : 1e-5;
+        assertArrayEquals(composite, fused, tol);
+        assertArrayEquals(caches[0].toDoubleArray(), fusedCaches[0].toDoubleArray(), 0.0);
+        assertArrayEquals(caches[1].toDoubleArray(), fusedCaches[1].toDoubleArray(), 0.0);
+        // the new keys sit at rows [past, past + t) of head h: qkv[.., C + h hs ..]
+        double[] kv = qkv.toDoubleArray();
+        double[] keys = fusedCaches[0].toDoubleArray();
+        int c = nh * hs;
+        int cap = past + t + 2;
+        for (int bi = 0; bi < b; bi++) {
+            for (int h = 0; h < nh; h++) {
+                for (int i = 0; i < t; i++) {
+                    for (int d = 0; d < hs; d++) {
+                        assertEquals(kv[(bi * t + i) * 3 * c + c + h * hs + d], keys[((bi * nh + h) * cap + past + i) * hs + d], 0.0);
+                    }
+                }
+            }
+        }
     }
 
     @Property(tries = 10)

@@ -36,7 +36,7 @@ public final class CausalSelfAttention implements Module {
     /**
      * @param x (B, T, C)
      * @param bias (B or 1, 1, T, Tk): {@link #MASKED} where a query may not attend to a key, else 0; null if none is masked
-     * @param cache keys and values of earlier positions, or null
+     * @param cache keys and values of earlier positions, or null; with a cache (inference) attention weights are not dropped out
      * @param dropout random source for dropout in training mode, or null in eval mode
      * @return (B, T, C)
      */
@@ -46,17 +46,17 @@ public final class CausalSelfAttention implements Module {
         long c = x.size(2);
         long hs = c / nHead;
         Tensor qkv = cAttn.forward(x);                                                  // (B, T, 3C)
-        Tensor q = qkv.narrow(2, 0, c).reshape(b, t, nHead, hs).transpose(1, 2);        // (B, nh, T, hs)
-        Tensor k = qkv.narrow(2, c, c).reshape(b, t, nHead, hs).transpose(1, 2);        // (B, nh, T, hs)
-        Tensor v = qkv.narrow(2, 2 * c, c).reshape(b, t, nHead, hs).transpose(1, 2);    // (B, nh, T, hs)
+        Tensor y;
         if (cache != null) {
-            Tensor[] kv = cache.append(layer, k, v);
-            k = kv[0];                                                                  // (B, nh, Tk, hs)
-            v = kv[1];                                                                  // (B, nh, Tk, hs)
+            y = cache.attend(layer, qkv, nHead, bias);                                  // (B, T, C)
+        } else {
+            Tensor q = qkv.narrow(2, 0, c).reshape(b, t, nHead, hs).transpose(1, 2);    // (B, nh, T, hs)
+            Tensor k = qkv.narrow(2, c, c).reshape(b, t, nHead, hs).transpose(1, 2);    // (B, nh, T, hs)
+            Tensor v = qkv.narrow(2, 2 * c, c).reshape(b, t, nHead, hs).transpose(1, 2);
+            double p = dropout == null ? 0 : attnPdrop;
+            y = Tensor.scaledDotProductAttention(q, k, v, bias, p, dropout);            // (B, nh, T, hs)
+            y = y.transpose(1, 2).reshape(b, t, c);                                     // (B, T, C)
         }
-        double p = dropout == null ? 0 : attnPdrop;
-        Tensor y = Tensor.scaledDotProductAttention(q, k, v, bias, p, dropout);        // (B, nh, T, hs)
-        y = y.transpose(1, 2).reshape(b, t, c);                                         // (B, T, C)
         y = cProj.forward(y);                                                           // (B, T, C)
         if (dropout != null && residPdrop > 0) {
             y = y.dropout(residPdrop, dropout);

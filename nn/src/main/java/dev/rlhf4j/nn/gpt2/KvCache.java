@@ -47,20 +47,22 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Stores layer {@code layer}'s keys and values of the new positions after the cached ones and returns views
-     * of all keys and values so far: {@code [k (B, nh, L+T, hs), v (B, nh, L+T, hs)]}.
+     * Layer {@code layer}'s attention for new positions: stores their keys and values after the cached ones and
+     * attends their queries over all of them.
+     *
+     * @param qkv (B, T, 3C), the layer's {@code c_attn} output
+     * @param bias (B or 1, 1, T, L+T) or null, see {@link CausalSelfAttention#forward}
+     * @return (B, T, C), the heads merged
      */
-    Tensor[] append(int layer, Tensor k, Tensor v) {
-        long t = k.size(2);
+    Tensor attend(int layer, Tensor qkv, int heads, Tensor bias) {
+        long t = qkv.size(1);
         if (length + t > capacity) {
             throw new IllegalStateException("KvCache: " + length + " cached + " + t + " new positions exceed capacity " + capacity);
         }
-        if (k.size(0) != batch) {
-            throw new IllegalArgumentException("KvCache: batch " + k.size(0) + " does not match the cache's batch " + batch);
+        if (qkv.size(0) != batch) {
+            throw new IllegalArgumentException("KvCache: batch " + qkv.size(0) + " does not match the cache's batch " + batch);
         }
-        keys[layer].narrow(2, length, t).assign(k);
-        values[layer].narrow(2, length, t).assign(v);
-        return new Tensor[] {keys[layer].narrow(2, 0, length + t), values[layer].narrow(2, 0, length + t)};
+        return Tensor.attentionWithKvCache(qkv, keys[layer], values[layer], length, heads, bias);
     }
 
     /** Marks {@code t} more positions as cached; called once per forward, after every layer appended. */
