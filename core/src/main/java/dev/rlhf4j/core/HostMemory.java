@@ -225,10 +225,14 @@ final class HostMemory {
         void run(int from, int to);
     }
 
-    /** Runs {@code body} over [0, n) in blocks of {@code block}, in parallel across cores. */
+    /** Runs {@code body} over [0, n) in blocks of {@code block}, in parallel across cores (inline when one block). */
     static void inParallel(long n, int block, Range body) {
         int length = Math.toIntExact(n);
         int blocks = (length + block - 1) / block;
+        if (blocks <= 1) {
+            body.run(0, length);
+            return;
+        }
         IntStream.range(0, blocks).parallel().forEach(c -> body.run(c * block, Math.min(length, (c + 1) * block)));
     }
 }
