@@ -17,7 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>Built from primitives (matmul, scale, add, softmax, dropout), so backward is theirs. When no graph is
  * recorded, nothing is dropped and the work is small (one-token decoding: T = 1 against a KV cache), the
  * whole of it runs as one Java pass over host memory, reading q, k and v in place through their strides:
- * that replaces two batched GEMV calls per head and four ND4J ops per layer.
+ * that replaces two batched GEMV calls per head and four ND4J ops per layer. {@link #withKvCache} does the same
+ * for a decoding step of a model with a KV cache, including the cache writes and the split and merge of heads.
  */
 final class Attention {
     /** At most this many multiply-adds (B nh T Tk hs) for the single-pass kernel. */
@@ -61,11 +62,15 @@ final class Attention {
      * merge are one pass over host memory; otherwise they are views, copies and {@link #scaledDotProduct}.
      */
     static Tensor withKvCache(Tensor qkv, Tensor keyCache, Tensor valueCache, int past, int heads, Tensor bias) {
+        if (qkv.rank() != 3 || keyCache.rank() != 4 || heads < 1) {
+            throw new ShapeException("attention with KV cache: needs qkv (B, T, 3 nh hs) and caches (B, nh, capacity, hs), got qkv "
+                    + Shapes.str(qkv.shape()) + " and caches " + Shapes.str(keyCache.shape()) + ", " + heads + " heads");
+        }
         long b = qkv.size(0);
         long t = qkv.size(1);
         long c = qkv.size(2) / 3;
         long hs = c / heads;
-        if (qkv.rank() != 3 || qkv.size(2) != 3 * c || c != heads * hs || keyCache.rank() != 4
+        if (qkv.size(2) != 3 * c || c != heads * hs || past < 0
                 || !java.util.Arrays.equals(keyCache.shape(), valueCache.shape()) || keyCache.size(0) != b
                 || keyCache.size(1) != heads || keyCache.size(3) != hs || past + t > keyCache.size(2)) {
             throw new ShapeException("attention with KV cache: needs qkv (B, T, 3 nh hs) and caches (B, nh, capacity, hs) with room for "

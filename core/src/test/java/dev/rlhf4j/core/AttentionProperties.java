@@ -139,6 +139,17 @@ class AttentionProperties {
     }
 
     @Test
+    void kvCacheStepWithoutRoomOrWithTheWrongShapesNamesThem() {
+        Tensor qkv = Tensor.zeros(DType.FLOAT64, 1, 2, 12);                         // B 1, T 2, 3 x 2 heads x 2
+        Tensor cache = Tensor.zeros(DType.FLOAT64, 1, 2, 3, 2);                     // capacity 3
+        ShapeException full = assertThrows(ShapeException.class, () -> Tensor.attentionWithKvCache(qkv, cache, cache.copy(), 2, 2, null));
+        assertTrue(full.getMessage().contains("room for 2 + T") && full.getMessage().contains("[1,2,3,2]"), full.getMessage());
+        ShapeException flat = assertThrows(ShapeException.class,
+                () -> Tensor.attentionWithKvCache(Tensor.zeros(DType.FLOAT64, 12), cache, cache.copy(), 0, 2, null));
+        assertTrue(flat.getMessage().contains("[12]"), flat.getMessage());
+    }
+
+    @Test
     void mismatchedShapesNameThem() {
         Tensor q = Tensor.zeros(DType.FLOAT64, 1, 2, 3, 4);
         ShapeException e = assertThrows(ShapeException.class,
