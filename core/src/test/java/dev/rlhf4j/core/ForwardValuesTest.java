@@ -139,6 +139,16 @@ class ForwardValuesTest {
     }
 
     @Test
+    void readingOutAViewGivesItsOwnElementsInOrder() {
+        for (DType type : new DType[] {DType.FLOAT64, DType.FLOAT32}) {
+            Tensor x = Tensor.of(new double[] {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}, type, 3, 4);
+            assertArrayEquals(new double[] {4, 5, 6, 7, 8, 9, 10, 11}, x.narrow(0, 1, 2).toDoubleArray(), 0.0, type + " rows 1-2");
+            assertArrayEquals(new double[] {1, 2, 5, 6, 9, 10}, x.narrow(1, 1, 2).toDoubleArray(), 0.0, type + " columns 1-2");
+            assertArrayEquals(new double[] {0, 4, 8, 1, 5, 9, 2, 6, 10, 3, 7, 11}, x.transpose(0, 1).toDoubleArray(), 0.0, type + " transposed");
+        }
+    }
+
+    @Test
     void matmulReadsViewsThatStartAtAnOffset() {
         TensorRandom r = new TensorRandom(5);
         Tensor qkv = r.normal(DType.FLOAT64, 0, 1, 2, 3, 48);                // (B, T, 3C)
