@@ -271,9 +271,12 @@ final class Elementwise {
             return new INDArray[] {x, y};
         }
         DataType wide = x.dataType() == DataType.DOUBLE || y.dataType() == DataType.DOUBLE ? DataType.DOUBLE : DataType.FLOAT;
-        return new INDArray[] {
-            x.dataType() == wide ? x : Tensor.wrap(x.castTo(wide)).value(),
-            y.dataType() == wide ? y : Tensor.wrap(y.castTo(wide)).value()};
+        return new INDArray[] {castOwned(x, wide), castOwned(y, wide)};
+    }
+
+    /** {@code v} itself if already of {@code type}, else a cast copy owned by the open arena (freed with it). */
+    static INDArray castOwned(INDArray v, DataType type) {
+        return v.dataType() == type ? v : Tensor.wrap(v.castTo(type)).value();
     }
 
     /** A new array of {@code shape} holding {@code x} broadcast into it. */

@@ -28,8 +28,8 @@ final class LayerNorm {
                     + "], got " + Shapes.str(weight.shape()) + " and " + Shapes.str(bias.shape()));
         }
         INDArray x = a.computeValue();                                   // (..., C)
-        INDArray w = cast(weight.computeValue(), x);                     // (C)
-        INDArray b = cast(bias.computeValue(), x);                       // (C)
+        INDArray w = Elementwise.castOwned(weight.computeValue(), x.dataType());   // (C)
+        INDArray b = Elementwise.castOwned(bias.computeValue(), x.dataType());     // (C)
         if (HostMemory.usable(x, w, b) && x.length() > 0) {
             return onHost(a, weight, bias, x, w, b, eps);
         }
@@ -193,9 +193,5 @@ final class LayerNorm {
         INDArray r = s.reshape('c', c).dup();
         s.close();
         return r;
-    }
-
-    private static INDArray cast(INDArray v, INDArray like) {
-        return v.dataType() == like.dataType() ? v : Tensor.wrap(v.castTo(like.dataType())).value();
     }
 }

@@ -66,7 +66,7 @@ final class MatMul {
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
         INDArray out = LargeBuffers.uninitialized(x.dataType(), outShape);
-        INDArray biasValue = bias == null ? null : castTo(bias.computeValue(), x.dataType());
+        INDArray biasValue = bias == null ? null : Elementwise.castOwned(bias.computeValue(), x.dataType());
         if (biasValue != null) {
             HostMemory.fillRows(out, biasValue);
         }
@@ -101,10 +101,6 @@ final class MatMul {
             Gemm.batched(Gemm.Strided.of(ones, 0), Gemm.Strided.of(g.reshape('c', rows, n), 0),
                     Gemm.Strided.of(sink.array().reshape('c', 1, n), 0), new long[0], !sink.overwrite());
         }
-    }
-
-    private static INDArray castTo(INDArray v, org.nd4j.linalg.api.buffer.DataType type) {
-        return v.dataType() == type ? v : Tensor.wrap(v.castTo(type)).value();
     }
 
     /**
