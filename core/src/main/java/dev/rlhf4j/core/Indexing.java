@@ -32,7 +32,7 @@ final class Indexing {
         return Tensor.result("embedding", out, g -> {
             try (INDArray dense = g.dup('c')) {
                 INDArray rowsGrad = dense.reshape('c', new long[] {flat.length(), ws[1]});
-                Tensor.GradientTarget sink = weight.gradientTarget(g.dataType());
+                GradientBuffer.Target sink = weight.gradientTarget(g.dataType());
                 if (sink != null) {                                    // rows land in the gradient buffer itself
                     if (sink.overwrite()) {
                         sink.array().assign(0);

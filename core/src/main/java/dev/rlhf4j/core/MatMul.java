@@ -91,7 +91,7 @@ final class MatMul {
      * (it reads dC once, on every core) instead of a reduction into a new array and an addition.
      */
     private static void biasGradient(Tensor bias, INDArray g, long n) {
-        Tensor.GradientTarget sink = bias.gradientTarget(g.dataType());
+        GradientBuffer.Target sink = bias.gradientTarget(g.dataType());
         if (sink == null || !ShapeOps.isContiguous(g)) {
             bias.accumulate(Shapes.reduceTo(g, bias.shape()));
             return;
@@ -109,7 +109,7 @@ final class MatMul {
      * a weight gradient costs no allocation and no extra addition.
      */
     private static void gradient(Tensor operand, Gemm.Strided left, Gemm.Strided right, long[] target, long[] batch) {
-        Tensor.GradientTarget sink = operand.gradientTarget(left.array().dataType());
+        GradientBuffer.Target sink = operand.gradientTarget(left.array().dataType());
         if (sink != null) {
             Gemm.batched(left, right, Gemm.Strided.of(sink.array(), batch.length), batch, !sink.overwrite());
             return;
@@ -129,7 +129,7 @@ final class MatMul {
         if (w == null || !w.isLeaf()) {
             return false;
         }
-        Tensor.GradientTarget sink = w.gradientTarget(dC.array().dataType());
+        GradientBuffer.Target sink = w.gradientTarget(dC.array().dataType());
         if (sink == null) {
             return false;
         }

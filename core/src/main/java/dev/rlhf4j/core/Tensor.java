@@ -30,10 +30,8 @@ public final class Tensor {
     }
 
     private INDArray value;
-    private INDArray grad;
-    private boolean gradStale;
+    private final GradientBuffer gradient = new GradientBuffer();
     private boolean requiresGrad;
-    private boolean retainGrad;
     private final String op;
     private final boolean view;
     private Tensor[] parents;
@@ -270,11 +268,15 @@ public final class Tensor {
     }
 
     public long[] toLongArray() {
-        return value().dup('c').data().asLong();
+        try (INDArray c = value().dup('c')) {
+            return c.data().asLong();
+        }
     }
 
     public int[] toIntArray() {
-        return value().dup('c').data().asInt();
+        try (INDArray c = value().dup('c')) {
+            return c.data().asInt();
+        }
     }
 
     @Override
@@ -305,46 +307,35 @@ public final class Tensor {
 
     /** Keeps this non-leaf tensor's gradient after backward (by default only leaves keep theirs). */
     public Tensor retainGrad() {
-        this.retainGrad = true;
+        gradient.retain();
         return this;
     }
 
     /** The accumulated gradient, or null before any backward reached this tensor. Shares memory with it. */
     public Tensor grad() {
-        return grad == null || gradStale ? null : wrapView(grad, "grad");
+        INDArray g = gradient.current();
+        return g == null ? null : wrapView(g, "grad");
     }
 
     /**
-     * Forgets the accumulated gradient. The buffer is kept for the next backward to overwrite, so a training
-     * loop does not allocate (and page in) every parameter's gradient afresh each step; {@link #grad()} is
-     * null until then. {@link #release()} frees it.
+     * Forgets the accumulated gradient ({@link #grad()} is null until the next backward), keeping its memory for
+     * that backward to overwrite. {@link #release()} frees it.
      */
     public void zeroGrad() {
-        if (grad != null) {
-            gradStale = true;
-        }
-    }
-
-    /** Where a backward rule writes a gradient directly (e.g. a GEMM with beta = 0 or 1): the buffer, and whether its content must be overwritten rather than added to. */
-    record GradientTarget(INDArray array, boolean overwrite) {
+        gradient.zero();
     }
 
     /**
      * This tensor's gradient buffer for a rule that computes in {@code type}, creating it if needed; null when
      * the rule must hand over a contribution through {@link #accumulate} instead (no gradient needed, or the
-     * buffer has another type).
+     * tensor's compute type is another).
      */
-    GradientTarget gradientTarget(DataType type) {
-        if (!requiresGrad || DType.of(value().dataType()).computeType().nd4j() != type) {
-            return null;
-        }
-        if (grad == null) {
-            grad = Nd4j.createUninitialized(type, value.shape(), 'c');
-            gradStale = true;
-        }
-        boolean overwrite = gradStale;
-        gradStale = false;
-        return new GradientTarget(grad, overwrite);
+    GradientBuffer.Target gradientTarget(DataType type) {
+        return requiresGrad && computeType() == type ? gradient.target(type, value.shape()) : null;
+    }
+
+    private DataType computeType() {
+        return DType.of(value().dataType()).computeType().nd4j();
     }
 
     /** A tensor with the same value (shared memory) and no history: gradients stop here. */
@@ -380,14 +371,12 @@ public final class Tensor {
 
     /** Runs this op's backward rule on the accumulated gradient, then frees it unless it is to be kept. */
     void propagate() {
-        if (grad == null || backward == null) {
+        INDArray g = gradient.current();
+        if (g == null || backward == null) {
             return;
         }
-        backward.apply(grad);
-        if (!retainGrad) {
-            LargeBuffers.free(grad);
-            grad = null;
-        }
+        backward.apply(g);
+        gradient.consumed();
     }
 
     /**
@@ -415,26 +404,7 @@ public final class Tensor {
             contribution.close();
             return;
         }
-        if (!Arrays.equals(contribution.shape(), value.shape())) {
-            throw new IllegalStateException("internal: gradient of shape " + Shapes.str(contribution.shape())
-                    + " for '" + op + "' of shape " + Shapes.str(value.shape()));
-        }
-        DataType want = DType.of(value.dataType()).computeType().nd4j();
-        if (contribution.dataType() != want) {
-            INDArray cast = contribution.castTo(want);
-            contribution.close();
-            contribution = cast;
-        }
-        if (grad == null) {
-            grad = contribution;
-        } else if (gradStale) {
-            grad.assign(contribution);
-            contribution.close();
-        } else {
-            grad.addi(contribution);
-            contribution.close();
-        }
-        gradStale = false;
+        gradient.add(contribution, computeType(), value().shape(), name != null ? name : op);
     }
 
     /** True if backward must compute a gradient for this input. */
@@ -471,15 +441,12 @@ public final class Tensor {
         if (!view) {
             LargeBuffers.free(value);
         }
-        if (grad != null) {
-            LargeBuffers.free(grad);
-        }
+        gradient.release();
         if (saved != null) {
             for (INDArray a : saved) {
                 LargeBuffers.free(a);
             }
         }
-        grad = null;
         saved = null;
         parents = null;
         backward = null;
