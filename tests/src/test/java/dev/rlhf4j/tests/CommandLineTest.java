@@ -103,5 +103,11 @@ class CommandLineTest {
         Run text = run("generate", "--model", modelDir, "--prompt", "hello");
         assertEquals(1, text.exit());
         assertTrue(text.err().contains("--prompt-ids"), text.err());
+        Run nucleus = run("generate", "--model", modelDir, "--prompt-ids", "1", "--top-p", "1.5");
+        assertEquals(1, nucleus.exit());
+        assertTrue(nucleus.err().contains("topP") && nucleus.err().contains("1.5"), nucleus.err());
+        Run topK = run("generate", "--model", modelDir, "--prompt-ids", "1", "--top-k", "-3");
+        assertEquals(1, topK.exit());
+        assertTrue(topK.err().contains("topK") && topK.err().contains("-3"), topK.err());
     }
 }

@@ -64,7 +64,8 @@ public final class GenerateCommand implements Callable<Integer> {
             throw new IllegalArgumentException("the prompt is empty");
         }
         long eos = tokenizer.map(t -> (long) t.eosTokenId()).filter(e -> e < m.config().vocabSize()).orElse(-1L);
-        boolean sample = temperature != null || topK > 0 || topP < 1.0;
+        // any sampling option, valid or not, goes through the sampling config, whose checks name a bad value
+        boolean sample = temperature != null || topK != 0 || topP != 1.0;
         GenerationConfig config = sample
                 ? GenerationConfig.sampling(maxNewTokens, temperature == null ? 1.0 : temperature, topK, topP, eos, seed)
                 : GenerationConfig.greedy(maxNewTokens, eos);
