@@ -168,6 +168,9 @@ public final class Tensor {
             throw new ShapeException("fromBytes: " + bytes.remaining() + " bytes cannot hold " + type + Shapes.str(shape)
                     + " (" + n * type.bytes() + " bytes)");
         }
+        if (n == 0) {
+            return wrap(Nd4j.create(type.nd4j(), shape));                  // an empty array has no buffer to fill
+        }
         INDArray a = Nd4j.createUninitialized(type.nd4j(), shape, 'c');
         ByteBuffer target = a.data().asNio().order(ByteOrder.LITTLE_ENDIAN);
         target.put(bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN));
@@ -176,6 +179,9 @@ public final class Tensor {
 
     /** The elements as little-endian bytes in row-major order (the safetensors layout). */
     public ByteBuffer toBytes() {
+        if (numel() == 0) {
+            return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
+        }
         INDArray dense = value().dup('c');
         ByteBuffer src = dense.data().asNio().order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(dense.length() * dtype().bytes())).order(ByteOrder.LITTLE_ENDIAN);

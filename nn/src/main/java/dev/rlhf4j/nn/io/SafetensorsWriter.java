@@ -31,6 +31,11 @@ public final class SafetensorsWriter {
 
     /** Writes {@code tensors} with the given {@code __metadata__}. */
     public static void write(Path file, Map<String, Tensor> unordered, Map<String, String> metadata) {
+        unordered.keySet().forEach(k -> requireText(file, "tensor name", k));
+        metadata.forEach((k, v) -> {
+            requireText(file, "metadata key", k);
+            requireText(file, "metadata value of '" + k + "'", v);
+        });
         Map<String, Tensor> tensors = new LinkedHashMap<>();
         unordered.entrySet().stream()
                 .sorted(Comparator.comparingInt((Map.Entry<String, Tensor> e) -> -e.getValue().dtype().bytes())
@@ -79,6 +84,20 @@ public final class SafetensorsWriter {
             throw new CheckpointException(file + ": cannot write: " + e, e);
         }
         replace(tmp, file);
+    }
+
+    /** The header is UTF-8: a string with an unpaired surrogate would be written as '?' and read back changed. */
+    private static void requireText(Path file, String what, String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1));
+            if (pair) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new CheckpointException(String.format("%s: %s '%s' has an unpaired surrogate U+%04X at index %d; "
+                        + "it cannot be written as UTF-8", file, what, s, (int) c, i));
+            }
+        }
     }
 
     /** Writes text the same way: temporary file, then rename. */
