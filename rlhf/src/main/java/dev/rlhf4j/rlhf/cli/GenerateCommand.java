@@ -75,7 +75,9 @@ public final class GenerateCommand implements Callable<Integer> {
         long[] fresh = result.tokens()[0];
         if (tokenizer.isPresent()) {
             Gpt2Tokenizer t = tokenizer.get();
-            System.out.println(t.decode(toInts(ids)) + t.decode(toInts(fresh)));
+            long[] whole = Arrays.copyOf(ids, ids.length + fresh.length);
+            System.arraycopy(fresh, 0, whole, ids.length, fresh.length);
+            System.out.println(t.decode(toInts(whole)));              // one decode: a character may span the boundary
         } else {
             System.out.println(Arrays.toString(ids) + " -> " + Arrays.toString(fresh));
         }
