@@ -75,6 +75,7 @@ public final class Generator {
                     last = model.head(h).toDoubleArray();                                                      // (B, 1, V)
                 }
                 int v = model.config().vocabSize();
+                requireFinite(last, v, step);
                 boolean all = true;
                 for (int r = 0; r < b; r++) {
                     long next = config.padTokenId();
@@ -118,5 +119,18 @@ public final class Generator {
             System.arraycopy(a, r * width + from, out, r * (to - from), to - from);
         }
         return out;
+    }
+
+    /**
+     * Logits with NaN or infinity (a diverged model, overflowing half-precision weights) would make every pick
+     * arbitrary and every log-probability NaN; stop at the first one and say where it is.
+     */
+    private static void requireFinite(double[] logits, int vocab, int step) {
+        for (int i = 0; i < logits.length; i++) {
+            if (!Double.isFinite(logits[i])) {
+                throw new IllegalStateException(String.format("generate: logit %s for token %d of row %d at new token %d; "
+                        + "the model's weights or activations are not finite", logits[i], i % vocab, i / vocab, step));
+            }
+        }
     }
 }

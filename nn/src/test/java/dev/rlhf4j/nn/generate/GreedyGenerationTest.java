@@ -65,4 +65,19 @@ class GreedyGenerationTest {
         f32.release();
         f64.release();
     }
+
+    @Test
+    void nonFiniteLogitsStopGenerationAndSayWhere() {
+        Gpt2LMHeadModel model = Gpt2LMHeadModel.fromPretrained(Fixtures.path("gpt2-tiny-random"), DType.FLOAT32);
+        try {
+            model.namedParameters().get("transformer.ln_f.bias").narrow(0, 3, 1).fill(Double.NaN);
+            GenerationConfig sampling = GenerationConfig.sampling(4, 0.8, 0, 1.0, -1, 7);
+            IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> new Generator(model).generate(new long[][] {{5, 6}, {7}}, sampling));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("NaN") && e.getMessage().contains("row 0")
+                    && e.getMessage().contains("new token 0"), e.getMessage());
+        } finally {
+            model.release();
+        }
+    }
 }
