@@ -14,6 +14,12 @@ final class Sampler {
     record Pick(long token, double logprob) {
     }
 
+    /** Probability floors tried in turn for the head of the top-p order; the last sorts every kept token. */
+    private static final double[] NUCLEUS_FLOORS = {1e-4, 1e-8, 0};
+    /** Digit width of {@link #sortDescending}: six passes over 64-bit keys with 2,048 buckets each. */
+    private static final int RADIX_BITS = 11;
+    private static final int RADIX_MASK = (1 << RADIX_BITS) - 1;
+
     private final GenerationConfig config;
     private final TensorRandom random;
 
@@ -39,31 +45,13 @@ final class Sampler {
         boolean[] kept = new boolean[z.length];
         Arrays.fill(kept, true);
         if (config.topK() > 0 && config.topK() < z.length) {
-            double[] sorted = z.clone();
-            Arrays.sort(sorted);
-            double kth = sorted[sorted.length - config.topK()];
+            double kth = kthLargest(z.clone(), config.topK());
             for (int i = 0; i < z.length; i++) {
                 kept[i] = z[i] >= kth;
             }
         }
         if (config.topP() < 1.0) {
-            double lse = logSumExp(z, kept);
-            Integer[] order = new Integer[z.length];
-            int n = 0;
-            for (int i = 0; i < z.length; i++) {
-                if (kept[i]) {
-                    order[n++] = i;
-                }
-            }
-            Integer[] live = Arrays.copyOf(order, n);
-            Arrays.sort(live, (a, b) -> Double.compare(z[b], z[a]));
-            double cumulative = 0;
-            for (Integer i : live) {
-                if (cumulative >= config.topP()) {
-                    kept[i] = false;
-                }
-                cumulative += Math.exp(z[i] - lse);
-            }
+            keepNucleus(z, kept, logSumExp(z, kept), config.topP());
         }
         double lse = logSumExp(z, kept);
         double u = random.nextDouble();
@@ -80,6 +68,128 @@ final class Sampler {
             }
         }
         return new Pick(last, z[last] - lse);                              // u beyond the rounded total
+    }
+
+    /**
+     * Top-p: walks the kept tokens from most to least likely (ties in index order) and drops each one whose
+     * predecessors' probabilities already sum to {@code p}. Only the head of that order is sorted: every token
+     * below a probability floor comes after every token above it, so once the tokens above the floor reach
+     * {@code p} all the others are dropped. The floor is lowered until they do (at the last, zero, everything is
+     * sorted), and the sums run over the same tokens in the same order as a full sort, so the result is the same
+     * to the bit. A trained model's nucleus is a few hundred tokens out of 50,257.
+     */
+    private static void keepNucleus(double[] z, boolean[] kept, double lse, double p) {
+        for (double floor : NUCLEUS_FLOORS) {
+            double threshold = floor > 0 ? lse + Math.log(floor) : Double.NEGATIVE_INFINITY;
+            int n = 0;
+            for (int i = 0; i < z.length; i++) {
+                n += kept[i] && z[i] >= threshold ? 1 : 0;
+            }
+            int[] head = new int[n];
+            n = 0;
+            for (int i = 0; i < z.length; i++) {
+                if (kept[i] && z[i] >= threshold) {
+                    head[n++] = i;
+                }
+            }
+            head = sortDescending(z, head);
+            double cumulative = 0;
+            int inside = head.length;
+            for (int j = 0; j < head.length; j++) {
+                if (cumulative >= p) {
+                    inside = Math.min(inside, j);
+                }
+                cumulative += Math.exp(z[head[j]] - lse);
+            }
+            if (cumulative >= p || floor == 0) {
+                for (int i = 0; i < z.length; i++) {
+                    kept[i] &= z[i] >= threshold;
+                }
+                for (int j = inside; j < head.length; j++) {
+                    kept[head[j]] = false;
+                }
+                return;
+            }
+        }
+    }
+
+    /**
+     * {@code idx} ordered by {@code z} from largest to smallest, equal values in index order ({@link Double#compare}
+     * order, reversed): a stable LSD radix sort, 11 bits a pass, on the values' bits turned into unsigned keys that
+     * sort the same way. Sorting boxed indices with a comparator cost 10 ms per token at 50,257 tokens.
+     */
+    static int[] sortDescending(double[] z, int[] idx) {
+        int n = idx.length;
+        if (n < 2) {
+            return idx;
+        }
+        long[] key = new long[n];
+        long[] keyOut = new long[n];
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            long bits = Double.doubleToRawLongBits(z[idx[i]]);
+            key[i] = ~(bits ^ ((bits >> 63) | Long.MIN_VALUE));       // ascending unsigned key = descending value
+        }
+        int[] count = new int[1 << RADIX_BITS];
+        for (int shift = 0; shift < 64; shift += RADIX_BITS) {
+            Arrays.fill(count, 0);
+            for (int i = 0; i < n; i++) {
+                count[(int) (key[i] >>> shift) & RADIX_MASK]++;
+            }
+            if (count[(int) (key[0] >>> shift) & RADIX_MASK] == n) {
+                continue;                                                     // every key has this digit: nothing moves
+            }
+            for (int d = 0, start = 0; d < count.length; d++) {
+                int c = count[d];
+                count[d] = start;
+                start += c;
+            }
+            for (int i = 0; i < n; i++) {
+                int pos = count[(int) (key[i] >>> shift) & RADIX_MASK]++;
+                keyOut[pos] = key[i];
+                out[pos] = idx[i];
+            }
+            long[] tk = key;
+            key = keyOut;
+            keyOut = tk;
+            int[] ti = idx;
+            idx = out;
+            out = ti;
+        }
+        return idx;
+    }
+
+    /** The k-th largest value (k >= 1), by quickselect; reorders {@code v}. */
+    static double kthLargest(double[] v, int k) {
+        int target = v.length - k;                                           // its index in ascending order
+        int lo = 0;
+        int hi = v.length - 1;
+        while (lo < hi) {
+            double pivot = v[(lo + hi) >>> 1];
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (v[i] < pivot) {
+                    i++;
+                }
+                while (v[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    double t = v[i];
+                    v[i++] = v[j];
+                    v[j--] = t;
+                }
+            }
+            if (target <= j) {
+                hi = j;
+            } else if (target >= i) {
+                lo = i;
+            } else {
+                return v[target];
+            }
+        }
+        return v[target];
     }
 
     private static double logSumExp(double[] z, boolean[] kept) {
