@@ -62,7 +62,42 @@ public final class MatmulBenchmark {
             w.release();
             gy.release();
         }
+        tiedHead(out, repeats);
         opOverhead(out, repeats);
+    }
+
+    /**
+     * GPT-2's tied LM head, {@code logits = h @ wte^T} with wte stored (V, C): the weight gradient is written in
+     * wte's own layout ({@code dW = dC^T h}, (V, C)) instead of through the transpose's backward.
+     */
+    private static void tiedHead(PrintStream out, int repeats) {
+        int m = 256;
+        int k = 768;
+        int n = 50304;
+        TensorRandom random = new TensorRandom(2);
+        Tensor h = random.uniform(DType.FLOAT32, -1, 1, m, k).requiresGrad(true);
+        Tensor wte = random.uniform(DType.FLOAT32, -1, 1, n, k).requiresGrad(true);
+        Tensor gy = random.uniform(DType.FLOAT32, -1, 1, m, n);
+        double bwdFlops = 4.0 * m * n * k;
+        double cblasBwd = bwdFlops / bestSeconds(repeats, () -> {
+            cblas(gy.value(), false, wte.value(), false, m, k, n);    // dh = dC wte      (M, K)
+            cblas(gy.value(), true, h.value(), false, n, k, m);      // dW = dC^T h      (V, K)
+        });
+        double tensorBwd = bwdFlops / bestTime(repeats, () -> {
+            try (Arena a = Arena.open()) {
+                Tensor y = h.matmul(wte.transpose(0, 1));
+                long t0 = System.nanoTime();
+                y.backward(gy);
+                long dt = System.nanoTime() - t0;
+                h.zeroGrad();
+                wte.zeroGrad();
+                return dt;
+            }
+        });
+        line(out, "matmul.backward.tied." + m + "x" + k + "x" + n, tensorBwd / 1e9, "GFLOP/s", cblasBwd / 1e9);
+        h.release();
+        wte.release();
+        gy.release();
     }
 
     /** Microseconds per small element-wise op through Tensor (graph recorded, arena released) vs a bare ND4J op. */

@@ -363,7 +363,10 @@ public final class Tensor {
         if (!Arrays.equals(gradient.shape(), shape())) {
             throw Shapes.mismatch("backward", shape(), gradient.shape(), "differ: the gradient must have the tensor's shape");
         }
-        backward(gradient.computeValue().dup());
+        INDArray given = gradient.computeValue();
+        INDArray seed = LargeBuffers.uninitialized(given.dataType(), given.shape());  // the root's buffer: freed after use
+        seed.assign(given);
+        backward(seed);
     }
 
     private void backward(INDArray seed) {

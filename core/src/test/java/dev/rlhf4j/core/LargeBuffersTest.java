@@ -33,6 +33,27 @@ class LargeBuffersTest {
         c.close();
     }
 
+    /**
+     * Two buffers holding the same values are still two buffers: ND4J's {@code DataBuffer.equals} compares contents,
+     * and a list lookup through it took the second for the first (reading 51 MB per lookup, then neither keeping
+     * nor freeing it).
+     */
+    @Test
+    void buffersWithEqualContentsAreKeptApart() {
+        INDArray a = LargeBuffers.uninitialized(DataType.FLOAT, BIG).assign(0);
+        INDArray b = LargeBuffers.uninitialized(DataType.FLOAT, BIG).assign(0);
+        var first = a.data();
+        var second = b.data();
+        LargeBuffers.free(a);
+        LargeBuffers.free(b);
+        INDArray c = LargeBuffers.uninitialized(DataType.FLOAT, BIG);
+        INDArray d = LargeBuffers.uninitialized(DataType.FLOAT, BIG);
+        assertSame(second, c.data());                                          // last freed, first reused
+        assertSame(first, d.data());
+        c.close();
+        d.close();
+    }
+
     @Test
     void smallArraysOtherTypesAndViewsAreNotKept() {
         INDArray small = LargeBuffers.uninitialized(DataType.FLOAT, new long[] {1000});
