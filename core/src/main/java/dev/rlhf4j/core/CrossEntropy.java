@@ -54,6 +54,9 @@ final class CrossEntropy {
         INDArray z = logits.computeValue();
         INDArray z2 = ShapeOps.isContiguous(z) ? z.reshape('c', new long[] {n, v}) : Tensor.wrap(z.dup('c')).value().reshape('c', new long[] {n, v});
         DataType type = z.dataType();
+        if (VectorKernels.available() && CrossEntropyKernel.applies(z2)) {
+            return withKernel(logits, z2, t, keep, count, ls);
+        }
         INDArray pos = Nd4j.createFromArray(flatPos);                           // (N)
         INDArray mask = Nd4j.create(keep, new long[] {n, 1}, 'c').castTo(type);     // (N, 1)
         // e = exp(z - rowmax) is kept: its row sums give logsumexp now, and e / rowsum is backward's softmax
@@ -107,5 +110,29 @@ final class CrossEntropy {
             logits.accumulate(softmax);
         }, logits).save(pos, mask, lse, e);
         return self[0];
+    }
+
+    /** The same loss and gradient by {@link CrossEntropyKernel} (float32 on the CPU). */
+    private static Tensor withKernel(Tensor logits, INDArray z2, long[] t, double[] keep, int count, long[] ls) {
+        int n = (int) z2.size(0);
+        int v = (int) z2.size(1);
+        double[] lse = CrossEntropyKernel.logSumExp(z2, n, v);               // (N)
+        double total = 0;
+        for (int i = 0; i < n; i++) {
+            if (keep[i] != 0) {
+                total += lse[i] - z2.getFloat(i, t[i]);                         // -log p[target]
+            }
+        }
+        INDArray out = Nd4j.scalar(DataType.FLOAT, count == 0 ? Float.NaN : (float) (total / count));
+        return Tensor.result("crossEntropy", out, g -> {
+            double scale = g.getDouble(0) / count;
+            double[] rowScale = new double[n];
+            for (int i = 0; i < n; i++) {
+                rowScale[i] = keep[i] == 0 ? 0 : scale;                          // ignored rows get no gradient, as in PyTorch
+            }
+            INDArray dz = LargeBuffers.uninitialized(DataType.FLOAT, ls);       // (..., V)
+            CrossEntropyKernel.backward(z2, lse, t, rowScale, dz, n, v);
+            logits.accumulate(dz);
+        }, logits);
     }
 }

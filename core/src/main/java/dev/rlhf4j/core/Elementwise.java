@@ -156,6 +156,15 @@ final class Elementwise {
         if (SmallTensorKernels.applies(x, a)) {
             return Tensor.inferenceResult("gelu", SmallTensorKernels.gelu(x, GELU_C, GELU_A));
         }
+        if (VectorKernels.available() && GeluKernel.applies(x)) {
+            float c = (float) GELU_C;
+            float k = (float) GELU_A;
+            return Tensor.result("gelu", GeluKernel.forward(x, c, k), g -> {
+                try (INDArray dense = GeluKernel.applies(g) ? null : g.castTo(x.dataType()).dup('c')) {   // a view
+                    a.accumulate(GeluKernel.backward(x, dense == null ? g : dense, c, k));
+                }
+            }, a);
+        }
         INDArray s = x.mul(x).muli(2 * GELU_C * GELU_A).addi(2 * GELU_C).muli(x);   // 2u
         Transforms.sigmoid(s, false);                                             // s = sigmoid(2u), kept
         INDArray out = x.mul(s);

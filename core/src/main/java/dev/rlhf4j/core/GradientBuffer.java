@@ -3,6 +3,7 @@ package dev.rlhf4j.core;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -76,6 +77,22 @@ final class GradientBuffer {
         } else {
             sum.addi(contribution);
             contribution.close();
+        }
+        stale = false;
+    }
+
+    /** Adds {@code contribution} (still the caller's) to the region {@code index} of the sum, zeros elsewhere. */
+    void addInto(INDArrayIndex[] index, INDArray contribution, DataType type, long[] shape) {
+        if (sum == null) {
+            sum = Nd4j.zeros(type, shape);
+        } else if (stale) {
+            sum.assign(0);
+        }
+        INDArray region = sum.get(index);
+        if (HostMemory.sameHostType(region, contribution)) {
+            HostMemory.addInto(contribution, region);                     // ND4J's add into a strided view is slow
+        } else {
+            region.addi(contribution);
         }
         stale = false;
     }

@@ -137,6 +137,15 @@ final class HostMemory {
      * cache, heads transposed back), element by element with the last dimension innermost.
      */
     static void copy(INDArray src, INDArray dst) {
+        transfer(src, dst, false);
+    }
+
+    /** {@code dst += src}, as {@link #copy}: a slice's gradient added into the region of a larger one. */
+    static void addInto(INDArray src, INDArray dst) {
+        transfer(src, dst, true);
+    }
+
+    private static void transfer(INDArray src, INDArray dst, boolean add) {
         int rank = src.rank();
         long[] shape = src.shape();
         long n = src.length();
@@ -159,13 +168,17 @@ final class HostMemory {
             if (from instanceof FloatBuffer f) {
                 FloatBuffer t = (FloatBuffer) to;
                 for (long i = 0; i < inner; i++) {
-                    t.put((int) (d + i * dIn), f.get((int) (s + i * sIn)));
+                    int at = (int) (d + i * dIn);
+                    float v = f.get((int) (s + i * sIn));
+                    t.put(at, add ? t.get(at) + v : v);
                 }
             } else {
                 DoubleBuffer f = (DoubleBuffer) from;
                 DoubleBuffer t = (DoubleBuffer) to;
                 for (long i = 0; i < inner; i++) {
-                    t.put((int) (d + i * dIn), f.get((int) (s + i * sIn)));
+                    int at = (int) (d + i * dIn);
+                    double v = f.get((int) (s + i * sIn));
+                    t.put(at, add ? t.get(at) + v : v);
                 }
             }
             for (int k = index.length - 1; k >= 0; k--) {

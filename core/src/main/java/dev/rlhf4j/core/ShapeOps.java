@@ -71,11 +71,7 @@ final class ShapeOps {
                     + " of shape " + Shapes.str(shape));
         }
         INDArrayIndex[] idx = range(shape.length, d, start, length);
-        return Tensor.viewResult("narrow", a.value().get(idx), g -> {
-            INDArray full = Nd4j.zeros(g.dataType(), shape);
-            full.get(idx).assign(g);
-            a.accumulate(full);
-        }, a);
+        return Tensor.viewResult("narrow", a.value().get(idx), g -> a.accumulateInto(idx, g), a);
     }
 
     /** Joins tensors of equal shape except along {@code dim}. */

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -414,6 +415,16 @@ public final class Tensor {
             return;
         }
         gradient.add(contribution, computeType(), value().shape(), name != null ? name : op);
+    }
+
+    /**
+     * Adds {@code contribution} (not taken over) to the region {@code index} of this tensor's gradient, the rest
+     * unchanged: a slice's backward writes into its source's gradient instead of a zero-padded full copy.
+     */
+    void accumulateInto(INDArrayIndex[] index, INDArray contribution) {
+        if (requiresGrad) {
+            gradient.addInto(index, contribution, computeType(), value().shape());
+        }
     }
 
     /** True if backward must compute a gradient for this input. */
