@@ -8,7 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * What this machine's BLAS does on its own, for benchmarks to divide by: direct {@code cblas_sgemm} and
+ * What this machine's BLAS and ND4J do on their own, for benchmarks to divide by: direct {@code cblas_sgemm} and
  * {@code cblas_sgemv} calls on operands it allocates, with no engine in between. A benchmark times its own work
  * and one of these in the same run, so the ratio holds while the machine's speed drifts.
  */
@@ -39,6 +39,18 @@ public final class Roofline {
     /** GFLOP/s of {@code (m, k) @ (k, n)} by {@link #sgemmSeconds}. */
     public static double sgemmGflops(int m, int k, int n, int repeats) {
         return 2.0 * m * n * k / sgemmSeconds(m, n, k, false, false, repeats) / 1e9;
+    }
+
+    /** Microseconds per bare ND4J addition of two 4x4 float32 arrays (best of {@code repeats} runs of 2,000): the dispatch cost an engine op adds to. */
+    public static double elementwiseOpMicros(int repeats) {
+        int ops = 2000;
+        try (INDArray x = Nd4j.rand(DataType.FLOAT, 4, 4); INDArray y = Nd4j.rand(DataType.FLOAT, 4, 4)) {
+            return bestSeconds(repeats, () -> {
+                for (int i = 0; i < ops; i++) {
+                    x.add(y).close();
+                }
+            }) / ops * 1e6;
+        }
     }
 
     private static void sgemm(INDArray a, boolean ta, INDArray b, boolean tb, INDArray c, int m, int n, int k) {
