@@ -1,5 +1,7 @@
 package dev.rlhf4j.core;
 
+import dev.rlhf4j.core.cpu.CpuKernels;
+import dev.rlhf4j.core.cpu.CpuKernels.Path;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -54,13 +56,13 @@ final class CrossEntropy {
         INDArray z = logits.computeValue();
         INDArray z2 = ShapeOps.isContiguous(z) ? z.reshape('c', new long[] {n, v}) : Tensor.wrap(z.dup('c')).value().reshape('c', new long[] {n, v});
         DataType type = z.dataType();
-        if (VectorKernels.available() && CrossEntropyKernel.applies(z2)) {
-            return withKernel(logits, z2, t, keep, count, ls);
+        if (CpuKernels.applies(Path.SIMD, z2)) {
+            return onCpu(logits, z2, t, keep, count, ls);
         }
         INDArray pos = Nd4j.createFromArray(flatPos);                           // (N)
         INDArray mask = Nd4j.create(keep, new long[] {n, 1}, 'c').castTo(type);     // (N, 1)
         // e = exp(z - rowmax) is kept: its row sums give logsumexp now, and e / rowsum is backward's softmax
-        INDArray e = LargeBuffers.uninitialized(type, ls);                   // (..., V)
+        INDArray e = CpuKernels.uninitialized(type, ls);                   // (..., V)
         INDArray e2 = e.reshape('c', new long[] {n, v});                         // (N, V) view
         INDArray lse;                                                            // (N, 1)
         try (INDArray rowMax = z2.max(true, 1)) {
@@ -94,7 +96,7 @@ final class CrossEntropy {
                 handedOver[0] = true;
                 self[0].unsave(e);
             } else {                                                             // a second backward: exp(z - lse)
-                softmax = LargeBuffers.uninitialized(type, ls);
+                softmax = CpuKernels.uninitialized(type, ls);
                 INDArray s2 = softmax.reshape('c', new long[] {n, v});
                 Nd4j.exec(new SubOp(new INDArray[] {z2, lse}, new INDArray[] {s2}));
                 Transforms.exp(s2, false);
@@ -112,11 +114,14 @@ final class CrossEntropy {
         return self[0];
     }
 
-    /** The same loss and gradient by {@link CrossEntropyKernel} (float32 on the CPU). */
-    private static Tensor withKernel(Tensor logits, INDArray z2, long[] t, double[] keep, int count, long[] ls) {
+    /**
+     * The same loss and gradient as SIMD passes (float32 on the CPU): the row log-sum-exps forward, and backward
+     * the softmax recomputed from them, so no (N, V) array is kept between the passes.
+     */
+    private static Tensor onCpu(Tensor logits, INDArray z2, long[] t, double[] keep, int count, long[] ls) {
         int n = (int) z2.size(0);
         int v = (int) z2.size(1);
-        double[] lse = CrossEntropyKernel.logSumExp(z2, n, v);               // (N)
+        double[] lse = CpuKernels.logSumExpRows(z2, n, v);               // (N)
         double total = 0;
         for (int i = 0; i < n; i++) {
             if (keep[i] != 0) {
@@ -130,8 +135,8 @@ final class CrossEntropy {
             for (int i = 0; i < n; i++) {
                 rowScale[i] = keep[i] == 0 ? 0 : scale;                          // ignored rows get no gradient, as in PyTorch
             }
-            INDArray dz = LargeBuffers.uninitialized(DataType.FLOAT, ls);       // (..., V)
-            CrossEntropyKernel.backward(z2, lse, t, rowScale, dz, n, v);
+            INDArray dz = CpuKernels.uninitialized(DataType.FLOAT, ls);       // (..., V)
+            CpuKernels.crossEntropyBackward(z2, lse, t, rowScale, dz, n, v);
             logits.accumulate(dz);
         }, logits);
     }

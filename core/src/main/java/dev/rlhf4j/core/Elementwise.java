@@ -1,6 +1,8 @@
 package dev.rlhf4j.core;
 
 import java.util.Arrays;
+import dev.rlhf4j.core.cpu.CpuKernels;
+import dev.rlhf4j.core.cpu.CpuKernels.Path;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -24,8 +26,8 @@ final class Elementwise {
     static Tensor add(Tensor a, Tensor b) {
         Shapes.broadcast("add", a.shape(), b.shape());
         INDArray[] in = promote(a, b);
-        if (Arrays.equals(a.shape(), b.shape()) && SmallTensorKernels.applies(in[0], a, b) && HostMemory.usable(in[0], in[1])) {
-            return Tensor.inferenceResult("add", SmallTensorKernels.add(in[0], in[1]));
+        if (!Tensor.recording(a, b) && Arrays.equals(a.shape(), b.shape()) && CpuKernels.applies(Path.SMALL, in[0], in[1])) {
+            return Tensor.inferenceResult("add", CpuKernels.add(in[0], in[1]));           // one-token decoding
         }
         return Tensor.result("add", in[0].add(in[1]), g -> {
             if (a.needsGrad()) a.accumulate(Shapes.reduceTo(g, a.shape()));
@@ -153,17 +155,8 @@ final class Elementwise {
      */
     static Tensor gelu(Tensor a) {
         INDArray x = a.computeValue();
-        if (SmallTensorKernels.applies(x, a)) {
-            return Tensor.inferenceResult("gelu", SmallTensorKernels.gelu(x, GELU_C, GELU_A));
-        }
-        if (VectorKernels.available() && GeluKernel.applies(x)) {
-            float c = (float) GELU_C;
-            float k = (float) GELU_A;
-            return Tensor.result("gelu", GeluKernel.forward(x, c, k), g -> {
-                try (INDArray dense = GeluKernel.applies(g) ? null : g.castTo(x.dataType()).dup('c')) {   // a view
-                    a.accumulate(GeluKernel.backward(x, dense == null ? g : dense, c, k));
-                }
-            }, a);
+        if (CpuKernels.applies(Path.SIMD, x)) {
+            return geluOnCpu(a, x);
         }
         INDArray s = x.mul(x).muli(2 * GELU_C * GELU_A).addi(2 * GELU_C).muli(x);   // 2u
         Transforms.sigmoid(s, false);                                             // s = sigmoid(2u), kept
@@ -176,6 +169,15 @@ final class Elementwise {
             }
             a.accumulate(d);
         }, a).save(s);
+    }
+
+    /** The same GELU as one SIMD pass each way (float32 on the CPU); backward recomputes s from x. */
+    private static Tensor geluOnCpu(Tensor a, INDArray x) {
+        return Tensor.result("gelu", CpuKernels.gelu(x, GELU_C, GELU_A), g -> {
+            try (INDArray dense = CpuKernels.applies(Path.SIMD, g) ? null : g.castTo(x.dataType()).dup('c')) {   // a view
+                a.accumulate(CpuKernels.geluBackward(x, dense == null ? g : dense, GELU_C, GELU_A));
+            }
+        }, a);
     }
 
     // ------------------------------------------------------------ clipping and selection

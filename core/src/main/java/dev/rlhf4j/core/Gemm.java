@@ -1,10 +1,6 @@
 package dev.rlhf4j.core;
 
-import org.bytedeco.javacpp.DoublePointer;
-import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
-import org.bytedeco.openblas.global.openblas;
-import org.nd4j.linalg.api.buffer.DataType;
+import dev.rlhf4j.core.cpu.CpuKernels;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -14,8 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Every matrix is described by its array, an element offset and a row and column stride, so transposes and
  * the head-split views of attention cost nothing: BLAS reads a matrix with either stride equal to one
  * directly (the other becomes the leading dimension, the transpose flag says which). On the CPU backend the
- * products go straight to OpenBLAS {@code cblas_sgemm}/{@code cblas_dgemm}, which ran 2-3.5x faster than
- * {@code INDArray.mmul} on these machines; other backends get ND4J's gemm on views.
+ * products go straight to BLAS ({@link CpuKernels#gemm}, 2-3.5x faster than {@code INDArray.mmul} there); other
+ * backends get ND4J's product on views.
  *
  * <p>Batches are flattened first where the memory layout allows, so {@code (B, T, C) @ (C, N)} is one
  * {@code (B*T, C) @ (C, N)} product and the weight gradient {@code sum_b X_b^T dY_b} is one product with
@@ -24,8 +20,6 @@ import org.nd4j.linalg.factory.Nd4j;
 final class Gemm {
     private Gemm() {
     }
-
-    private static final boolean DIRECT_BLAS = Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
 
     /**
      * A stack of matrices inside an array: element (batch..., i, j) sits at offset + sum(batch * batchStride) +
@@ -165,7 +159,7 @@ final class Gemm {
         }
         Boolean tx = blasTranspose(x);
         Boolean ty = blasTranspose(y);
-        if (DIRECT_BLAS && out.colStride == 1 && (out.rows == 1 || out.rowStride >= n) && tx != null && ty != null) {
+        if (CpuKernels.directBlas() && out.colStride == 1 && (out.rows == 1 || out.rowStride >= n) && tx != null && ty != null) {
             blas(x, y, out, m, n, k, tx, ty, accumulate ? 1.0 : 0.0);
         } else {
             portable(x, y, out, accumulate);
@@ -184,56 +178,29 @@ final class Gemm {
     }
 
     private static void blas(Strided x, Strided y, Strided out, int m, int n, int k, boolean tx, boolean ty, double beta) {
-        int lda = leading(x, tx);
-        int ldb = leading(y, ty);
-        int ldc = (int) Math.max(out.rowStride, n);
-        if (out.rows == 1) {
-            ldc = n;
-        }
-        int ta = tx ? openblas.CblasTrans : openblas.CblasNoTrans;
-        int tb = ty ? openblas.CblasTrans : openblas.CblasNoTrans;
-        DataType type = out.array.dataType();
+        int ldc = out.rows == 1 ? n : (int) Math.max(out.rowStride, n);
         if (k == 0) {
             if (beta == 0.0) {
-                fillZero(out);
+                view(out).assign(0);
             }
             return;
         }
         if (m == 1) {
-            vector(x, y, out, n, k, ty, ldb, beta, type);
+            vector(x, y, out, n, k, ty, leading(y, ty), beta);
             return;
         }
-        if (type == DataType.FLOAT) {
-            openblas.cblas_sgemm(openblas.CblasRowMajor, ta, tb, m, n, k, 1f,
-                    floats(x.array, x.offset), lda, floats(y.array, y.offset), ldb, (float) beta, floats(out.array, out.offset), ldc);
-        } else if (type == DataType.DOUBLE) {
-            openblas.cblas_dgemm(openblas.CblasRowMajor, ta, tb, m, n, k, 1.0,
-                    doubles(x.array, x.offset), lda, doubles(y.array, y.offset), ldb, beta, doubles(out.array, out.offset), ldc);
-        } else {
-            throw new IllegalArgumentException("matmul: unsupported compute type " + type);
-        }
+        CpuKernels.gemm(tx, ty, m, n, k, x.array, x.offset, leading(x, tx), y.array, y.offset, leading(y, ty), beta,
+                out.array, out.offset, ldc);
     }
 
     /**
      * One output row, {@code out (1, N) (+)= x (1, K) @ y (K, N)}: a matrix-vector product. GEMM would pack the
      * whole of y for a single row; GEMV streams it once, which is what one-token decoding is bound by.
      */
-    private static void vector(Strided x, Strided y, Strided out, int n, int k, boolean ty, int ldb, double beta, DataType type) {
+    private static void vector(Strided x, Strided y, Strided out, int n, int k, boolean ty, int ldb, double beta) {
         int incx = (int) (x.cols == 1 ? 1 : x.colStride);
         // y stored row-major as (K, N): out = y^T x; stored as its transpose (N, K): out = y_stored x
-        int order = openblas.CblasRowMajor;
-        int trans = ty ? openblas.CblasNoTrans : openblas.CblasTrans;
-        int rows = ty ? n : k;
-        int cols = ty ? k : n;
-        if (type == DataType.FLOAT) {
-            openblas.cblas_sgemv(order, trans, rows, cols, 1f, floats(y.array, y.offset), ldb,
-                    floats(x.array, x.offset), incx, (float) beta, floats(out.array, out.offset), 1);
-        } else if (type == DataType.DOUBLE) {
-            openblas.cblas_dgemv(order, trans, rows, cols, 1.0, doubles(y.array, y.offset), ldb,
-                    doubles(x.array, x.offset), incx, beta, doubles(out.array, out.offset), 1);
-        } else {
-            throw new IllegalArgumentException("matmul: unsupported compute type " + type);
-        }
+        CpuKernels.gemv(!ty, ty ? n : k, ty ? k : n, y.array, y.offset, ldb, x.array, x.offset, incx, beta, out.array, out.offset);
     }
 
     /** Leading dimension for row-major BLAS: the stride between rows (or between columns when transposed). */
@@ -246,22 +213,8 @@ final class Gemm {
         return (int) Math.max(ld, 1);
     }
 
-    private static FloatPointer floats(INDArray a, long offset) {
-        Pointer base = a.data().addressPointer();
-        return new FloatPointer(base).position(offset);
-    }
-
-    private static DoublePointer doubles(INDArray a, long offset) {
-        Pointer base = a.data().addressPointer();
-        return new DoublePointer(base).position(offset);
-    }
-
     private static INDArray view(Strided s) {
         return Nd4j.create(s.array.data(), new long[] {s.rows, s.cols}, new long[] {s.rowStride, s.colStride}, s.offset, 'c');
-    }
-
-    private static void fillZero(Strided out) {
-        view(out).assign(0);
     }
 
     /** Any backend: ND4J's own product on views. */

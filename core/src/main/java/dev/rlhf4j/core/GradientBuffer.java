@@ -1,5 +1,7 @@
 package dev.rlhf4j.core;
 
+import dev.rlhf4j.core.cpu.CpuKernels;
+import dev.rlhf4j.core.cpu.CpuKernels.Path;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -89,8 +91,8 @@ final class GradientBuffer {
             sum.assign(0);
         }
         INDArray region = sum.get(index);
-        if (HostMemory.sameHostType(region, contribution)) {
-            HostMemory.addInto(contribution, region);                     // ND4J's add into a strided view is slow
+        if (CpuKernels.applies(Path.STRIDED, region, contribution)) {
+            CpuKernels.addInto(contribution, region);                     // ND4J's add into a strided view is slow
         } else {
             region.addi(contribution);
         }
@@ -100,7 +102,7 @@ final class GradientBuffer {
     /** After the owner's backward rule has consumed the sum: frees it unless it is retained. */
     void consumed() {
         if (!retained && sum != null) {
-            LargeBuffers.free(sum);
+            CpuKernels.free(sum);
             sum = null;
         }
     }
@@ -108,7 +110,7 @@ final class GradientBuffer {
     /** Frees the memory; the buffer reads as empty afterwards. */
     void release() {
         if (sum != null) {
-            LargeBuffers.free(sum);
+            CpuKernels.free(sum);
             sum = null;
         }
     }

@@ -1,5 +1,7 @@
 package dev.rlhf4j.core;
 
+import dev.rlhf4j.core.cpu.CpuKernels;
+import dev.rlhf4j.core.cpu.CpuKernels.Path;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -30,13 +32,13 @@ final class LayerNorm {
         INDArray x = a.computeValue();                                   // (..., C)
         INDArray w = Elementwise.castOwned(weight.computeValue(), x.dataType());   // (C)
         INDArray b = Elementwise.castOwned(bias.computeValue(), x.dataType());     // (C)
-        if (HostMemory.usable(x, w, b) && x.length() > 0) {
-            return onHost(a, weight, bias, x, w, b, eps);
+        if (x.length() > 0 && CpuKernels.applies(Path.HOST, x, w, b)) {
+            return onCpu(a, weight, bias, x, w, b, eps);
         }
         return withOps(a, weight, bias, x, w, b, eps);
     }
 
-    /** The layer norm as ND4J ops: the path of backends whose memory Java cannot address. */
+    /** The layer norm as ND4J ops. */
     static Tensor withOps(Tensor a, Tensor weight, Tensor bias, INDArray x, INDArray w, INDArray b, double eps) {
         long[] shape = x.shape();
         long c = shape[shape.length - 1];
@@ -75,88 +77,23 @@ final class LayerNorm {
         }, a, weight, bias).save(xhat, rstd);
     }
 
-    /** Rows per parallel block of the host kernels. */
-    private static final int BLOCK = 16;
-
     /**
-     * The same forward and backward as one pass over each row in host memory, rows split across cores: a
-     * layer norm of a (B*T, C) activation is a handful of ND4J reductions and broadcasts otherwise, each
-     * dispatched and streamed on its own. Keeps only each row's mean and 1/std for backward; the per-block
-     * partial sums of dweight and dbias are added in block order, so results do not depend on scheduling.
+     * The same forward and backward as one pass over each row (the CPU backend): as ND4J ops a layer norm is a
+     * handful of reductions and broadcasts, each dispatched and streamed on its own.
      */
-    private static Tensor onHost(Tensor a, Tensor weight, Tensor bias, INDArray x, INDArray w, INDArray b, double eps) {
+    static Tensor onCpu(Tensor a, Tensor weight, Tensor bias, INDArray x, INDArray w, INDArray b, double eps) {
         int c = (int) w.length();
         int rows = (int) (x.length() / c);
-        double[] wv = HostMemory.read(w);
-        double[] bv = HostMemory.read(b);
+        double[] wv = CpuKernels.read(w);
         double[] mean = new double[rows];
         double[] rstd = new double[rows];
-        INDArray y = Nd4j.createUninitialized(x.dataType(), x.shape(), 'c');
-        HostMemory.inParallel(rows, BLOCK, (from, to) -> {
-            HostMemory.Rows in = new HostMemory.Rows(x, c);
-            HostMemory.Rows out = new HostMemory.Rows(y, c);
-            double[] v = new double[c];
-            for (int r = from; r < to; r++) {
-                in.read(r, v);
-                double m = 0;
-                for (int i = 0; i < c; i++) {
-                    m += v[i];
-                }
-                m /= c;
-                double var = 0;
-                for (int i = 0; i < c; i++) {
-                    double d = v[i] - m;
-                    var += d * d;
-                }
-                double s = 1.0 / Math.sqrt(var / c + eps);
-                for (int i = 0; i < c; i++) {
-                    v[i] = (v[i] - m) * s * wv[i] + bv[i];
-                }
-                out.write(r, v);
-                mean[r] = m;
-                rstd[r] = s;
-            }
-        });
+        INDArray y = CpuKernels.layerNorm(x, wv, CpuKernels.read(b), eps, mean, rstd);          // (..., C)
         return Tensor.result("layerNorm", y, grad -> {
-            boolean direct = grad.dataType() == x.dataType() && ShapeOps.isContiguous(grad);
+            boolean direct = CpuKernels.applies(Path.HOST, grad, x);
             INDArray g = direct ? grad : grad.castTo(x.dataType()).dup('c');
-            int blocks = (rows + BLOCK - 1) / BLOCK;
-            double[][] dw = new double[blocks][];
-            double[][] db = new double[blocks][];
-            INDArray dx = a.needsGrad() ? Nd4j.createUninitialized(x.dataType(), x.shape(), 'c') : null;
-            HostMemory.inParallel(rows, BLOCK, (from, to) -> {
-                HostMemory.Rows in = new HostMemory.Rows(x, c);
-                HostMemory.Rows upstream = new HostMemory.Rows(g, c);
-                HostMemory.Rows out = dx == null ? null : new HostMemory.Rows(dx, c);
-                double[] xhat = new double[c];
-                double[] gv = new double[c];
-                double[] dwBlock = new double[c];
-                double[] dbBlock = new double[c];
-                for (int r = from; r < to; r++) {
-                    in.read(r, xhat);
-                    upstream.read(r, gv);
-                    double m1 = 0;
-                    double m2 = 0;
-                    for (int i = 0; i < c; i++) {
-                        xhat[i] = (xhat[i] - mean[r]) * rstd[r];
-                        dwBlock[i] += gv[i] * xhat[i];
-                        dbBlock[i] += gv[i];
-                        double dxhat = gv[i] * wv[i];
-                        m1 += dxhat;
-                        m2 += dxhat * xhat[i];
-                    }
-                    if (out != null) {
-                        m1 /= c;
-                        m2 /= c;
-                        for (int i = 0; i < c; i++) {
-                            gv[i] = rstd[r] * (gv[i] * wv[i] - m1 - xhat[i] * m2);
-                        }
-                        out.write(r, gv);
-                    }
-                }
-                dw[from / BLOCK] = dwBlock;
-                db[from / BLOCK] = dbBlock;
-            });
+            double[] dw = new double[c];
+            double[] db = new double[c];
+            INDArray dx = CpuKernels.layerNormBackward(x, g, wv, mean, rstd, a.needsGrad(), dw, db);
             if (!direct) {
                 g.close();
             }
@@ -164,22 +101,12 @@ final class LayerNorm {
                 a.accumulate(dx);
             }
             if (weight.needsGrad()) {
-                weight.accumulate(HostMemory.create(sumInOrder(dw, c), x.dataType(), new long[] {c}));
+                weight.accumulate(CpuKernels.create(dw, x.dataType(), new long[] {c}));
             }
             if (bias.needsGrad()) {
-                bias.accumulate(HostMemory.create(sumInOrder(db, c), x.dataType(), new long[] {c}));
+                bias.accumulate(CpuKernels.create(db, x.dataType(), new long[] {c}));
             }
         }, a, weight, bias);
-    }
-
-    private static double[] sumInOrder(double[][] parts, int c) {
-        double[] total = new double[c];
-        for (double[] p : parts) {
-            for (int i = 0; i < c; i++) {
-                total[i] += p[i];
-            }
-        }
-        return total;
     }
 
     private static INDArray sumLeading(INDArray g, int[] lead, long c) {

@@ -1,5 +1,7 @@
 package dev.rlhf4j.core;
 
+import dev.rlhf4j.core.cpu.CpuKernels;
+import dev.rlhf4j.core.cpu.CpuKernels.Path;
 import java.util.Arrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -65,10 +67,10 @@ final class MatMul {
         long[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;
-        INDArray out = LargeBuffers.uninitialized(x.dataType(), outShape);
+        INDArray out = CpuKernels.uninitialized(x.dataType(), outShape);
         INDArray biasValue = bias == null ? null : Elementwise.castOwned(bias.computeValue(), x.dataType());
         if (biasValue != null) {
-            HostMemory.fillRows(out, biasValue);
+            layBias(out, biasValue, n);
         }
         int br = batch.length;
         Gemm.batched(Gemm.Strided.of(x, br), Gemm.Strided.of(y, br), Gemm.Strided.of(out, br), batch, bias != null);
@@ -135,6 +137,15 @@ final class MatMul {
         }
         Gemm.batched(dC.transposed(), a, Gemm.Strided.of(sink.array(), batch.length), batch, !sink.overwrite());
         return true;
+    }
+
+    /** Copies {@code bias} (N) into every row of {@code out} (..., N), for GEMM to add the product onto. */
+    private static void layBias(INDArray out, INDArray bias, long n) {
+        if (CpuKernels.applies(Path.HOST, out, bias)) {
+            CpuKernels.fillRows(out, bias);                              // a memory copy per row, no op dispatch
+        } else {
+            out.reshape('c', out.length() / n, n).putiRowVector(bias.reshape('c', 1, n));
+        }
     }
 
     private static long[] dropDim(long[] shape, int dim) {

@@ -24,7 +24,7 @@ final class ShapeOps {
         if (isContiguous(x)) {
             return Tensor.viewResult("reshape", x.reshape('c', to), back, a);
         }
-        INDArray copy = SmallTensorKernels.copyApplies(x, x) ? SmallTensorKernels.contiguousCopy(x) : x.dup('c');
+        INDArray copy = x.dup('c');
         return Tensor.viewResult("reshape", copy.reshape('c', to), back, a).save(copy);
     }
 
@@ -58,8 +58,9 @@ final class ShapeOps {
             inverse[d] = i;
         }
         int[] normalized = Arrays.stream(dims).map(d -> d < 0 ? d + shape.length : d).toArray();
-        return Tensor.viewResult("permute", a.value().permute(normalized),
+        Tensor out = Tensor.viewResult("permute", a.value().permute(normalized),
                 g -> a.accumulate(g.permute(inverse).dup('c')), a);
+        return shape.length == 2 && normalized[0] == 1 ? out.markTransposeOf(a) : out;   // lets a product write dW in W's layout
     }
 
     /** Elements {@code start .. start+length-1} along {@code dim}. A view. */

@@ -1,5 +1,7 @@
 package dev.rlhf4j.core;
 
+import dev.rlhf4j.core.cpu.CpuKernels;
+import dev.rlhf4j.core.cpu.CpuKernels.Path;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.SoftMax;
@@ -24,8 +26,8 @@ final class Softmax {
     static Tensor softmax(Tensor a, int dim) {
         int d = Shapes.dim("softmax", a.shape(), dim);
         INDArray x = a.computeValue();
-        if (d == x.rank() - 1 && SmallTensorKernels.applies(x, a)) {
-            return Tensor.inferenceResult("softmax", SmallTensorKernels.softmaxLast(x));
+        if (d == x.rank() - 1 && !Tensor.recording(a) && CpuKernels.applies(Path.SMALL, x)) {
+            return Tensor.inferenceResult("softmax", CpuKernels.softmaxLast(x));             // one-token decoding
         }
         INDArray y = Nd4j.exec(new SoftMax(x, x.ulike(), d))[0];
         return Tensor.result("softmax", y, g -> {

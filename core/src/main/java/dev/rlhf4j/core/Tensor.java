@@ -1,5 +1,7 @@
 package dev.rlhf4j.core;
 
+import dev.rlhf4j.core.cpu.CpuKernels;
+import dev.rlhf4j.core.cpu.CpuKernels.Path;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -40,6 +42,7 @@ public final class Tensor {
     private List<INDArray> saved;
     private boolean released;
     private String name;
+    private Tensor transposeOf;
 
     private Tensor(INDArray value, String op, boolean view) {
         this.value = value;
@@ -97,6 +100,19 @@ public final class Tensor {
         if (saved != null) {
             saved.removeIf(a -> a == array);
         }
+    }
+
+    /** True when an op on these inputs records a graph: no {@link NoGrad} scope, and some input needs a gradient. */
+    static boolean recording(Tensor... inputs) {
+        if (NoGrad.isActive()) {
+            return false;
+        }
+        for (Tensor t : inputs) {
+            if (t != null && t.requiresGrad) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Keeps arrays the backward rule needs alive exactly as long as this tensor. */
@@ -260,8 +276,8 @@ public final class Tensor {
 
     public double[] toDoubleArray() {
         INDArray v = value();
-        if (HostMemory.usable(v)) {
-            return HostMemory.read(v);                   // one bulk copy, no intermediate array
+        if (CpuKernels.applies(Path.HOST, v)) {
+            return CpuKernels.read(v);                   // one bulk copy, no intermediate array
         }
         try (INDArray c = v.dup('c')) {
             return c.data().asDouble();
@@ -365,7 +381,7 @@ public final class Tensor {
             throw Shapes.mismatch("backward", shape(), gradient.shape(), "differ: the gradient must have the tensor's shape");
         }
         INDArray given = gradient.computeValue();
-        INDArray seed = LargeBuffers.uninitialized(given.dataType(), given.shape());  // the root's buffer: freed after use
+        INDArray seed = CpuKernels.uninitialized(given.dataType(), given.shape());  // the root's buffer: freed after use
         seed.assign(given);
         backward(seed);
     }
@@ -394,8 +410,13 @@ public final class Tensor {
      * {@code permute(1, 0)} view), else null: lets a product write the gradient in the matrix's own layout.
      */
     Tensor transposeOf() {
-        boolean swap = op.equals("permute") && parents != null && parents.length == 1 && rank() == 2 && parents[0].rank() == 2;
-        return swap ? parents[0] : null;
+        return transposeOf;
+    }
+
+    /** Marks this tensor as the 2-D transpose view of {@code matrix} (set by permute). */
+    Tensor markTransposeOf(Tensor matrix) {
+        this.transposeOf = matrix;
+        return this;
     }
 
     /** True for tensors no op produced while recording (inputs and parameters). */
@@ -459,12 +480,12 @@ public final class Tensor {
         }
         released = true;
         if (!view) {
-            LargeBuffers.free(value);
+            CpuKernels.free(value);
         }
         gradient.release();
         if (saved != null) {
             for (INDArray a : saved) {
-                LargeBuffers.free(a);
+                CpuKernels.free(a);
             }
         }
         saved = null;
@@ -493,11 +514,7 @@ public final class Tensor {
         if (!Arrays.equals(source.shape(), shape())) {
             throw Shapes.mismatch("assign", shape(), source.shape(), "differ");
         }
-        if (SmallTensorKernels.copyApplies(source.value(), value())) {
-            HostMemory.copy(source.value(), value());
-        } else {
-            value().assign(source.value());
-        }
+        value().assign(source.value());
         return this;
     }
 
@@ -605,7 +622,5 @@ public final class Tensor {
 
     public Tensor layerNorm(Tensor weight, Tensor bias, double eps) { return LayerNorm.apply(this, weight, bias, eps); }
     public Tensor crossEntropy(Tensor targets, long ignoreIndex) { return CrossEntropy.apply(this, targets, ignoreIndex); }
-    /** Mean cross-entropy as PyTorch's CPU float32 kernels compute it, rounding included (see {@code TorchCpuCrossEntropy}). */
-    public Tensor torchCpuCrossEntropy(Tensor targets, long ignoreIndex) { return TorchCpuCrossEntropy.apply(this, targets, ignoreIndex); }
     public Tensor dropout(double p, TensorRandom random) { return Dropout.apply(this, p, random); }
 }

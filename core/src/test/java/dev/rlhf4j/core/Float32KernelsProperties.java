@@ -18,7 +18,7 @@ class Float32KernelsProperties {
 
     @Test
     void theVectorKernelsRunUnderTheTestRunner() {
-        assertTrue(VectorKernels.available(), "surefire's argLine adds jdk.incubator.vector; without it these tests compare ND4J with itself");
+        assertTrue(dev.rlhf4j.core.cpu.CpuKernels.applies(dev.rlhf4j.core.cpu.CpuKernels.Path.SIMD, Tensor.zeros(DType.FLOAT32, 2).value()), "surefire's argLine adds jdk.incubator.vector; without it these tests compare ND4J with itself");
     }
 
     /** Forward value and gradient of {@code op} in float32 and in float64 from the same float32-representable inputs. */

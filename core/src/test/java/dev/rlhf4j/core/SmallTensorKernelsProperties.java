@@ -26,14 +26,13 @@ class SmallTensorKernelsProperties {
     }
 
     @Property(tries = 30)
-    void geluAndSoftmaxAgreeWithTheRecordedOps(@ForAll @IntRange(min = 1, max = 3) int rows,
+    void softmaxAgreesWithTheRecordedOp(@ForAll @IntRange(min = 1, max = 3) int rows,
                                                         @ForAll @IntRange(min = 1, max = 40) int width,
                                                         @ForAll boolean float64,
                                                         @ForAll @IntRange(min = 0, max = 1000) int seed) {
         long[] shape = {rows, 2, width};
         DType type = float64 ? DType.FLOAT64 : DType.FLOAT32;
         double tol = float64 ? 1e-12 : 2e-6;
-        sameBothWays(Tensor::gelu, shape, seed, type, tol);
         sameBothWays(x -> x.softmax(-1), shape, seed, type, tol);
     }
 
@@ -89,8 +88,8 @@ class SmallTensorKernelsProperties {
 
     @Test
     void largeTensorsAndOtherDimensionsKeepTheNd4jPath() {
-        long[] big = {SmallTensorKernels.MAX_ELEMENTS + 1};
-        sameBothWays(Tensor::gelu, big, 3, DType.FLOAT64, 1e-12);
+        long[] big = {dev.rlhf4j.core.cpu.CpuKernels.SMALL + 1};
+        sameBothWays(x -> x.softmax(-1), big, 3, DType.FLOAT64, 1e-12);
         sameBothWays(x -> x.softmax(0), new long[] {3, 4}, 5, DType.FLOAT64, 1e-12);
     }
 }

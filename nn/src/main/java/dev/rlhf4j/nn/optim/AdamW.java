@@ -1,6 +1,6 @@
 package dev.rlhf4j.nn.optim;
 
-import dev.rlhf4j.core.AdamWKernel;
+import dev.rlhf4j.core.AdamWUpdate;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.Module;
@@ -18,7 +18,7 @@ import java.util.function.Predicate;
  *   p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * </pre>
  * Moments are allocated when the optimizer is created (outside arenas), in the parameters' compute type. The
- * arithmetic is core's {@link AdamWKernel}: one pass over each parameter, no temporaries.
+ * arithmetic is core's {@link AdamWUpdate}: one pass over each parameter, no temporaries.
  */
 public final class AdamW implements Optimizer {
     /** Hyper-parameters; {@link #gpt2()} is nanoGPT's choice, {@code torch.optim.AdamW}'s defaults are lr 1e-3, betas 0.9/0.999, eps 1e-8, wd 1e-2. */
@@ -89,7 +89,7 @@ public final class AdamW implements Optimizer {
             }
             Tensor[] mv = moments.get(p);
             double decay = decays.get(i) ? config.weightDecay() : 0.0;
-            AdamWKernel.step(p, g, mv[0], mv[1], lr, config.beta1(), config.beta2(), config.eps(), decay, t);
+            AdamWUpdate.step(p, g, mv[0], mv[1], lr, config.beta1(), config.beta2(), config.eps(), decay, t);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.rlhf4j.nn.gpt2;
 
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.core.TorchCpuCrossEntropy;
 
 /**
  * The causal-LM loss as Hugging Face transformers computes it for {@code model(input_ids, labels=input_ids)}
@@ -10,7 +11,7 @@ import dev.rlhf4j.core.Tensor;
  *   labels = pad(labels, (0, 1), value=-100)[..., 1:]    next-token targets, -100 at the last position
  *   loss   = F.cross_entropy(logits.view(-1, V), labels.view(-1), ignore_index=-100, reduction="mean")
  * </pre>
- * with the cross-entropy in float32 by PyTorch's CPU kernels ({@link Tensor#torchCpuCrossEntropy}). So the loss is
+ * with the cross-entropy in float32 by PyTorch's CPU kernels ({@link TorchCpuCrossEntropy}, core's test support). So the loss is
  * a float32 number and the gradient reaching the float64 logits carries float32 rounding (~1e-7 relative), exactly
  * as in references recorded from transformers on CPU in float64. Use it to compare with such references;
  * {@link Gpt2LMHeadModel#loss} is the same loss in the model's own precision.
@@ -25,6 +26,6 @@ public final class TransformersCausalLMLoss {
     /** The loss of {@code model} on {@code inputIds} (B, T): a scalar in the model's dtype holding a float32 value. */
     public static Tensor of(Gpt2LMHeadModel model, Tensor inputIds) {
         Tensor logits = model.forward(inputIds);                               // (B, T, V)
-        return logits.torchCpuCrossEntropy(Gpt2LMHeadModel.nextTokenTargets(inputIds, IGNORE_INDEX), IGNORE_INDEX);
+        return TorchCpuCrossEntropy.apply(logits, Gpt2LMHeadModel.nextTokenTargets(inputIds, IGNORE_INDEX), IGNORE_INDEX);
     }
 }

@@ -1,4 +1,4 @@
-package dev.rlhf4j.core;
+package dev.rlhf4j.core.cpu;
 
 import java.nio.FloatBuffer;
 import jdk.incubator.vector.FloatVector;
@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </pre>
  * Sums add float lanes over blocks of {@link #BLOCK} and the blocks in float64. Recomputing the softmax in
  * backward costs one exp pass and keeps no (N, V) array alive between the passes. Only loaded when
- * {@link VectorKernels#available()}.
+ * {@link CpuKernels#applies} allows the SIMD path.
  */
 final class CrossEntropyKernel {
     private CrossEntropyKernel() {
@@ -24,10 +24,6 @@ final class CrossEntropyKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int BLOCK = 1024;
     private static final ThreadLocal<float[][]> ROW = ThreadLocal.withInitial(() -> new float[1][0]);
-
-    static boolean applies(INDArray z) {
-        return z.dataType() == DataType.FLOAT && HostMemory.usable(z);
-    }
 
     /** Log-sum-exp of each row of the contiguous (n, v) float32 array {@code z}. */
     static double[] logSumExp(INDArray z, int n, int v) {

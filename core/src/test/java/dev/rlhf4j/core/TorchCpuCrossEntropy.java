@@ -35,7 +35,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>A reference reproduction in plain Java loops (rows in parallel), holding the (N, V) log-probs on the heap
  * for backward; not a training fast path.
  */
-final class TorchCpuCrossEntropy {
+public final class TorchCpuCrossEntropy {
     private TorchCpuCrossEntropy() {
     }
 
@@ -44,7 +44,7 @@ final class TorchCpuCrossEntropy {
     /** nll_loss's cascade: 8 partial sums, each level taking 2^4 rows of the one below. */
     private static final int CASCADE_LEVELS = 8;
 
-    static Tensor apply(Tensor logits, Tensor targets, long ignoreIndex) {
+    public static Tensor apply(Tensor logits, Tensor targets, long ignoreIndex) {
         long[] ls = logits.shape();
         long[] ts = targets.shape();
         if (ls.length != ts.length + 1 || !Arrays.equals(Arrays.copyOf(ls, ts.length), ts)) {

@@ -1,4 +1,4 @@
-package dev.rlhf4j.core;
+package dev.rlhf4j.core.cpu;
 
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -28,7 +28,10 @@ final class LargeBuffers {
 
     /** A new uninitialised c-order array, in a kept buffer when one of the right type and length is free. */
     static INDArray uninitialized(DataType type, long[] shape) {
-        long length = Shapes.numel(shape);
+        long length = 1;
+        for (long s : shape) {
+            length *= s;
+        }
         if (length * type.width() >= MIN_BYTES) {
             for (Iterator<DataBuffer> it = KEPT.get().iterator(); it.hasNext(); ) {
                 DataBuffer b = it.next();

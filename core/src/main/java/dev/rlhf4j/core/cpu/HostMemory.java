@@ -1,4 +1,4 @@
-package dev.rlhf4j.core;
+package dev.rlhf4j.core.cpu;
 
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
@@ -12,36 +12,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Direct access to an array's elements from Java, for the few fused kernels where a chain of ND4J ops would
- * stream a memory-bound tensor many times. Only on the CPU backend, whose arrays live in host memory; every
- * kernel that uses this keeps an ND4J-op path for other backends.
+ * Direct access to an array's elements from Java, for the kernels of this package. Only meaningful on the CPU
+ * backend, whose arrays live in host memory: {@link CpuKernels#applies} checks that before any of it runs.
  */
 final class HostMemory {
     private HostMemory() {
-    }
-
-    private static final boolean AVAILABLE = Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
-
-    /** True on a backend whose arrays live in host memory. */
-    static boolean available() {
-        return AVAILABLE;
-    }
-
-    /** True when all arrays are contiguous float32 or float64 of one type in host memory. */
-    static boolean usable(INDArray... arrays) {
-        if (!AVAILABLE) {
-            return false;
-        }
-        DataType type = arrays[0].dataType();
-        if (type != DataType.FLOAT && type != DataType.DOUBLE) {
-            return false;
-        }
-        for (INDArray a : arrays) {
-            if (a.dataType() != type || !ShapeOps.isContiguous(a)) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** The elements as a buffer over the array's own memory (a view's {@code data()} address is already offset, as in {@link Gemm}). */
@@ -84,10 +59,6 @@ final class HostMemory {
     static void fillRows(INDArray out, INDArray row) {
         long n = row.length();
         long rows = out.length() / Math.max(n, 1);
-        if (!usable(out, row) || rows * n != out.length()) {
-            out.reshape('c', rows, n).putiRowVector(row.reshape('c', 1, n));
-            return;
-        }
         if (out.dataType() == DataType.FLOAT) {
             FloatBuffer src = floats(row);
             FloatBuffer dst = floats(out);
@@ -133,19 +104,10 @@ final class HostMemory {
     }
 
     /**
-     * Copies {@code src} into {@code dst}: same shape and type (float32 or float64), any strides (views of a KV
-     * cache, heads transposed back), element by element with the last dimension innermost.
+     * {@code dst += src}: same shape and type (float32 or float64), any strides (a slice of a larger gradient),
+     * element by element with the last dimension innermost.
      */
-    static void copy(INDArray src, INDArray dst) {
-        transfer(src, dst, false);
-    }
-
-    /** {@code dst += src}, as {@link #copy}: a slice's gradient added into the region of a larger one. */
     static void addInto(INDArray src, INDArray dst) {
-        transfer(src, dst, true);
-    }
-
-    private static void transfer(INDArray src, INDArray dst, boolean add) {
         int rank = src.rank();
         long[] shape = src.shape();
         long n = src.length();
@@ -170,7 +132,7 @@ final class HostMemory {
                 for (long i = 0; i < inner; i++) {
                     int at = (int) (d + i * dIn);
                     float v = f.get((int) (s + i * sIn));
-                    t.put(at, add ? t.get(at) + v : v);
+                    t.put(at, t.get(at) + v);
                 }
             } else {
                 DoubleBuffer f = (DoubleBuffer) from;
@@ -178,7 +140,7 @@ final class HostMemory {
                 for (long i = 0; i < inner; i++) {
                     int at = (int) (d + i * dIn);
                     double v = f.get((int) (s + i * sIn));
-                    t.put(at, add ? t.get(at) + v : v);
+                    t.put(at, t.get(at) + v);
                 }
             }
             for (int k = index.length - 1; k >= 0; k--) {
@@ -188,12 +150,6 @@ final class HostMemory {
                 index[k] = 0;
             }
         }
-    }
-
-    /** True when {@code a} and {@code b} are float32 or float64 of one type in host memory, any strides. */
-    static boolean sameHostType(INDArray a, INDArray b) {
-        DataType t = a.dataType();
-        return AVAILABLE && t == b.dataType() && (t == DataType.FLOAT || t == DataType.DOUBLE);
     }
 
     /** Rows of a contiguous float32 or float64 (rows, width) array, read and written as doubles; one per thread. */
@@ -231,6 +187,18 @@ final class HostMemory {
                 doubles.put(row * width, src, 0, width);
             }
         }
+    }
+
+    /** True when {@code a} is laid out in row-major order without gaps (a view may be). */
+    static boolean isContiguous(INDArray a) {
+        long expected = 1;
+        for (int d = a.rank() - 1; d >= 0; d--) {
+            if (a.size(d) != 1 && a.stride(d) != expected) {
+                return false;
+            }
+            expected *= a.size(d);
+        }
+        return true;
     }
 
     /** A half-open range of indices. */

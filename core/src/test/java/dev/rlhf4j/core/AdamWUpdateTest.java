@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
-/** The fused AdamW step against torch.optim.AdamW's update written out element by element in Java doubles. */
-class AdamWKernelTest {
+/** The AdamW step against torch.optim.AdamW's update written out element by element in Java doubles, on both paths. */
+class AdamWUpdateTest {
 
     private static void check(DType type, double tolerance) {
         int n = 3 * (1 << 16) + 1234;                             // several parallel chunks, the last one partial
@@ -28,7 +28,7 @@ class AdamWKernelTest {
             // ordinary gradients, then ones as small as eps, where the placement of eps decides the step
             Tensor g = r.normal(type, 0, t <= 2 ? 1e-3 * t : 1e-8, 3, n / 3 + 1);
             double[] gv = g.toDoubleArray();
-            AdamWKernel.step(p, g, m, v, lr, b1, b2, eps, wd, t);
+            AdamWUpdate.step(p, g, m, v, lr, b1, b2, eps, wd, t);
             double bc1 = 1 - Math.pow(b1, t);
             double bc2 = 1 - Math.pow(b2, t);
             for (int i = 0; i < total; i++) {
@@ -61,16 +61,40 @@ class AdamWKernelTest {
         Tensor whole = Tensor.of(new double[] {1, 1, 1, 1, 1, 1}, 2, 3);
         Tensor row = whole.narrow(0, 1, 1);                      // a view at an offset
         Tensor g = Tensor.of(new double[] {1, 1, 1}, 1, 3);
-        AdamWKernel.step(row, g, Tensor.zeros(DType.FLOAT64, 1, 3), Tensor.zeros(DType.FLOAT64, 1, 3), 0.1, 0.9, 0.999, 0, 0, 1);
+        AdamWUpdate.step(row, g, Tensor.zeros(DType.FLOAT64, 1, 3), Tensor.zeros(DType.FLOAT64, 1, 3), 0.1, 0.9, 0.999, 0, 0, 1);
         double[] after = whole.toDoubleArray();
         assertEquals(1.0, after[0], 0.0);
         assertEquals(0.9, after[3], 1e-15);                      // first Adam step moves by lr * sign(g)
     }
 
+    /** A strided view takes the ND4J-op path; the same values contiguous take the CPU kernel: both give torch's update. */
+    @Test
+    void theNd4jOpPathAgreesWithTheCpuKernel() {
+        TensorRandom r = new TensorRandom(5);
+        Tensor wide = r.normal(DType.FLOAT64, 0, 1, 40, 6);
+        Tensor strided = wide.narrow(1, 1, 3);                   // rows 6 apart: not contiguous
+        Tensor dense = strided.copy();
+        Tensor mStrided = Tensor.zeros(DType.FLOAT64, 40, 6).narrow(1, 1, 3);
+        Tensor vStrided = Tensor.zeros(DType.FLOAT64, 40, 6).narrow(1, 1, 3);
+        Tensor mDense = Tensor.zeros(DType.FLOAT64, 40, 3);
+        Tensor vDense = Tensor.zeros(DType.FLOAT64, 40, 3);
+        for (int t = 1; t <= 3; t++) {
+            Tensor g = r.normal(DType.FLOAT64, 0, 0.1, 40, 3);
+            AdamWUpdate.step(strided, g, mStrided, vStrided, 1e-2, 0.9, 0.95, 1e-8, 0.1, t);
+            AdamWUpdate.step(dense, g, mDense, vDense, 1e-2, 0.9, 0.95, 1e-8, 0.1, t);
+        }
+        double[] a = strided.copy().toDoubleArray();
+        double[] b = dense.toDoubleArray();
+        for (int i = 0; i < a.length; i++) {
+            assertEquals(b[i], a[i], 1e-15 * Math.max(1, Math.abs(b[i])), "element " + i);
+        }
+        assertEquals(dense.toDoubleArray()[0] != wide.copy().toDoubleArray()[1], false, "the view wrote through to its source");
+    }
+
     @Test
     void mismatchedShapesAreRefused() {
         Tensor p = Tensor.zeros(DType.FLOAT32, 4);
-        ShapeException e = assertThrows(ShapeException.class, () -> AdamWKernel.step(p, Tensor.zeros(DType.FLOAT32, 5),
+        ShapeException e = assertThrows(ShapeException.class, () -> AdamWUpdate.step(p, Tensor.zeros(DType.FLOAT32, 5),
                 Tensor.zeros(DType.FLOAT32, 4), Tensor.zeros(DType.FLOAT32, 4), 1e-3, 0.9, 0.999, 1e-8, 0, 1));
         assertTrue(e.getMessage().contains("[4]") && e.getMessage().contains("[5]"), e.getMessage());
     }

@@ -1,10 +1,14 @@
-package dev.rlhf4j.core;
+package dev.rlhf4j.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.core.TensorRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;

@@ -1,4 +1,4 @@
-package dev.rlhf4j.core;
+package dev.rlhf4j.core.cpu;
 
 import java.nio.FloatBuffer;
 import jdk.incubator.vector.FloatVector;
@@ -15,7 +15,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   dy/dx = s + x s (1 - s) 2c (1 + 3a x^2)
  * </pre>
  * As ND4J ops the forward streamed the (B, T, 4C) activations six times and the backward eight, at about 7 ns
- * an element; this runs at under 1 ns. Only loaded when {@link VectorKernels#available()}.
+ * an element; this runs at under 1 ns. Only loaded when {@link CpuKernels#applies} allows the SIMD path.
  */
 final class GeluKernel {
     private GeluKernel() {
@@ -24,11 +24,6 @@ final class GeluKernel {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int CHUNK = 1 << 15;
     private static final ThreadLocal<float[][]> CHUNKS = ThreadLocal.withInitial(() -> new float[2][CHUNK]);
-
-    /** True for a contiguous float32 array in host memory. */
-    static boolean applies(INDArray x) {
-        return x.dataType() == DataType.FLOAT && HostMemory.usable(x);
-    }
 
     /** {@code gelu(x)} into a new array. */
     static INDArray forward(INDArray x, float c, float a) {
