@@ -1,11 +1,14 @@
 package dev.rlhf4j.core;
 
+import dev.rlhf4j.core.cpu.CpuKernels;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Reverse-mode differentiation over the graph that op results record: sort the nodes that need a gradient so
@@ -14,6 +17,35 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class Backprop {
     private Backprop() {
+    }
+
+    /** Backpropagates 1 from a one-element {@code root} (typically a loss). */
+    static void fromScalar(Tensor root) {
+        if (root.numel() != 1) {
+            throw new ShapeException("backward: called on a tensor of shape " + Shapes.str(root.shape())
+                    + "; pass a gradient of that shape or reduce to a scalar first");
+        }
+        start(root, Nd4j.onesLike(root.computeValue()));
+    }
+
+    /** Backpropagates {@code gradient} (root's shape) from {@code root}; the caller keeps {@code gradient}. */
+    static void fromGradient(Tensor root, Tensor gradient) {
+        if (!Arrays.equals(gradient.shape(), root.shape())) {
+            throw Shapes.mismatch("backward", root.shape(), gradient.shape(), "differ: the gradient must have the tensor's shape");
+        }
+        INDArray given = gradient.computeValue();
+        INDArray seed = CpuKernels.uninitialized(given.dataType(), given.shape());  // the root's buffer: freed after use
+        seed.assign(given);
+        start(root, seed);
+    }
+
+    private static void start(Tensor root, INDArray seed) {
+        if (!root.requiresGrad()) {
+            seed.close();
+            throw new IllegalStateException("backward: '" + root.op() + "' does not require a gradient "
+                    + "(no input had requiresGrad(true), or it was computed inside NoGrad)");
+        }
+        run(root, seed);
     }
 
     /** Backpropagates {@code seed} (owned by the callee) from {@code root}. */

@@ -25,7 +25,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * Tensors made outside any arena (parameters, caches) are released by their owner with {@link #release()}
  * or, late, by the garbage collector.
  */
-public final class Tensor {
+public final class Tensor implements TensorOps {
     /** Pushes the gradient of an op's output to the op's inputs; written beside each forward. */
     @FunctionalInterface
     interface Backward {
@@ -82,15 +82,10 @@ public final class Tensor {
 
     private static Tensor result(String op, INDArray value, boolean view, Backward backward, Tensor... parents) {
         Tensor out = new Tensor(value, op, view);
-        if (!NoGrad.isActive()) {
-            for (Tensor p : parents) {
-                if (p != null && p.requiresGrad) {
-                    out.requiresGrad = true;
-                    out.parents = parents;
-                    out.backward = backward;
-                    break;
-                }
-            }
+        if (recording(parents)) {
+            out.requiresGrad = true;
+            out.parents = parents;
+            out.backward = backward;
         }
         return out;
     }
@@ -124,105 +119,25 @@ public final class Tensor {
         return this;
     }
 
-    public static Tensor zeros(DType type, long... shape) {
-        return wrap(Nd4j.zeros(type.nd4j(), shape));
-    }
-
-    public static Tensor ones(DType type, long... shape) {
-        return wrap(Nd4j.ones(type.nd4j(), shape));
-    }
-
-    public static Tensor full(double fill, DType type, long... shape) {
-        return wrap(Nd4j.valueArrayOf(shape, fill, type.nd4j()));
-    }
-
-    public static Tensor scalar(double v, DType type) {
-        return wrap(Nd4j.scalar(v).castTo(type.nd4j()));
-    }
-
+    public static Tensor zeros(DType type, long... shape) { return Conversions.zeros(type, shape); }
+    public static Tensor ones(DType type, long... shape) { return Conversions.ones(type, shape); }
+    public static Tensor full(double fill, DType type, long... shape) { return Conversions.full(fill, type, shape); }
+    public static Tensor scalar(double v, DType type) { return Conversions.scalar(v, type); }
     /** A float32 tensor of the given values in row-major order. */
-    public static Tensor of(float[] data, long... shape) {
-        checkLength(data.length, shape);
-        return wrap(Nd4j.create(data, shape, 'c'));
-    }
-
+    public static Tensor of(float[] data, long... shape) { return Conversions.of(data, shape); }
     /** A float64 tensor of the given values in row-major order. */
-    public static Tensor of(double[] data, long... shape) {
-        checkLength(data.length, shape);
-        return wrap(Nd4j.create(data, shape, 'c'));
-    }
-
+    public static Tensor of(double[] data, long... shape) { return Conversions.of(data, shape); }
     /** The given values converted to {@code type}. */
-    public static Tensor of(double[] data, DType type, long... shape) {
-        checkLength(data.length, shape);
-        INDArray d = Nd4j.create(data, shape, 'c');
-        if (type == DType.FLOAT64) {
-            return wrap(d);
-        }
-        INDArray cast = d.castTo(type.nd4j());
-        d.close();
-        return wrap(cast);
-    }
-
+    public static Tensor of(double[] data, DType type, long... shape) { return Conversions.of(data, type, shape); }
     /** An int64 tensor, the type of token ids and indices. */
-    public static Tensor ofLongs(long[] data, long... shape) {
-        checkLength(data.length, shape);
-        return wrap(Nd4j.createFromArray(data).reshape(shape).dup('c'));
-    }
-
+    public static Tensor ofLongs(long[] data, long... shape) { return Conversions.ofLongs(data, shape); }
     /** An int64 tensor of the given ints, the type of token ids and indices. */
-    public static Tensor ofInts(int[] data, long... shape) {
-        return ofLongs(Arrays.stream(data).asLongStream().toArray(), shape);
-    }
-
-    /**
-     * A tensor of {@code type} read from little-endian bytes (the safetensors layout). The bytes are copied
-     * once, buffer to buffer: a memory-mapped file never passes through the Java heap.
-     */
-    public static Tensor fromBytes(ByteBuffer bytes, DType type, long... shape) {
-        long n = Shapes.numel(shape);
-        if (bytes.remaining() != n * type.bytes()) {
-            throw new ShapeException("fromBytes: " + bytes.remaining() + " bytes cannot hold " + type + Shapes.str(shape)
-                    + " (" + n * type.bytes() + " bytes)");
-        }
-        if (n == 0) {
-            return wrap(Nd4j.create(type.nd4j(), shape));                  // an empty array has no buffer to fill
-        }
-        INDArray a = Nd4j.createUninitialized(type.nd4j(), shape, 'c');
-        ByteBuffer target = a.data().asNio().order(ByteOrder.LITTLE_ENDIAN);
-        target.put(bytes.duplicate().order(ByteOrder.LITTLE_ENDIAN));
-        return wrap(a);
-    }
-
-    /** The elements as little-endian bytes in row-major order (the safetensors layout). */
-    public ByteBuffer toBytes() {
-        if (numel() == 0) {
-            return ByteBuffer.allocate(0).order(ByteOrder.LITTLE_ENDIAN);
-        }
-        INDArray dense = value().dup('c');
-        ByteBuffer src = dense.data().asNio().order(ByteOrder.LITTLE_ENDIAN);
-        ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(dense.length() * dtype().bytes())).order(ByteOrder.LITTLE_ENDIAN);
-        src.limit(out.capacity());
-        out.put(src);
-        dense.close();
-        return out.flip();
-    }
-
-    /** An independent leaf with the same values and type (no history, no gradient). */
-    public Tensor copy() {
-        return wrap(value().dup('c'));
-    }
-
+    public static Tensor ofInts(int[] data, long... shape) { return Conversions.ofInts(data, shape); }
+    /** A tensor of {@code type} read from little-endian bytes (the safetensors layout), copied once buffer to buffer. */
+    public static Tensor fromBytes(ByteBuffer bytes, DType type, long... shape) { return Conversions.fromBytes(bytes, type, shape); }
     /** {@code 0, 1, ..., n-1} as int64. */
-    public static Tensor arange(long n) {
-        return wrap(Nd4j.arange(0, n).castTo(DType.INT64.nd4j()));
-    }
+    public static Tensor arange(long n) { return Conversions.arange(n); }
 
-    private static void checkLength(int length, long[] shape) {
-        if (length != Shapes.numel(shape)) {
-            throw new ShapeException("tensor: " + length + " values cannot fill shape " + Shapes.str(shape));
-        }
-    }
 
     // ---------------------------------------------------------------- inspection
 
@@ -274,33 +189,6 @@ public final class Tensor {
         return value().getDouble(index);
     }
 
-    public double[] toDoubleArray() {
-        INDArray v = value();
-        if (CpuKernels.applies(Path.HOST, v)) {
-            return CpuKernels.read(v);                   // one bulk copy, no intermediate array
-        }
-        try (INDArray c = v.dup('c')) {
-            return c.data().asDouble();
-        }
-    }
-
-    public float[] toFloatArray() {
-        try (INDArray c = value().dup('c')) {
-            return c.data().asFloat();
-        }
-    }
-
-    public long[] toLongArray() {
-        try (INDArray c = value().dup('c')) {
-            return c.data().asLong();
-        }
-    }
-
-    public int[] toIntArray() {
-        try (INDArray c = value().dup('c')) {
-            return c.data().asInt();
-        }
-    }
 
     @Override
     public String toString() {
@@ -361,38 +249,15 @@ public final class Tensor {
         return DType.of(value().dataType()).computeType().nd4j();
     }
 
-    /** A tensor with the same value (shared memory) and no history: gradients stop here. */
-    public Tensor detach() {
-        return wrapView(value(), "detach");
-    }
 
     /** Backpropagates from this one-element tensor (typically a loss). */
     public void backward() {
-        if (numel() != 1) {
-            throw new ShapeException("backward: called on a tensor of shape " + Shapes.str(shape())
-                    + "; pass a gradient of that shape or reduce to a scalar first");
-        }
-        backward(Nd4j.onesLike(computeValue()));
+        Backprop.fromScalar(this);
     }
 
     /** Backpropagates the given gradient of this tensor. */
     public void backward(Tensor gradient) {
-        if (!Arrays.equals(gradient.shape(), shape())) {
-            throw Shapes.mismatch("backward", shape(), gradient.shape(), "differ: the gradient must have the tensor's shape");
-        }
-        INDArray given = gradient.computeValue();
-        INDArray seed = CpuKernels.uninitialized(given.dataType(), given.shape());  // the root's buffer: freed after use
-        seed.assign(given);
-        backward(seed);
-    }
-
-    private void backward(INDArray seed) {
-        if (!requiresGrad) {
-            seed.close();
-            throw new IllegalStateException("backward: '" + op + "' does not require a gradient "
-                    + "(no input had requiresGrad(true), or it was computed inside NoGrad)");
-        }
-        Backprop.run(this, seed);
+        Backprop.fromGradient(this, gradient);
     }
 
     /** Runs this op's backward rule on the accumulated gradient, then frees it unless it is to be kept. */
@@ -507,98 +372,12 @@ public final class Tensor {
         backward = null;
     }
 
-    // ---------------------------------------------------------------- in-place updates (optimizers, caches)
 
-    /** Copies {@code source}'s values into this tensor (same shape), converting the type. Records nothing. */
-    public Tensor assign(Tensor source) {
-        if (!Arrays.equals(source.shape(), shape())) {
-            throw Shapes.mismatch("assign", shape(), source.shape(), "differ");
-        }
-        value().assign(source.value());
-        return this;
-    }
+    // ---------------------------------------------------------------- ops of several tensors (the rest: TensorOps)
 
-    /** {@code this += alpha * other}, in place, recording nothing. */
-    public Tensor addInPlace(Tensor other, double alpha) {
-        if (!Arrays.equals(other.shape(), shape())) {
-            throw Shapes.mismatch("addInPlace", shape(), other.shape(), "differ");
-        }
-        INDArray y = value();
-        INDArray x = other.value();
-        if (alpha == 1.0) {
-            y.addi(x);
-        } else if (x.dataType() == y.dataType() && x.dataType().isFPType() && ShapeOps.isContiguous(x) && ShapeOps.isContiguous(y)) {
-            long[] flat = {y.length()};
-            Nd4j.getBlasWrapper().axpy(alpha, x.reshape('c', flat), y.reshape('c', flat));   // one pass, no temporary
-        } else {
-            try (INDArray scaled = x.mul(alpha)) {
-                y.addi(scaled);
-            }
-        }
-        return this;
-    }
-
-    /** {@code this *= factor}, in place, recording nothing. */
-    public Tensor scaleInPlace(double factor) {
-        value().muli(factor);
-        return this;
-    }
-
-    /** Sets every element to {@code v}, in place. */
-    public Tensor fill(double v) {
-        value().assign(v);
-        return this;
-    }
-
-    // ---------------------------------------------------------------- ops (rules live in the op classes)
-
-    public Tensor add(Tensor o) { return Elementwise.add(this, o); }
-    public Tensor sub(Tensor o) { return Elementwise.sub(this, o); }
-    public Tensor mul(Tensor o) { return Elementwise.mul(this, o); }
-    public Tensor div(Tensor o) { return Elementwise.div(this, o); }
-    public Tensor add(double c) { return Elementwise.addScalar(this, c); }
-    public Tensor sub(double c) { return Elementwise.addScalar(this, -c); }
-    public Tensor mul(double c) { return Elementwise.mulScalar(this, c); }
-    public Tensor div(double c) { return Elementwise.mulScalar(this, 1.0 / c); }
-    public Tensor neg() { return Elementwise.mulScalar(this, -1.0); }
-    public Tensor abs() { return Elementwise.abs(this); }
-    public Tensor pow(double p) { return Elementwise.pow(this, p); }
-    public Tensor exp() { return Elementwise.exp(this); }
-    public Tensor log() { return Elementwise.log(this); }
-    public Tensor sqrt() { return Elementwise.sqrt(this); }
-    public Tensor tanh() { return Elementwise.tanh(this); }
-    public Tensor sigmoid() { return Elementwise.sigmoid(this); }
-    public Tensor logSigmoid() { return Elementwise.logSigmoid(this); }
-    public Tensor relu() { return Elementwise.relu(this); }
-    public Tensor gelu() { return Elementwise.gelu(this); }
-    public Tensor clamp(double min, double max) { return Elementwise.clamp(this, min, max); }
-    public Tensor minimum(Tensor o) { return Elementwise.minimum(this, o); }
-    public Tensor maximum(Tensor o) { return Elementwise.maximum(this, o); }
-    public Tensor maskedFill(Tensor mask, double fill) { return Elementwise.maskedFill(this, mask, fill); }
     public static Tensor where(Tensor condition, Tensor ifTrue, Tensor ifFalse) { return Elementwise.where(condition, ifTrue, ifFalse); }
-    public Tensor to(DType type) { return Elementwise.cast(this, type); }
-
-    public Tensor matmul(Tensor o) { return MatMul.matmul(this, o); }
-    /** {@code this (..., K) @ weight (K, N) + bias (N)}, the bias added by the matrix product itself. */
-    public Tensor linear(Tensor weight, Tensor bias) { return MatMul.linear(this, weight, bias); }
-
-    public Tensor reshape(long... shape) { return ShapeOps.reshape(this, shape); }
-    public Tensor transpose(int dim0, int dim1) { return ShapeOps.transpose(this, dim0, dim1); }
-    public Tensor permute(int... dims) { return ShapeOps.permute(this, dims); }
-    public Tensor narrow(int dim, long start, long length) { return ShapeOps.narrow(this, dim, start, length); }
     public static Tensor concat(int dim, Tensor... parts) { return ShapeOps.concat(dim, parts); }
-
-    public Tensor gatherLast(Tensor index) { return Indexing.gatherLast(this, index); }
     public static Tensor embedding(Tensor weight, Tensor ids) { return Indexing.embedding(weight, ids); }
-
-    public Tensor sum() { return Reductions.sumAll(this); }
-    public Tensor mean() { return Reductions.meanAll(this); }
-    public Tensor sum(int dim, boolean keepDim) { return Reductions.sum(this, keepDim, dim); }
-    public Tensor mean(int dim, boolean keepDim) { return Reductions.mean(this, keepDim, dim); }
-    public Tensor max(int dim, boolean keepDim) { return Reductions.max(this, keepDim, dim); }
-    public Tensor sum(boolean keepDim, int... dims) { return Reductions.sum(this, keepDim, dims); }
-    public Tensor mean(boolean keepDim, int... dims) { return Reductions.mean(this, keepDim, dims); }
-    public Tensor logSumExp(int dim, boolean keepDim) { return Softmax.logSumExp(this, dim, keepDim); }
     /**
      * {@code dropout(softmax(q k^T / sqrt(hs) + bias)) v} for q (B, nh, T, hs), k and v (B, nh, Tk, hs); {@code bias}
      * broadcastable to (B, nh, T, Tk) or null; {@code random} may be null when {@code dropoutP} is 0.
@@ -606,7 +385,6 @@ public final class Tensor {
     public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor bias, double dropoutP, TensorRandom random) {
         return Attention.scaledDotProduct(q, k, v, bias, dropoutP, random);
     }
-
     /**
      * Attention of new positions over a KV cache ({@code flash_attn_with_kvcache}): writes the keys and values of
      * {@code qkv} (B, T, 3C, queries | keys | values) into rows [past, past + T) of the caches (B, nh, capacity,
@@ -616,11 +394,4 @@ public final class Tensor {
     public static Tensor attentionWithKvCache(Tensor qkv, Tensor keyCache, Tensor valueCache, int past, int heads, Tensor bias) {
         return Attention.withKvCache(qkv, keyCache, valueCache, past, heads, bias);
     }
-
-    public Tensor softmax(int dim) { return Softmax.softmax(this, dim); }
-    public Tensor logSoftmax(int dim) { return Softmax.logSoftmax(this, dim); }
-
-    public Tensor layerNorm(Tensor weight, Tensor bias, double eps) { return LayerNorm.apply(this, weight, bias, eps); }
-    public Tensor crossEntropy(Tensor targets, long ignoreIndex) { return CrossEntropy.apply(this, targets, ignoreIndex); }
-    public Tensor dropout(double p, TensorRandom random) { return Dropout.apply(this, p, random); }
 }
