@@ -1,5 +1,8 @@
 /**
- * The RLHF algorithms on {@code Tensor}: log-probs, KL estimators and controllers, advantage estimation,
- * PPO and DPO losses, reference-model strategies, trainers and the command-line pipeline.
+ * The mathematics of RLHF on {@code Tensor}: per-token log-probs and entropy, KL estimators and controllers,
+ * generalized advantage estimation and whitening, the PPO losses, the DPO family of preference losses, the
+ * Bradley-Terry reward-model loss, reward shaping, masked reductions over response tokens and a per-token table
+ * for debugging. {@link dev.rlhf4j.rlhf.cli} is the {@code rlhf4j} command line, with its benchmarks in
+ * {@link dev.rlhf4j.rlhf.cli.bench}.
  */
 package dev.rlhf4j.rlhf;

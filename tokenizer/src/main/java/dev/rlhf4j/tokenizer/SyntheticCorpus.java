@@ -6,7 +6,7 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Deterministic mixed text for benchmarks and trainer demos, no files needed: English prose (capitals,
+ * Deterministic mixed text for benchmarks and BPE training, no files needed: English prose (capitals,
  * contractions, numbers, punctuation), source code (indentation, operators, identifiers), accented Latin,
  * CJK and emoji (supplementary planes), in documents of a few kilobytes. The same seed gives the same text on
  * every JVM ({@link Random}'s algorithm is specified).

@@ -1,18 +1,16 @@
 package dev.rlhf4j.rlhf.cli;
 
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingType;
-import dev.rlhf4j.core.MatmulBenchmark;
-import dev.rlhf4j.nn.bench.GenerateBenchmark;
-import dev.rlhf4j.nn.bench.TrainBenchmark;
-import dev.rlhf4j.tokenizer.TokenizerBenchmark;
+import dev.rlhf4j.rlhf.cli.bench.GenerateBenchmark;
+import dev.rlhf4j.rlhf.cli.bench.MatmulBenchmark;
+import dev.rlhf4j.rlhf.cli.bench.TokenizerBenchmark;
+import dev.rlhf4j.rlhf.cli.bench.TrainBenchmark;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code ./rlhf4j bench <what>}: benchmarks that print one JSON object per line,
- * {@code {"bench", "value", "unit", "baseline", "ratio"}}, every baseline measured in the same run.
+ * {@code {"bench", "value", "unit", "baseline", "ratio"}}, every baseline measured in the same run. Each one is a
+ * class in {@link dev.rlhf4j.rlhf.cli.bench}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (JSON lines, baselines measured in the same run).")
 public final class BenchCommand {
@@ -27,8 +25,7 @@ public final class BenchCommand {
     @Command(name = "tokenizer", mixinStandardHelpOptions = true,
             description = "GPT-2 BPE encoding MB/s, rlhf4j vs jtokkit (r50k_base), single thread.")
     int tokenizer() {
-        Encoding r50k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
-        TokenizerBenchmark.run(System.out, s -> r50k.encodeOrdinary(s).toArray(), "jtokkit");
+        TokenizerBenchmark.run(System.out, TokenizerBenchmark.DEFAULT_BYTES);
         return 0;
     }
 

@@ -1,10 +1,10 @@
-package dev.rlhf4j.nn.bench;
+package dev.rlhf4j.rlhf.cli.bench;
 
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.core.MatmulBenchmark;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
+import dev.rlhf4j.core.cpu.Roofline;
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.optim.AdamW;
@@ -52,29 +52,23 @@ public final class TrainBenchmark {
             total += dt;
             // the baseline is timed right after each step, so each ratio compares one state of a shared machine
             achieved[s] = flopsPerStep / (dt / 1e9) / 1e9;
-            sgemm[s] = MatmulBenchmark.cblasGflops(batch * seq, config.nEmbd(), 4 * config.nEmbd(), 3);
+            sgemm[s] = Roofline.sgemmGflops(batch * seq, config.nEmbd(), 4 * config.nEmbd(), 3);
             utilisation[s] = achieved[s] / sgemm[s];
         }
         double stepMs = total / 1e6 / rounds;
-        BenchLine.print(out, "train.step_ms", stepMs, "ms", Double.NaN, Double.NaN);
+        BenchLine.alone("train.step_ms", stepMs, "ms").print(out);
         String[] names = {"forward", "backward", "optimizer"};
         for (int i = 0; i < 3; i++) {
-            double ms = phases[i] / 1e6 / Math.max(1, steps);
-            BenchLine.print(out, "train." + names[i] + "_ms", ms, "ms", stepMs, ms / stepMs);
+            BenchLine.against("train." + names[i] + "_ms", phases[i] / 1e6 / rounds, "ms", stepMs).print(out);
         }
-        BenchLine.print(out, "train.tokens_per_s", tokens / (stepMs / 1e3), "tok/s", Double.NaN, Double.NaN);
-        BenchLine.print(out, "train.mfu", median(achieved), "GFLOP/s", median(sgemm), median(utilisation));
-        BenchLine.print(out, "train.peak_memory_mb", BenchLine.peakResidentMb(), "MB", Double.NaN, Double.NaN);
-        BenchLine.print(out, "sgemm.gflops", median(sgemm), "GFLOP/s", Double.NaN, Double.NaN);
+        BenchLine.alone("train.tokens_per_s", tokens / (stepMs / 1e3), "tok/s").print(out);
+        double sgemmGflops = Measure.median(sgemm);
+        new BenchLine("train.mfu", Measure.median(achieved), "GFLOP/s", sgemmGflops, Measure.median(utilisation)).print(out);
+        BenchLine.alone("train.peak_memory_mb", Measure.peakResidentMb(), "MB").print(out);
+        BenchLine.alone("sgemm.gflops", sgemmGflops, "GFLOP/s").print(out);
         input.release();
         opt.release();
         model.release();
-    }
-
-    private static double median(double[] xs) {
-        double[] s = xs.clone();
-        java.util.Arrays.sort(s);
-        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     }
 
     /** One step; adds the nanoseconds of its forward, backward and optimizer (with the arena's release) to {@code phases}. */

@@ -1,13 +1,10 @@
-package dev.rlhf4j.tokenizer;
+package dev.rlhf4j.rlhf.cli.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.knuddels.jtokkit.Encodings;
-import com.knuddels.jtokkit.api.Encoding;
-import com.knuddels.jtokkit.api.EncodingType;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -23,15 +20,10 @@ class TokenizerBenchmarkTest {
 
     @Test
     void printsOneJsonLineComparingWithJtokkit() throws Exception {
-        Encoding r50k = Encodings.newDefaultEncodingRegistry().getEncoding(EncodingType.R50K_BASE);
         boolean full = Boolean.getBoolean("bench.full");
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         try (PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8)) {
-            if (full) {
-                TokenizerBenchmark.run(out, text -> r50k.encodeOrdinary(text).toArray(), "jtokkit");
-            } else {
-                TokenizerBenchmark.run(out, text -> r50k.encodeOrdinary(text).toArray(), "jtokkit", 200_000);
-            }
+            TokenizerBenchmark.run(out, full ? TokenizerBenchmark.DEFAULT_BYTES : 200_000);
         }
         String printed = buffer.toString(StandardCharsets.UTF_8);
         if (full) {

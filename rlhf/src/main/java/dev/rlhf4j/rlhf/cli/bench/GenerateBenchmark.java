@@ -1,8 +1,8 @@
-package dev.rlhf4j.nn.bench;
+package dev.rlhf4j.rlhf.cli.bench;
 
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.core.MatmulBenchmark;
 import dev.rlhf4j.core.TensorRandom;
+import dev.rlhf4j.core.cpu.Roofline;
 import dev.rlhf4j.nn.generate.GenerationConfig;
 import dev.rlhf4j.nn.generate.Generator;
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
@@ -38,8 +38,8 @@ public final class GenerateBenchmark {
         double stored = Double.MAX_VALUE;
         double rowMajor = Double.MAX_VALUE;
         double greedyBatch1 = Double.NaN;
-        try (MatmulBenchmark.GemvPass asStored = weightPass(config, true);
-             MatmulBenchmark.GemvPass outIn = weightPass(config, false)) {
+        try (Roofline.GemvPass asStored = weightPass(config, true);
+             Roofline.GemvPass outIn = weightPass(config, false)) {
             for (int batch : new int[] {1, 8}) {
                 long[][] prompts = new long[batch][];
                 for (int r = 0; r < batch; r++) {
@@ -61,7 +61,7 @@ public final class GenerateBenchmark {
                 }
                 double tps = batch * newTokens / best;
                 double baseline = batch == 1 ? 1.0 / stored : Double.NaN;
-                BenchLine.print(out, "generate.batch" + batch + ".tokens_per_s", tps, "tok/s", baseline, tps / baseline);
+                BenchLine.against("generate.batch" + batch + ".tokens_per_s", tps, "tok/s", baseline).print(out);
                 if (batch == 1) {
                     greedyBatch1 = tps;
                 }
@@ -77,10 +77,10 @@ public final class GenerateBenchmark {
                 best = Math.min(best, (System.nanoTime() - t0) / 1e9);
             }
             double tps = newTokens / best;
-            BenchLine.print(out, "generate.batch1_top_p.tokens_per_s", tps, "tok/s", greedyBatch1, tps / greedyBatch1);
+            BenchLine.against("generate.batch1_top_p.tokens_per_s", tps, "tok/s", greedyBatch1).print(out);
         }
-        BenchLine.print(out, "generate.gemv_roofline_tokens_per_s", 1.0 / rowMajor, "tok/s", TARGET_BATCH1, 1.0 / rowMajor / TARGET_BATCH1);
-        BenchLine.print(out, "generate.peak_memory_mb", BenchLine.peakResidentMb(), "MB", Double.NaN, Double.NaN);
+        BenchLine.against("generate.gemv_roofline_tokens_per_s", 1.0 / rowMajor, "tok/s", TARGET_BATCH1).print(out);
+        BenchLine.alone("generate.peak_memory_mb", Measure.peakResidentMb(), "MB").print(out);
         model.release();
     }
 
@@ -88,7 +88,7 @@ public final class GenerateBenchmark {
      * Every matrix a token passes through: per layer c_attn, attn.c_proj, c_fc, mlp.c_proj, then the tied head.
      * {@code asStored}: Conv1D weights as GPT-2 stores them, (in, out), read transposed; else all as (out, in).
      */
-    private static MatmulBenchmark.GemvPass weightPass(Gpt2Config c, boolean asStored) {
+    private static Roofline.GemvPass weightPass(Gpt2Config c, boolean asStored) {
         int d = c.nEmbd();
         int[][] outIn = new int[4 * c.nLayer() + 1][];
         for (int l = 0; l < c.nLayer(); l++) {
@@ -105,6 +105,6 @@ public final class GenerateBenchmark {
             shapes[i] = conv1d ? new int[] {outIn[i][1], outIn[i][0]} : outIn[i];
             transposed[i] = conv1d;
         }
-        return new MatmulBenchmark.GemvPass(shapes, transposed);
+        return new Roofline.GemvPass(shapes, transposed);
     }
 }
