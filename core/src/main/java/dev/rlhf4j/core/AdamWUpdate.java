@@ -2,6 +2,7 @@ package dev.rlhf4j.core;
 
 import dev.rlhf4j.core.cpu.CpuKernels;
 import dev.rlhf4j.core.cpu.CpuKernels.Path;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -15,7 +16,7 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  * </pre>
  * Nothing is recorded for autograd. The update is bound by memory: as ND4J ops below it streams the parameter
- * about ten times, so on the CPU one pass per parameter does the same arithmetic (core.cpu).
+ * about ten times, so on the CPU a float32 parameter takes one pass that does the same arithmetic (core.cpu).
  */
 public final class AdamWUpdate {
     private AdamWUpdate() {
@@ -39,7 +40,7 @@ public final class AdamWUpdate {
         double decay = 1 - lr * weightDecay;
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
-        if (CpuKernels.applies(Path.HOST, p, g, mm, vv)) {
+        if (p.dataType() == DataType.FLOAT && CpuKernels.applies(Path.HOST, p, g, mm, vv)) {
             CpuKernels.adamW(p, g, mm, vv, beta1, beta2, eps, decay, stepSize, bc2Sqrt);
             return;
         }

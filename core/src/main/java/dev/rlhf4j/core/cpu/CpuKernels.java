@@ -87,7 +87,7 @@ public final class CpuKernels {
         return LayerNormKernel.backward(x, g, w, mean, rstd, dx, dw, db);
     }
 
-    /** One AdamW update of p, m and v in place (see {@code AdamWUpdate} for the formula). */
+    /** One AdamW update of float32 p, m and v in place (see {@code AdamWUpdate} for the formula). */
     public static void adamW(INDArray p, INDArray g, INDArray m, INDArray v, double beta1, double beta2, double eps,
                              double decay, double stepSize, double bc2Sqrt) {
         AdamWKernel.step(p, g, m, v, beta1, beta2, eps, decay, stepSize, bc2Sqrt);
