@@ -174,7 +174,7 @@ final class Elementwise {
     /** The same GELU as one SIMD pass each way (float32 on the CPU); backward recomputes s from x. */
     private static Tensor geluOnCpu(Tensor a, INDArray x) {
         return Tensor.result("gelu", CpuKernels.gelu(x, GELU_C, GELU_A), g -> {
-            try (INDArray dense = CpuKernels.applies(Path.SIMD, g) ? null : g.castTo(x.dataType()).dup('c')) {   // a view
+            try (INDArray dense = CpuKernels.applies(Path.SIMD, g) ? null : g.dup('c')) {   // a view: made contiguous
                 a.accumulate(CpuKernels.geluBackward(x, dense == null ? g : dense, GELU_C, GELU_A));
             }
         }, a);
