@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntBinaryOperator;
+import java.util.stream.IntStream;
 
 /**
  * The GPT-2 trunk, Hugging Face's {@code transformer}: token and position embeddings, {@code n_layer} blocks
@@ -135,7 +136,7 @@ public final class Gpt2Model implements Module {
             throw new IllegalArgumentException("Gpt2Model: input ids must be (B, T), got shape " + Arrays.toString(inputIds.shape()));
         }
         int t = checkPositions((int) inputIds.size(1));
-        Tensor positions = Tensor.arange(t).reshape(1, t);                                      // (1, T)
+        Tensor positions = Tensor.ofInts(IntStream.range(0, t).toArray(), 1, t);                // (1, T)
         return run(inputIds, positions, attentionBias(1, t, 0, (r, j) -> 1, type.computeType()), null);
     }
 
