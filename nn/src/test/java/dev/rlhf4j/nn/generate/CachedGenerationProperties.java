@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.nn.Fixtures;
+import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.batch.Padding;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
@@ -80,6 +82,20 @@ class CachedGenerationProperties {
             GenerationResult alone = g.generate(prompts.get(r), config);
             assertArrayEquals(alone.tokens()[0], batch.tokens()[r], "row " + r);
             assertArrayEquals(alone.logprobs()[0], batch.logprobs()[r], 1e-9, "row " + r);
+        }
+    }
+
+    @Property(tries = 5, seed = "13")
+    void extraLeftPaddingChangesNothing(@ForAll("prompts") List<int[]> prompts) {
+        GenerationConfig config = GenerationConfig.greedy(3, -1);
+        Generator g = new Generator(model);
+        GenerationResult tight = g.generate(prompts, config);
+        GenerationResult wide = g.generate(PaddedBatch.pad(prompts, Padding.left(0).withMaxLength(9, Padding.Side.LEFT)
+                .withPadToMaxLength()), config);
+        for (int r = 0; r < prompts.size(); r++) {
+            assertArrayEquals(tight.prompts()[r], wide.prompts()[r], "row " + r);
+            assertArrayEquals(tight.tokens()[r], wide.tokens()[r], "row " + r);
+            assertArrayEquals(tight.logprobs()[r], wide.logprobs()[r], 1e-9, "row " + r);
         }
     }
 

@@ -85,4 +85,17 @@ class GreedyGenerationTest {
             model.release();
         }
     }
+
+    @Test
+    void promptsThatEndInPaddingAreRejected() {
+        Gpt2LMHeadModel model = Gpt2LMHeadModel.fromPretrained(Fixtures.path("gpt2-tiny-random"), DType.FLOAT32);
+        try {
+            PaddedBatch right = PaddedBatch.rightPadded(List.of(new int[] {5, 6}, new int[] {7}), 0);
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> new Generator(model).generate(right, GenerationConfig.greedy(2, -1)));
+            org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains("prompt 1"), e.getMessage());
+        } finally {
+            model.release();
+        }
+    }
 }
