@@ -51,8 +51,9 @@ public final class Fixtures {
         return out.stream().mapToDouble(Double::doubleValue).toArray();
     }
 
-    public static long[] longs(JsonNode node) {
-        return java.util.Arrays.stream(doubles(node)).mapToLong(d -> (long) d).toArray();
+    /** Token ids: all numbers of a nested JSON array as ints, flattened in row-major order. */
+    public static int[] ints(JsonNode node) {
+        return java.util.Arrays.stream(doubles(node)).mapToInt(d -> (int) d).toArray();
     }
 
     private static void flatten(JsonNode node, List<Double> out) {

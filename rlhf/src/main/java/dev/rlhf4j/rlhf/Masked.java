@@ -81,27 +81,6 @@ public final class Masked {
                 Tensor.scalar(1.0, DType.FLOAT64), Tensor.scalar(0.0, DType.FLOAT64));
     }
 
-    /** Index of the last selected entry of each row of a (B, T) mask, or -1 for an empty row; read on the host. */
-    public static int[] lastIndex(Tensor mask) {
-        if (mask.rank() != 2) {
-            throw new ShapeException("Masked.lastIndex: mask must be (B, T), got " + str(mask.shape()));
-        }
-        int b = (int) mask.size(0);
-        int t = (int) mask.size(1);
-        double[] m = mask.toDoubleArray();
-        int[] last = new int[b];
-        for (int i = 0; i < b; i++) {
-            last[i] = -1;
-            for (int j = t - 1; j >= 0; j--) {
-                if (m[i * t + j] != 0.0) {
-                    last[i] = j;
-                    break;
-                }
-            }
-        }
-        return last;
-    }
-
     public static String str(long[] shape) {
         return Arrays.toString(shape).replace(" ", "");
     }

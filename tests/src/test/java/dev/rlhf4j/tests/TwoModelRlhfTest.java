@@ -62,9 +62,9 @@ class TwoModelRlhfTest {
 
     private Sequence checkSequence(String which) {
         JsonNode expected = fixture.get(which);
-        long[] ids = concat(longs(fixture.get("prompt_ids")), longs(fixture.get(which + "_ids")));
+        int[] ids = concat(ints(fixture.get("prompt_ids")), ints(fixture.get(which + "_ids")));
         int t = ids.length;
-        Tensor inputIds = Tensor.ofLongs(ids, 1, t);                                        // (1, T)
+        Tensor inputIds = Tensor.ofInts(ids, 1, t);                                         // (1, T)
         Tensor completionMask = Tensor.of(doubles(expected.get("completion_mask")), 1, t - 1); // (1, T-1)
         Tensor all = Tensor.ones(DType.FLOAT64, 1, t - 1);                                   // (1, T-1)
         Tensor policyLogits = policy.forward(inputIds);                                      // (1, T, V)
@@ -109,7 +109,7 @@ class TwoModelRlhfTest {
     void policyAndReferenceDiffer() {
         // guards the fixture wiring: identical models would make every KL zero and every check above trivial
         try (NoGrad ng = NoGrad.enter()) {
-            Tensor ids = Tensor.ofLongs(longs(fixture.get("prompt_ids")), 1, fixture.get("prompt_ids").size());
+            Tensor ids = Tensor.ofInts(ints(fixture.get("prompt_ids")), 1, fixture.get("prompt_ids").size());
             double[] p = policy.forward(ids).toDoubleArray();
             double[] q = reference.forward(ids).toDoubleArray();
             assertTrue(IntStream.range(0, p.length).anyMatch(i -> Math.abs(p[i] - q[i]) > 1e-3));
@@ -130,10 +130,10 @@ class TwoModelRlhfTest {
                 () -> what + ": expected " + expected + " got " + actual + " (relative error " + Math.abs(actual - expected) / scale + ")");
     }
 
-    private static long[] longs(JsonNode array) {
-        long[] out = new long[array.size()];
+    private static int[] ints(JsonNode array) {
+        int[] out = new int[array.size()];
         for (int i = 0; i < out.length; i++) {
-            out[i] = array.get(i).asLong();
+            out[i] = array.get(i).asInt();
         }
         return out;
     }
@@ -146,8 +146,8 @@ class TwoModelRlhfTest {
         return out;
     }
 
-    private static long[] concat(long[] a, long[] b) {
-        long[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }

@@ -152,9 +152,12 @@ public final class Gpt2Tokenizer {
         return out;
     }
 
-    /** Encodes each text (special tokens as plain text) and pads them into one batch; see {@link BatchEncoding}. */
-    public BatchEncoding encodeBatch(List<String> texts, BatchOptions options) {
-        return BatchEncoding.pad(texts.stream().map(this::encode).toList(), options);
+    /**
+     * The ids of each text (special tokens as plain text), one row per text and as long as it is; nn's
+     * {@code PaddedBatch} lays the rows out as one padded rectangle for a model.
+     */
+    public List<int[]> encodeBatch(List<String> texts) {
+        return texts.stream().map(this::encode).toList();
     }
 
     /** The pieces, merges and ids of {@code text}, step by step; special tokens as plain text. */

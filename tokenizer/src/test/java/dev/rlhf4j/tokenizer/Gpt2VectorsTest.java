@@ -61,6 +61,14 @@ class Gpt2VectorsTest {
     }
 
     @Test
+    void encodeBatchEncodesEachTextUnpadded() {
+        List<int[]> rows = gpt2.encodeBatch(List.of("Hello world", "Hi"));
+        assertArrayEquals(new int[] {15496, 995}, rows.get(0));
+        assertArrayEquals(new int[] {17250}, rows.get(1));
+        assertEquals("Hi", gpt2.decode(rows.get(1)));
+    }
+
+    @Test
     void specialTokenVectorEncodesEndOfTextAsOneIdOnlyWhenAllowed() {
         JsonNode vector = fixture.get("special_token_vectors").get(0);
         String text = vector.get("text").asText();

@@ -14,7 +14,7 @@ package dev.rlhf4j.nn.generate;
  * @param useCache KV-cached incremental decoding (false recomputes the whole sequence each step)
  */
 public record GenerationConfig(int maxNewTokens, boolean doSample, double temperature, int topK, double topP,
-                               long eosTokenId, long padTokenId, long seed, boolean useCache) {
+                               int eosTokenId, int padTokenId, long seed, boolean useCache) {
 
     public GenerationConfig {
         if (maxNewTokens < 0) {
@@ -35,12 +35,12 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, double temper
     }
 
     /** Greedy decoding with the KV cache, stopping at {@code eosTokenId} (-1: never). */
-    public static GenerationConfig greedy(int maxNewTokens, long eosTokenId) {
+    public static GenerationConfig greedy(int maxNewTokens, int eosTokenId) {
         return new GenerationConfig(maxNewTokens, false, 1.0, 0, 1.0, eosTokenId, Math.max(eosTokenId, 0), 0L, true);
     }
 
     /** Sampling with temperature, top-k and top-p, seeded, with the KV cache. */
-    public static GenerationConfig sampling(int maxNewTokens, double temperature, int topK, double topP, long eosTokenId, long seed) {
+    public static GenerationConfig sampling(int maxNewTokens, double temperature, int topK, double topP, int eosTokenId, long seed) {
         return new GenerationConfig(maxNewTokens, true, temperature, topK, topP, eosTokenId, Math.max(eosTokenId, 0), seed, true);
     }
 

@@ -3,18 +3,22 @@ package dev.rlhf4j.nn.generate;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.batch.PaddedBatch;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.gpt2.KvCache;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Autoregressive decoding for a batch of prompts of different lengths. Prompts are left-padded, so every row's
- * next token is read at the same (last) position; the attention mask hides the pads and position ids follow
- * the mask. With the KV cache the prompt is processed once and each new token costs one position; without it
- * every step recomputes the whole sequence (the reference the cache is tested against).
+ * next token is read at the same (last) column; the attention mask hides the pads and position ids follow the
+ * mask. Each step appends one column to the {@link PaddedBatch}: a row's new token, or the pad id (as a real
+ * token, like Hugging Face) once the row has produced EOS. With the KV cache the prompt is processed once and
+ * each new token costs one position; without it every step recomputes the whole sequence (the reference the
+ * cache is tested against).
  *
  * <p>Each step runs in its own arena under no-grad, so memory stays bounded by the cache plus one step.
- * Legend: B batch, P padded prompt length, T current length, V vocabulary.
+ * Legend: B batch, P padded prompt length, T current length, C channels, V vocabulary.
  */
 public final class Generator {
     private final Gpt2LMHeadModel model;
@@ -24,101 +28,86 @@ public final class Generator {
     }
 
     /** Generates after one prompt. */
-    public GenerationResult generate(long[] prompt, GenerationConfig config) {
-        return generate(new long[][] {prompt}, config);
+    public GenerationResult generate(int[] prompt, GenerationConfig config) {
+        return generate(List.of(prompt), config);
     }
 
-    /** Generates after each prompt of the batch. */
-    public GenerationResult generate(long[][] prompts, GenerationConfig config) {
-        int b = prompts.length;
-        if (b == 0) {
+    /** Generates after each prompt, left-padded with the config's pad id. */
+    public GenerationResult generate(List<int[]> prompts, GenerationConfig config) {
+        if (prompts.isEmpty()) {
             throw new IllegalArgumentException("Generator: no prompts");
         }
-        int p = 0;
+        return generate(PaddedBatch.leftPadded(prompts, config.padTokenId()), config);
+    }
+
+    /** Generates after each row of a left-padded batch (every row ends in the last column). */
+    public GenerationResult generate(PaddedBatch prompts, GenerationConfig config) {
+        int b = prompts.batchSize();
+        int p = prompts.length();
+        int[] lastReal = prompts.lastIndex();
         for (int r = 0; r < b; r++) {
-            if (prompts[r].length == 0) {
-                throw new IllegalArgumentException("Generator: prompt " + r + " is empty");
+            if (lastReal[r] != p - 1) {
+                throw new IllegalArgumentException("Generator: prompt " + r + " ends in padding; generation needs left-padded prompts");
             }
-            p = Math.max(p, prompts[r].length);
         }
-        int capacity = p + config.maxNewTokens();
-        if (capacity > model.config().nPositions()) {
+        if (p + config.maxNewTokens() > model.config().nPositions()) {
             throw new IllegalArgumentException("Generator: prompt length " + p + " + " + config.maxNewTokens()
                     + " new tokens exceed the model's " + model.config().nPositions() + " positions");
         }
-        long[] ids = new long[b * capacity];                                   // (B, P + max new), left-padded
-        long[] mask = new long[b * capacity];
-        for (int r = 0; r < b; r++) {
-            int pad = p - prompts[r].length;
-            Arrays.fill(ids, r * capacity, r * capacity + pad, config.padTokenId());
-            for (int j = 0; j < prompts[r].length; j++) {
-                ids[r * capacity + pad + j] = prompts[r][j];
-                mask[r * capacity + pad + j] = 1;
-            }
-        }
-        long[][] tokens = new long[b][config.maxNewTokens()];
+        int[][] tokens = new int[b][config.maxNewTokens()];
         double[][] logprobs = new double[b][config.maxNewTokens()];
         int[] produced = new int[b];
         boolean[] done = new boolean[b];
         Sampler sampler = new Sampler(config);
-        KvCache cache = config.useCache() && config.maxNewTokens() > 0 ? new KvCache(model.config(), b, capacity, model.dtype()) : null;
+        int v = model.config().vocabSize();
+        PaddedBatch batch = prompts;                                           // (B, T)
+        KvCache cache = config.useCache() && config.maxNewTokens() > 0
+                ? new KvCache(model.config(), b, p + config.maxNewTokens(), model.dtype()) : null;
         try {
-            int length = p;                                                   // positions filled so far
             for (int step = 0; step < config.maxNewTokens(); step++) {
-                double[] last;                                                // (B, V) logits at the last position
-                int from = cache == null || step == 0 ? 0 : length - 1;
-                try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
-                    Tensor input = Tensor.ofLongs(slice(ids, b, capacity, from, length), b, length - from);   // (B, T)
-                    Tensor m = Tensor.ofLongs(slice(mask, b, capacity, 0, length), b, length);                // (B, L + T)
-                    Tensor hidden = model.transformer().forward(input, m, null, cache, null);                // (B, T, C)
-                    Tensor h = hidden.narrow(1, length - from - 1, 1);                    // (B, 1, C)
-                    last = model.head(h).toDoubleArray();                                                      // (B, 1, V)
-                }
-                int v = model.config().vocabSize();
-                requireFinite(last, v, step);
+                double[] logits = nextTokenLogits(batch, cache);               // (B, V)
+                requireFinite(logits, v, step);
+                int[] next = new int[b];
                 boolean all = true;
                 for (int r = 0; r < b; r++) {
-                    long next = config.padTokenId();
+                    next[r] = config.padTokenId();
                     if (!done[r]) {
-                        Sampler.Pick pick = sampler.pick(Arrays.copyOfRange(last, r * v, (r + 1) * v));
-                        next = pick.token();
-                        tokens[r][produced[r]] = next;
+                        Sampler.Pick pick = sampler.pick(Arrays.copyOfRange(logits, r * v, (r + 1) * v));
+                        next[r] = pick.token();
+                        tokens[r][produced[r]] = pick.token();
                         logprobs[r][produced[r]] = pick.logprob();
                         produced[r]++;
-                        done[r] = next == config.eosTokenId();
+                        done[r] = pick.token() == config.eosTokenId();
                     }
                     all &= done[r];
-                    ids[r * capacity + length] = next;
-                    mask[r * capacity + length] = 1;
                 }
-                length++;
                 if (all) {
                     break;
                 }
+                batch = batch.append(next);
             }
         } finally {
             if (cache != null) {
                 cache.close();
             }
         }
+        int[][] unpadded = new int[b][];
         for (int r = 0; r < b; r++) {
+            unpadded[r] = prompts.tokens(r);
             tokens[r] = Arrays.copyOf(tokens[r], produced[r]);
             logprobs[r] = Arrays.copyOf(logprobs[r], produced[r]);
         }
-        long[][] copies = new long[b][];
-        for (int r = 0; r < b; r++) {
-            copies[r] = prompts[r].clone();
-        }
-        return new GenerationResult(copies, tokens, logprobs);
+        return new GenerationResult(unpadded, tokens, logprobs);
     }
 
-    /** Columns [from, to) of every row of a (rows, width) row-major array. */
-    private static long[] slice(long[] a, int rows, int width, int from, int to) {
-        long[] out = new long[rows * (to - from)];
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(a, r * width + from, out, r * (to - from), to - from);
+    /** The logits (B, V) of every row's next token, read at the last column; through the cache if there is one. */
+    private double[] nextTokenLogits(PaddedBatch batch, KvCache cache) {
+        try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
+            Tensor hidden = cache == null ? model.transformer().forward(batch)
+                    : model.transformer().forward(batch, cache);              // (B, T or 1, C)
+            Tensor h = hidden.narrow(1, hidden.size(1) - 1, 1);               // (B, 1, C)
+            return model.head(h).toDoubleArray();                             // (B, 1, V)
         }
-        return out;
     }
 
     /**

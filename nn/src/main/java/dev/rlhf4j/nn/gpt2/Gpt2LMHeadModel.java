@@ -6,8 +6,8 @@ import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Module;
+import dev.rlhf4j.nn.batch.PaddedBatch;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -81,14 +81,9 @@ public final class Gpt2LMHeadModel implements Module {
         return head(transformer.forward(inputIds));
     }
 
-    /** Logits (B, T, V) of a (left-)padded batch; position ids follow from the mask. */
-    public Tensor forward(Tensor inputIds, Tensor attentionMask) {
-        return head(transformer.forward(inputIds, attentionMask, null, null, null));
-    }
-
-    /** Logits (B, T, V); see {@link Gpt2Model#forward(Tensor, Tensor, Tensor, KvCache, List)}. */
-    public Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor positionIds, KvCache cache, List<Tensor> hiddenStates) {
-        return head(transformer.forward(inputIds, attentionMask, positionIds, cache, hiddenStates));
+    /** Logits (B, T, V) of a padded batch; see {@link Gpt2Model#forward(PaddedBatch)}. */
+    public Tensor forward(PaddedBatch batch) {
+        return head(transformer.forward(batch));
     }
 
     /**
@@ -130,9 +125,9 @@ public final class Gpt2LMHeadModel implements Module {
     }
 
     /** The logits of every position of one sequence as {@code double[T][V]} (for {@code ./rlhf4j forward}). */
-    public double[][] logits(long[] ids) {
+    public double[][] logits(int[] ids) {
         try (Arena step = Arena.open(); NoGrad ng = NoGrad.enter()) {
-            Tensor logits = forward(Tensor.ofLongs(ids, 1, ids.length));       // (1, T, V)
+            Tensor logits = forward(Tensor.ofInts(ids, 1, ids.length));        // (1, T, V)
             double[] flat = logits.to(DType.FLOAT64).toDoubleArray();
             int v = config().vocabSize();
             double[][] out = new double[ids.length][];

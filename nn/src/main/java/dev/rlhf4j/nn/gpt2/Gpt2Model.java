@@ -7,16 +7,21 @@ import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Embedding;
 import dev.rlhf4j.nn.LayerNorm;
 import dev.rlhf4j.nn.Module;
+import dev.rlhf4j.nn.batch.PaddedBatch;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntBinaryOperator;
+import java.util.stream.IntStream;
 
 /**
  * The GPT-2 trunk, Hugging Face's {@code transformer}: token and position embeddings, {@code n_layer} blocks
  * and a final layer norm.
  *
- * <p>Left padding: given an attention mask, position ids default to {@code cumsum(mask) - 1} and padded keys
- * are masked, so a left-padded row yields the same hidden states at its real tokens as the unpadded sequence.
+ * <p>Three ways in: a plain (B, T) id tensor; a {@link PaddedBatch}, whose attention mask hides the pads and
+ * whose position ids make a padded row's real tokens yield the hidden states of the row alone; and a padded
+ * batch with a {@link KvCache}, for decoding one position at a time.
  *
  * <p>Legend: B batch, T new positions, L cached positions, Tk = L + T key positions, C channels, V vocabulary.
  */
@@ -92,103 +97,103 @@ public final class Gpt2Model implements Module {
         }
     }
 
-    /** Final hidden states (B, T, C) of {@code inputIds} (B, T), no padding, no cache. */
+    /** Final hidden states (B, T, C) of {@code inputIds} (B, T): no padding, positions 0 .. T-1. */
     public Tensor forward(Tensor inputIds) {
-        return forward(inputIds, null, null, null, null);
+        return last(hiddenStates(inputIds));
     }
 
     /**
-     * @param inputIds (B, T) int64
-     * @param attentionMask (B, Tk) of 1 (real) and 0 (pad), covering cached and new positions; null = all real
-     * @param positionIds (B, T); null = {@code cumsum(mask) - 1} (or L .. L+T-1 without a mask)
-     * @param cache keys and values of the L earlier positions, extended by T; null = no cache
-     * @param hiddenStates if non-null, receives HF's {@code hidden_states}: the embeddings, each block's output,
-     *     and last the output after {@code ln_f} (replacing the last block's output)
-     * @return the hidden states after {@code ln_f}, (B, T, C)
+     * Final hidden states (B, T, C) of a padded batch: pads are hidden from attention and positions are the
+     * batch's, so each row's real tokens get the hidden states they would get alone.
      */
-    public Tensor forward(Tensor inputIds, Tensor attentionMask, Tensor positionIds, KvCache cache, List<Tensor> hiddenStates) {
+    public Tensor forward(PaddedBatch batch) {
+        int t = checkPositions(batch.length());
+        Tensor bias = attentionBias(batch, 0, type.computeType());                              // (B or 1, 1, T, T) or null
+        return last(run(batch.inputIdTensor(0, t), batch.positionIdTensor(0, t), bias, null));
+    }
+
+    /**
+     * Incremental decoding: final hidden states (B, T - L, C) of the batch's columns after the L = {@code
+     * cache.length()} that the cache already holds; their keys and values are added to the cache. The batch spans
+     * all T columns, since the attention mask covers cached and new keys alike.
+     */
+    public Tensor forward(PaddedBatch batch, KvCache cache) {
+        int past = cache.length();
+        int tk = checkPositions(batch.length());
+        if (tk <= past) {
+            throw new IllegalArgumentException("Gpt2Model: the batch's " + tk + " columns are all in the cache already");
+        }
+        Tensor bias = attentionBias(batch, past, type.computeType());                           // (B or 1, 1, T, Tk) or null
+        return last(run(batch.inputIdTensor(past, tk), batch.positionIdTensor(past, tk), bias, cache));
+    }
+
+    /**
+     * Hugging Face's {@code hidden_states} of {@code inputIds} (B, T): the embeddings, each block's output, and
+     * last the output after {@code ln_f} (in place of the last block's output); each (B, T, C).
+     */
+    public List<Tensor> hiddenStates(Tensor inputIds) {
         if (inputIds.rank() != 2) {
-            throw new IllegalArgumentException("Gpt2Model: input ids must be (B, T), got shape " + java.util.Arrays.toString(inputIds.shape()));
+            throw new IllegalArgumentException("Gpt2Model: input ids must be (B, T), got shape " + Arrays.toString(inputIds.shape()));
         }
-        int b = (int) inputIds.size(0);
-        int t = (int) inputIds.size(1);
-        int past = cache == null ? 0 : cache.length();
-        int tk = past + t;
-        if (tk > config.nPositions()) {
-            throw new IllegalArgumentException("Gpt2Model: " + tk + " positions exceed n_positions " + config.nPositions());
-        }
-        long[] mask = null;
-        if (attentionMask != null) {
-            if (attentionMask.rank() != 2 || attentionMask.size(0) != b || attentionMask.size(1) != tk) {
-                throw new IllegalArgumentException("Gpt2Model: attention mask must be (B, L + T) = (" + b + ", " + tk
-                        + "), got " + java.util.Arrays.toString(attentionMask.shape()));
-            }
-            mask = attentionMask.toLongArray();
-        }
-        Tensor positions = positionIds != null ? positionIds : positionIds(mask, b, t, past);    // (B or 1, T)
-        Tensor bias = attentionBias(mask, b, t, past, type.computeType());                      // (B or 1, 1, T, Tk) or null
-        Tensor x = wte.forward(inputIds).add(wpe.forward(positions));                            // (B, T, C)
+        int t = checkPositions((int) inputIds.size(1));
+        Tensor positions = Tensor.ofInts(IntStream.range(0, t).toArray(), 1, t);                // (1, T)
+        return run(inputIds, positions, attentionBias(1, t, 0, (r, j) -> 1, type.computeType()), null);
+    }
+
+    /**
+     * The trunk: embeddings, blocks, final layer norm; returns every hidden state as {@link #hiddenStates}.
+     * {@code bias} as {@link CausalSelfAttention#forward} takes it; {@code cache} null for a pass without one.
+     */
+    private List<Tensor> run(Tensor ids, Tensor positions, Tensor bias, KvCache cache) {
+        Tensor x = wte.forward(ids).add(wpe.forward(positions));                                // (B, T, C)
         if (dropout != null && config.embdPdrop() > 0) {
             x = x.dropout(config.embdPdrop(), dropout);
         }
-        if (hiddenStates != null) {
-            hiddenStates.add(x);
-        }
+        List<Tensor> states = new ArrayList<>(h.size() + 1);
+        states.add(x);
         for (Block block : h) {
             x = block.forward(x, bias, cache, dropout);                                          // (B, T, C)
-            if (hiddenStates != null) {
-                hiddenStates.add(x);
-            }
+            states.add(x);
         }
         if (cache != null) {
-            cache.advance(t);
+            cache.advance((int) ids.size(1));
         }
-        x = lnF.forward(x);                                                                      // (B, T, C)
-        if (hiddenStates != null) {
-            hiddenStates.set(hiddenStates.size() - 1, x);
-        }
-        return x;
+        states.set(states.size() - 1, lnF.forward(x));                                           // (B, T, C)
+        return states;
     }
 
-    /** {@code cumsum(mask) - 1} at the new positions (pads get 0), or L .. L+T-1 without a mask. */
-    static Tensor positionIds(long[] mask, int b, int t, int past) {
-        if (mask == null) {
-            long[] p = new long[t];
-            for (int i = 0; i < t; i++) {
-                p[i] = past + i;
-            }
-            return Tensor.ofLongs(p, 1, t);
+    private static Tensor last(List<Tensor> states) {
+        return states.get(states.size() - 1);
+    }
+
+    private int checkPositions(int tk) {
+        if (tk > config.nPositions()) {
+            throw new IllegalArgumentException("Gpt2Model: " + tk + " positions exceed n_positions " + config.nPositions());
         }
-        int tk = past + t;
-        long[] p = new long[b * t];
-        for (int r = 0; r < b; r++) {
-            long sum = 0;
-            for (int j = 0; j < tk; j++) {
-                sum += mask[r * tk + j];
-                if (j >= past) {
-                    p[r * t + j - past] = mask[r * tk + j] == 0 ? 0 : Math.max(0, sum - 1);
-                }
-            }
-        }
-        return Tensor.ofLongs(p, b, t);
+        return tk;
+    }
+
+    /** The bias for the batch's columns from {@code past} on; one row for all when nothing is padded. */
+    static Tensor attentionBias(PaddedBatch batch, int past, DType type) {
+        int rows = batch.isPadded() ? batch.batchSize() : 1;
+        return attentionBias(rows, batch.length() - past, past, batch::mask, type);
     }
 
     /**
-     * The additive attention bias: {@link CausalSelfAttention#MASKED} where query i (at absolute position L + i)
-     * may not see key j (j > L + i, or key j is padding), 0 elsewhere. A pad query still sees itself, so no row
-     * is entirely masked (its output is unused, but must not be NaN). Null when nothing is masked (one new
-     * token without padding: the common decoding step). Adding a bias is one broadcast add, cheaper than a
-     * masked select, and exact: exp(-1e9 + score) is 0 in float32 and float64.
+     * The additive attention bias (rows, 1, T, L + T): {@link CausalSelfAttention#MASKED} where query i (at
+     * absolute position L + i) may not see key j (j > L + i, or {@code mask(r, j)} is 0), 0 elsewhere. A pad
+     * query still sees itself, so no row is entirely masked (its output is unused, but must not be NaN). Null
+     * when nothing is masked (one new token without padding: the common decoding step). Adding a bias is one
+     * broadcast add, cheaper than a masked select, and exact: exp(-1e9 + score) is 0 in float32 and float64.
      */
-    static Tensor attentionBias(long[] mask, int b, int t, int past, DType type) {
+    static Tensor attentionBias(int rows, int t, int past, IntBinaryOperator mask, DType type) {
         int tk = past + t;
-        int rows = mask == null ? 1 : b;
         double[] m = new double[rows * t * tk];
         boolean any = false;
         for (int r = 0; r < rows; r++) {
             for (int i = 0; i < t; i++) {
                 for (int j = 0; j < tk; j++) {
-                    boolean hidden = j > past + i || (mask != null && mask[r * tk + j] == 0 && j != past + i);
+                    boolean hidden = j > past + i || (mask.applyAsInt(r, j) == 0 && j != past + i);
                     m[(r * t + i) * tk + j] = hidden ? CausalSelfAttention.MASKED : 0.0;
                     any |= hidden;
                 }

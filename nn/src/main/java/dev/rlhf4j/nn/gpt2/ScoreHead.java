@@ -1,10 +1,13 @@
 package dev.rlhf4j.nn.gpt2;
 
 import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.Module;
+import dev.rlhf4j.nn.batch.PaddedBatch;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -26,31 +29,29 @@ public final class ScoreHead implements Module {
         w.release();
     }
 
+    /** Hidden states (B, T, C) of unpadded rows to one score per row (B), read at the last position. */
+    public Tensor forward(Tensor hidden) {
+        int[] last = new int[(int) hidden.size(0)];
+        Arrays.fill(last, (int) hidden.size(1) - 1);
+        return scoreAt(hidden, last);
+    }
+
     /**
-     * Hidden states (B, T, C) to one score per row (B), taken at the last position whose attention mask is 1
-     * (the last real token, whether the batch is left- or right-padded); a null mask means the last position.
+     * Hidden states (B, T, C) of {@code batch} to one score per row (B), read at each row's last real token
+     * (whether the batch is left- or right-padded).
      */
-    public Tensor forward(Tensor hidden, Tensor attentionMask) {
-        int b = (int) hidden.size(0);
-        int t = (int) hidden.size(1);
-        long[] last = new long[b];
-        long[] mask = attentionMask == null ? null : attentionMask.toLongArray();
-        for (int r = 0; r < b; r++) {
-            last[r] = t - 1;
-            if (mask != null) {
-                last[r] = -1;
-                for (int j = 0; j < t; j++) {
-                    if (mask[r * t + j] != 0) {
-                        last[r] = j;
-                    }
-                }
-                if (last[r] < 0) {
-                    throw new IllegalArgumentException("ScoreHead: row " + r + " of the attention mask has no real token");
-                }
-            }
+    public Tensor forward(Tensor hidden, PaddedBatch batch) {
+        if (hidden.size(0) != batch.batchSize() || hidden.size(1) != batch.length()) {
+            throw new ShapeException("ScoreHead: hidden states " + Arrays.toString(hidden.shape()) + " do not match the batch's ("
+                    + batch.batchSize() + ", " + batch.length() + ")");
         }
-        Tensor perToken = score.forward(hidden).reshape(b, t);                // (B, T)
-        return perToken.gatherLast(Tensor.ofLongs(last, b));                  // (B)
+        return scoreAt(hidden, batch.lastIndex());
+    }
+
+    private Tensor scoreAt(Tensor hidden, int[] last) {
+        int b = (int) hidden.size(0);
+        Tensor perToken = score.forward(hidden).reshape(b, hidden.size(1));   // (B, T)
+        return perToken.gatherLast(Tensor.ofInts(last, b));                   // (B)
     }
 
     @Override

@@ -32,7 +32,7 @@ class SamplerTest {
         int[] counts = new int[5];
         for (int i = 0; i < 4000; i++) {
             Sampler.Pick pick = sampler.pick(LOGITS);
-            counts[(int) pick.token()]++;
+            counts[pick.token()]++;
             double expected = pick.token() == 0 ? 4 - Math.log(s2) : 2 - Math.log(s2);
             assertEquals(expected, pick.logprob(), 1e-12, "token " + pick.token());
         }

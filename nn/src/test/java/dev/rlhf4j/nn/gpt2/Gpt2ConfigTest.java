@@ -58,7 +58,7 @@ class Gpt2ConfigTest {
         Gpt2Config withDropout = new Gpt2Config(c.nLayer(), c.nHead(), c.nEmbd(), c.nPositions(), c.vocabSize(),
                 c.layerNormEpsilon(), c.activationFunction(), c.dtype(), c.bosTokenId(), c.eosTokenId(), 0.1, 0.1, 0.1);
         Gpt2LMHeadModel model = Gpt2LMHeadModel.random(withDropout, DType.FLOAT64, 1);
-        Tensor ids = Tensor.ofLongs(new long[] {1, 2, 3, 4}, 1, 4);
+        Tensor ids = Tensor.ofInts(new int[] {1, 2, 3, 4}, 1, 4);
         try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
             double[] eval1 = model.forward(ids).toDoubleArray();
             double[] eval2 = model.forward(ids).toDoubleArray();

@@ -10,8 +10,10 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.Fixtures;
+import dev.rlhf4j.nn.batch.PaddedBatch;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,10 +46,10 @@ class Gpt2ForwardTest {
 
     private static void checkSingle(Gpt2LMHeadModel model, double tol) {
         JsonNode single = REF.get("single");
-        long[] ids = Fixtures.longs(single.get("input_ids"));
+        int[] ids = Fixtures.ints(single.get("input_ids"));
         try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
-            List<Tensor> hidden = new ArrayList<>();
-            Tensor logits = model.forward(Tensor.ofLongs(ids, 1, ids.length), null, null, null, hidden);
+            List<Tensor> hidden = model.transformer().hiddenStates(Tensor.ofInts(ids, 1, ids.length));
+            Tensor logits = model.head(hidden.get(hidden.size() - 1));
             JsonNode hs = single.get("hidden_states");
             assertEquals(hs.size(), hidden.size());
             for (int i = 0; i < hs.size(); i++) {
@@ -74,11 +76,11 @@ class Gpt2ForwardTest {
     @Test
     void lossMatchesHuggingFace() {
         JsonNode single = REF.get("single");
-        long[] ids = Fixtures.longs(single.get("input_ids"));
+        int[] ids = Fixtures.ints(single.get("input_ids"));
         double expected = single.get("loss_mean_next_token_ce").asDouble();
         try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
-            double loss64 = f64.loss(Tensor.ofLongs(ids, 1, ids.length)).item();
-            double loss32 = f32.loss(Tensor.ofLongs(ids, 1, ids.length)).item();
+            double loss64 = f64.loss(Tensor.ofInts(ids, 1, ids.length)).item();
+            double loss32 = f32.loss(Tensor.ofInts(ids, 1, ids.length)).item();
             System.out.printf("loss f64 %.17g f32 %.9g ref %.17g%n", loss64, loss32, expected);
             // HF upcasts logits to float32 for its loss, so the recorded value carries float32 rounding (~1e-7)
             assertEquals(expected, loss64, 1e-6 * expected);
@@ -89,17 +91,22 @@ class Gpt2ForwardTest {
     @Test
     void leftPaddedBatchMatchesAtRealTokens() {
         JsonNode batch = REF.get("left_padded_batch");
-        long[] ids = Fixtures.longs(batch.get("input_ids"));
-        long[] mask = Fixtures.longs(batch.get("attention_mask"));
+        int[] ids = Fixtures.ints(batch.get("input_ids"));
+        int[] mask = Fixtures.ints(batch.get("attention_mask"));
         double[] expected = Fixtures.doubles(batch.get("logits"));
         int t = 7;
         int v = 512;
+        List<int[]> rows = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            rows.add(IntStream.range(r * t, (r + 1) * t).filter(p -> mask[p] == 1).map(p -> ids[p]).toArray());
+        }
+        PaddedBatch padded = PaddedBatch.leftPadded(rows, 0);                  // the fixture pads with id 0
+        assertArrayEquals(Fixtures.ints(batch.get("input_ids")), flat(padded.inputIds()));
+        assertArrayEquals(mask, flat(padded.attentionMask()));
+        assertArrayEquals(Fixtures.ints(batch.get("position_ids")), flat(padded.positionIds()));
         for (Gpt2LMHeadModel model : List.of(f64, f32)) {
             try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
-                Tensor maskT = Tensor.ofLongs(mask, 2, t);
-                assertArrayEquals(Fixtures.longs(batch.get("position_ids")),
-                        Gpt2Model.positionIds(mask, 2, t, 0).toLongArray());
-                double[] logits = model.forward(Tensor.ofLongs(ids, 2, t), maskT).to(DType.FLOAT64).toDoubleArray();
+                double[] logits = model.forward(padded).to(DType.FLOAT64).toDoubleArray();
                 double worst = 0;
                 for (int p = 0; p < 2 * t; p++) {
                     if (mask[p] == 0) {
@@ -113,5 +120,9 @@ class Gpt2ForwardTest {
                 assertTrue(worst < (model.dtype() == DType.FLOAT64 ? 1e-9 : 1e-4), "left padded error " + worst);
             }
         }
+    }
+
+    private static int[] flat(int[][] rows) {
+        return java.util.Arrays.stream(rows).flatMapToInt(java.util.Arrays::stream).toArray();
     }
 }

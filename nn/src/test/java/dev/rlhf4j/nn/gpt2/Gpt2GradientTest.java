@@ -41,13 +41,13 @@ class Gpt2GradientTest {
         System.out.printf("float64-loss gradients: worst max relative error %.3e%n", worst);
     }
 
-    private static long[] ids() {
-        return Fixtures.longs(Fixtures.json("gpt2-tiny-random/reference.json").get("single").get("input_ids"));
+    private static int[] ids() {
+        return Fixtures.ints(Fixtures.json("gpt2-tiny-random/reference.json").get("single").get("input_ids"));
     }
 
     private static Tensor input() {
-        long[] ids = ids();
-        return Tensor.ofLongs(ids, 1, ids.length);
+        int[] ids = ids();
+        return Tensor.ofInts(ids, 1, ids.length);
     }
 
     /** Backpropagates {@code loss} and returns the worst per-tensor max|a - b| / max|ref|, asserting each below {@code tolerance}. */
@@ -83,8 +83,8 @@ class Gpt2GradientTest {
     @Test
     void gradientsMatchFiniteDifferencesOfTheLoss() {
         Gpt2LMHeadModel model = Gpt2LMHeadModel.fromPretrained(Fixtures.path("gpt2-tiny-random"), DType.FLOAT64);
-        long[] ids = Fixtures.longs(Fixtures.json("gpt2-tiny-random/reference.json").get("single").get("input_ids"));
-        Tensor input = Tensor.ofLongs(ids, 1, ids.length);
+        int[] ids = Fixtures.ints(Fixtures.json("gpt2-tiny-random/reference.json").get("single").get("input_ids"));
+        Tensor input = Tensor.ofInts(ids, 1, ids.length);
         try (Arena step = Arena.open()) {
             model.loss(input).backward();
             Map<String, Tensor> params = model.namedParameters();

@@ -10,7 +10,6 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.Fixtures;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,11 +29,11 @@ class Gpt2StressTest {
             double tol = isF64 ? 1e-9 : 1e-4;
             double floor = isF64 ? 1e-3 : 1.0;
             String label = c.get("case").asText() + "/" + c.get("dtype").asText();
-            long[] ids = Fixtures.longs(c.get("input_ids"));
+            int[] ids = Fixtures.ints(c.get("input_ids"));
             int t = ids.length;
             try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
-                List<Tensor> hidden = new ArrayList<>();
-                Tensor logitsT = model.forward(Tensor.ofLongs(ids, 1, t), null, null, null, hidden);     // (1, T, V)
+                List<Tensor> hidden = model.transformer().hiddenStates(Tensor.ofInts(ids, 1, t));      // (1, T, C) each
+                Tensor logitsT = model.head(hidden.get(hidden.size() - 1));                             // (1, T, V)
                 double worst = 0;
                 for (int i = 0; i < hidden.size(); i++) {
                     worst = Math.max(worst, Fixtures.maxRelativeError(hidden.get(i).to(DType.FLOAT64).toDoubleArray(),
@@ -48,8 +47,8 @@ class Gpt2StressTest {
                 worst = Math.max(worst, Fixtures.maxRelativeError(first16, Fixtures.doubles(c.get("logits_first16")), floor));
                 double[] lse = logitsT.logSumExp(2, false).to(DType.FLOAT64).toDoubleArray();
                 worst = Math.max(worst, Fixtures.maxRelativeError(lse, Fixtures.doubles(c.get("logits_logsumexp")), floor));
-                long[] argmax = new long[t];
-                long[][] top5 = new long[t][];
+                int[] argmax = new int[t];
+                int[][] top5 = new int[t][];
                 for (int p = 0; p < t; p++) {
                     double[] row = Arrays.copyOfRange(logits, p * v, (p + 1) * v);
                     Integer[] order = new Integer[v];
@@ -58,17 +57,17 @@ class Gpt2StressTest {
                     }
                     Arrays.sort(order, (x, y) -> Double.compare(row[y], row[x]));
                     argmax[p] = order[0];
-                    top5[p] = Arrays.stream(order, 0, 5).mapToLong(Integer::longValue).toArray();
+                    top5[p] = Arrays.stream(order, 0, 5).mapToInt(Integer::intValue).toArray();
                 }
-                assertArrayEquals(Fixtures.longs(c.get("argmax")), argmax, label + " argmax");
+                assertArrayEquals(Fixtures.ints(c.get("argmax")), argmax, label + " argmax");
                 for (int p = 0; p < t; p++) {
-                    assertArrayEquals(Fixtures.longs(c.get("top5_ids").get(p)), top5[p], label + " top5 at " + p);
+                    assertArrayEquals(Fixtures.ints(c.get("top5_ids").get(p)), top5[p], label + " top5 at " + p);
                 }
                 if (t > 1) {
                     double[] logp = new double[t - 1];
                     double nll = 0;
                     for (int p = 0; p < t - 1; p++) {
-                        logp[p] = logits[(int) (p * v + ids[p + 1])] - lse[p];
+                        logp[p] = logits[p * v + ids[p + 1]] - lse[p];
                         nll -= logp[p] / (t - 1);
                     }
                     worst = Math.max(worst, Fixtures.maxRelativeError(logp, Fixtures.doubles(c.get("next_token_logprobs")), floor));

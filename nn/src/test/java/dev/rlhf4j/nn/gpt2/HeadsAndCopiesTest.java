@@ -10,15 +10,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
+import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Fixtures;
+import dev.rlhf4j.nn.batch.PaddedBatch;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Value and score heads (closed forms and the padding identity), deep copies and freezing. */
 class HeadsAndCopiesTest {
-    private static final long[] IDS = {382, 348, 126, 501, 438};
+    private static final int[] IDS = {382, 348, 126, 501, 438};
 
     @Test
     void valueHeadIsOneDotProductPerToken() {
@@ -27,7 +30,7 @@ class HeadsAndCopiesTest {
         head.initialize(new TensorRandom(3), 0.1);
         head.namedParameters().get("v_head.summary.bias").fill(0.25);
         try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
-            Tensor hidden = model.transformer().forward(Tensor.ofLongs(IDS, 1, IDS.length));   // (1, T, C)
+            Tensor hidden = model.transformer().forward(Tensor.ofInts(IDS, 1, IDS.length));   // (1, T, C)
             double[] v = head.forward(hidden).toDoubleArray();
             double[] h = hidden.toDoubleArray();
             double[] w = head.namedParameters().get("v_head.summary.weight").toDoubleArray();
@@ -44,19 +47,22 @@ class HeadsAndCopiesTest {
     }
 
     @Test
-    void scoreHeadReadsTheLastRealTokenOfALeftPaddedRow() {
+    void scoreHeadReadsTheLastRealTokenOfALeftOrRightPaddedRow() {
         Gpt2LMHeadModel model = Gpt2LMHeadModel.fromPretrained(Fixtures.path("gpt2-tiny-random"), DType.FLOAT64);
         ScoreHead head = new ScoreHead(32, DType.FLOAT64);
         head.initialize(new TensorRandom(4), 0.1);
         try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
-            double alone = head.forward(model.transformer().forward(Tensor.ofLongs(IDS, 1, IDS.length)), null).item();
-            long[] padded = {0, 0, 382, 348, 126, 501, 438, 7, 7, 7, 7, 7, 7, 7};
-            long[] mask = {0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
-            Tensor m = Tensor.ofLongs(mask, 2, 7);
-            Tensor hidden = model.transformer().forward(Tensor.ofLongs(padded, 2, 7), m, null, null, null);
-            double[] scores = head.forward(hidden, m).toDoubleArray();
-            assertEquals(alone, scores[0], 1e-10);
-            assertThrows(IllegalArgumentException.class, () -> head.forward(hidden, Tensor.ofLongs(new long[14], 2, 7)));
+            int[] sevens = {7, 7, 7, 7, 7, 7, 7};
+            double alone = head.forward(model.transformer().forward(Tensor.ofInts(IDS, 1, IDS.length))).item();
+            double aloneSevens = head.forward(model.transformer().forward(Tensor.ofInts(sevens, 1, 7))).item();
+            for (PaddedBatch batch : List.of(PaddedBatch.leftPadded(List.of(IDS, sevens), 0),
+                    PaddedBatch.rightPadded(List.of(IDS, sevens), 0))) {
+                Tensor hidden = model.transformer().forward(batch);                    // (2, 7, C)
+                double[] scores = head.forward(hidden, batch).toDoubleArray();
+                assertEquals(alone, scores[0], 1e-10);
+                assertEquals(aloneSevens, scores[1], 1e-10);
+                assertThrows(ShapeException.class, () -> head.forward(hidden.narrow(1, 0, 6), batch));
+            }
         }
         model.release();
     }
@@ -83,7 +89,7 @@ class HeadsAndCopiesTest {
         head.initialize(new TensorRandom(5), 0.1);
         model.freeze();
         try (Arena a = Arena.open()) {
-            head.forward(model.transformer().forward(Tensor.ofLongs(IDS, 1, IDS.length))).sum().backward();
+            head.forward(model.transformer().forward(Tensor.ofInts(IDS, 1, IDS.length))).sum().backward();
             for (var e : model.namedParameters().entrySet()) {
                 assertNull(e.getValue().grad(), e.getKey());
             }
@@ -91,7 +97,7 @@ class HeadsAndCopiesTest {
         }
         model.unfreeze();
         try (Arena a = Arena.open()) {
-            model.loss(Tensor.ofLongs(IDS, 1, IDS.length)).backward();
+            model.loss(Tensor.ofInts(IDS, 1, IDS.length)).backward();
             assertNotNull(model.namedParameters().get("transformer.wte.weight").grad());
         }
         model.release();

@@ -79,13 +79,13 @@ class AdamWTest {
         Gpt2LMHeadModel model = Gpt2LMHeadModel.fromPretrained(Fixtures.path("gpt2-tiny-random"), DType.FLOAT64);
         AdamW opt = new AdamW(model, new AdamW.Config(ref.get("lr").asDouble(), ref.get("betas").get(0).asDouble(),
                 ref.get("betas").get(1).asDouble(), ref.get("eps").asDouble(), ref.get("weight_decay").asDouble()));
-        long[] ids = Fixtures.longs(ref.get("input_ids"));
+        int[] ids = Fixtures.ints(ref.get("input_ids"));
         int steps = ref.get("loss_before_each_step").size();
         double[] losses = new double[steps + 1];
         try {
             for (int step = 0; step <= steps; step++) {
                 try (Arena a = Arena.open()) {
-                    Tensor value = loss.apply(model, Tensor.ofLongs(ids, 1, ids.length));
+                    Tensor value = loss.apply(model, Tensor.ofInts(ids, 1, ids.length));
                     losses[step] = value.item();
                     if (step < steps) {
                         value.backward();

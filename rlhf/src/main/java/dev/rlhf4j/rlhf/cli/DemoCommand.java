@@ -43,8 +43,8 @@ public final class DemoCommand implements Callable<Integer> {
                 .collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append).toString();
         int vocab = chars.length();
         int n = TEXT.length() - CONTEXT;
-        long[] contexts = new long[n * CONTEXT];
-        long[] targets = new long[n];
+        int[] contexts = new int[n * CONTEXT];
+        int[] targets = new int[n];
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < CONTEXT; j++) {
                 contexts[i * CONTEXT + j] = chars.indexOf(TEXT.charAt(i + j));
@@ -62,8 +62,8 @@ public final class DemoCommand implements Callable<Integer> {
         Tensor w2 = random.normal(DType.FLOAT32, 0, 0.01, HIDDEN, vocab).requiresGrad(true);           // (H, V)
         Tensor b2 = Tensor.zeros(DType.FLOAT32, vocab).requiresGrad(true);
         Tensor[] params = {wte, w1, b1, w2, b2};
-        Tensor x = Tensor.ofLongs(contexts, n, CONTEXT);                                                 // (N, 3)
-        Tensor y = Tensor.ofLongs(targets, n);                                                           // (N)
+        Tensor x = Tensor.ofInts(contexts, n, CONTEXT);                                                  // (N, 3)
+        Tensor y = Tensor.ofInts(targets, n);                                                            // (N)
 
         long start = System.nanoTime();
         double first = Double.NaN;
@@ -103,11 +103,11 @@ public final class DemoCommand implements Callable<Integer> {
         try (NoGrad ng = NoGrad.enter()) {
             for (int i = 0; i < length; i++) {
                 try (Arena arena = Arena.open()) {
-                    long[] ctx = new long[CONTEXT];
+                    int[] ctx = new int[CONTEXT];
                     for (int j = 0; j < CONTEXT; j++) {
                         ctx[j] = chars.indexOf(out.charAt(out.length() - CONTEXT + j));
                     }
-                    Tensor h = Tensor.embedding(wte, Tensor.ofLongs(ctx, 1, CONTEXT)).reshape(1, CONTEXT * EMBED)
+                    Tensor h = Tensor.embedding(wte, Tensor.ofInts(ctx, 1, CONTEXT)).reshape(1, CONTEXT * EMBED)
                             .matmul(w1).add(b1).tanh();
                     double[] p = h.matmul(w2).add(b2).softmax(1).toDoubleArray();
                     double u = random.nextDouble();

@@ -22,9 +22,9 @@ public final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Gpt2LMHeadModel m = ModelDirectory.model(model);
-        long[] tokens = ModelDirectory.parseIds(ids);
+        int[] tokens = ModelDirectory.parseIds(ids);
         int vocab = m.config().vocabSize();
-        for (long id : tokens) {
+        for (int id : tokens) {
             if (id < 0 || id >= vocab) {
                 throw new IllegalArgumentException("--ids: token " + id + " is outside the vocabulary [0, " + vocab + ")");
             }

@@ -50,20 +50,20 @@ public final class GenerateCommand implements Callable<Integer> {
     public Integer call() {
         Gpt2LMHeadModel m = ModelDirectory.model(model);
         Optional<Gpt2Tokenizer> tokenizer = ModelDirectory.tokenizer(model, m.config().vocabSize());
-        long[] ids;
+        int[] ids;
         if (promptIds != null) {
             ids = ModelDirectory.parseIds(promptIds);
         } else if (prompt != null) {
             Gpt2Tokenizer t = tokenizer.orElseThrow(() -> new IllegalArgumentException(
                     "no tokenizer files in " + model + " and vocabulary size " + m.config().vocabSize() + " is not GPT-2's: use --prompt-ids"));
-            ids = Arrays.stream(t.encode(prompt)).asLongStream().toArray();
+            ids = t.encode(prompt);
         } else {
             throw new IllegalArgumentException("give --prompt TEXT or --prompt-ids 1,2,3");
         }
         if (ids.length == 0) {
             throw new IllegalArgumentException("the prompt is empty");
         }
-        long eos = tokenizer.map(t -> (long) t.eosTokenId()).filter(e -> e < m.config().vocabSize()).orElse(-1L);
+        int eos = tokenizer.map(Gpt2Tokenizer::eosTokenId).filter(e -> e < m.config().vocabSize()).orElse(-1);
         // any sampling option, valid or not, goes through the sampling config, whose checks name a bad value
         boolean sample = temperature != null || topK != 0 || topP != 1.0;
         GenerationConfig config = sample
@@ -72,18 +72,15 @@ public final class GenerateCommand implements Callable<Integer> {
         long start = System.nanoTime();
         GenerationResult result = new Generator(m).generate(ids, config);
         double seconds = (System.nanoTime() - start) / 1e9;
-        long[] fresh = result.tokens()[0];
+        int[] fresh = result.tokens()[0];
         if (tokenizer.isPresent()) {
-            Gpt2Tokenizer t = tokenizer.get();
-            long[] whole = Arrays.copyOf(ids, ids.length + fresh.length);
-            System.arraycopy(fresh, 0, whole, ids.length, fresh.length);
-            System.out.println(t.decode(toInts(whole)));              // one decode: a character may span the boundary
+            System.out.println(tokenizer.get().decode(result.sequences()[0]));   // one decode: a character may span the boundary
         } else {
             System.out.println(Arrays.toString(ids) + " -> " + Arrays.toString(fresh));
         }
         if (showLogprobs) {
             for (int i = 0; i < fresh.length; i++) {
-                int id = Math.toIntExact(fresh[i]);
+                int id = fresh[i];
                 String shown = tokenizer.map(t -> quote(t.decode(new int[] {id}))).orElse("");
                 System.out.printf(Locale.ROOT, "%6d  %-16s %.4f%n", id, shown, result.logprobs()[0][i]);
             }
@@ -94,9 +91,5 @@ public final class GenerateCommand implements Callable<Integer> {
 
     private static String quote(String s) {
         return "'" + s.replace("\n", "\\n") + "'";
-    }
-
-    private static int[] toInts(long[] ids) {
-        return Arrays.stream(ids).mapToInt(Math::toIntExact).toArray();
     }
 }

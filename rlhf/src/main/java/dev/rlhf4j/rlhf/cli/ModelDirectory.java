@@ -44,12 +44,12 @@ final class ModelDirectory {
     }
 
     /** Parses {@code 1,2,3}; the error names the bad entry. */
-    static long[] parseIds(String csv) {
+    static int[] parseIds(String csv) {
         return Arrays.stream(csv.split(","))
                 .map(String::trim)
-                .mapToLong(s -> {
+                .mapToInt(s -> {
                     try {
-                        return Long.parseLong(s);
+                        return Integer.parseInt(s);
                     } catch (NumberFormatException e) {
                         throw new IllegalArgumentException("--ids: '" + s + "' is not a token id (expected e.g. 1,2,3)");
                     }

@@ -4,6 +4,7 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.batch.PaddedBatch;
 import dev.rlhf4j.rlhf.Masked;
 import dev.rlhf4j.rlhf.kl.KlEstimator;
 import java.util.Arrays;
@@ -74,7 +75,7 @@ public record RewardShaping(KlEstimator estimator, double klClamp, double missin
         }
         int b = (int) ms[0];
         int t = (int) ms[1];
-        int[] last = Masked.lastIndex(mask);
+        int[] last = PaddedBatch.lastIndex(mask);
         double[] placement = new double[b * t];
         for (int i = 0; i < b; i++) {
             if (last[i] < 0) {

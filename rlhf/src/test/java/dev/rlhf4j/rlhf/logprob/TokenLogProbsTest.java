@@ -48,8 +48,8 @@ class TokenLogProbsTest {
         return h;
     }
 
-    private static long[] ids(int b, int t, Random random) {
-        long[] ids = new long[b * t];
+    private static int[] ids(int b, int t, Random random) {
+        int[] ids = new int[b * t];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = random.nextInt(V);
         }
@@ -61,11 +61,11 @@ class TokenLogProbsTest {
                                                   @ForAll @DoubleRange(min = 0.3, max = 2.0) double temperature, @ForAll long seed) {
         Random random = new Random(seed);
         double[] logits = uniform(b * t * V, -4, 4, random);
-        long[] ids = ids(b, t, random);
+        int[] ids = ids(b, t, random);
         double[] mask = completionMask(b, t - 1, random);
         try (Arena arena = Arena.open()) {
             Tensor m = t64(mask, b, t - 1);
-            TokenLogProbs lp = TokenLogProbs.of(t64(logits, b, t, V), Tensor.ofLongs(ids, b, t), m, temperature);
+            TokenLogProbs lp = TokenLogProbs.of(t64(logits, b, t, V), Tensor.ofInts(ids, b, t), m, temperature);
             Tensor entropy = TokenEntropy.of(t64(logits, b, t, V), m, temperature);
             double[] expected = new double[b * (t - 1)];
             double[] expectedEntropy = new double[b * (t - 1)];
@@ -98,10 +98,10 @@ class TokenLogProbsTest {
                                              @ForAll long seed) {
         Random random = new Random(seed);
         double[] logits = uniform(b * t * V, -4, 4, random);
-        long[] ids = ids(b, t, random);
+        int[] ids = ids(b, t, random);
         double[] mask = completionMask(b, t - 1, random);
         double[] otherLogits = logits.clone();
-        long[] otherIds = ids.clone();
+        int[] otherIds = ids.clone();
         for (int i = 0; i < b; i++) {
             for (int s = 0; s < t - 1; s++) {
                 if (mask[i * (t - 1) + s] == 0) {
@@ -118,9 +118,9 @@ class TokenLogProbsTest {
         }
         try (Arena arena = Arena.open()) {
             Tensor m = t64(mask, b, t - 1);
-            TokenLogProbs a = TokenLogProbs.of(t64(logits, b, t, V), Tensor.ofLongs(ids, b, t), m, 1.0);
+            TokenLogProbs a = TokenLogProbs.of(t64(logits, b, t, V), Tensor.ofInts(ids, b, t), m, 1.0);
             Tensor scrambled = variable(otherLogits, b, t, V);
-            TokenLogProbs c = TokenLogProbs.of(scrambled, Tensor.ofLongs(otherIds, b, t), m, 1.0);
+            TokenLogProbs c = TokenLogProbs.of(scrambled, Tensor.ofInts(otherIds, b, t), m, 1.0);
             assertArrayEquals(a.logProbs().toDoubleArray(), c.logProbs().toDoubleArray(), 1e-12);
             assertArrayEquals(a.sum().toDoubleArray(), c.sum().toDoubleArray(), 1e-12);
             assertArrayEquals(TokenEntropy.of(t64(logits, b, t, V), m, 1.0).toDoubleArray(),
@@ -146,11 +146,11 @@ class TokenLogProbsTest {
         int t = 3;
         int vocab = 3;
         Tensor logits = variable(uniform(b * t * vocab, -3, 3, random), b, t, vocab);
-        long[] ids = new long[b * t];
+        int[] ids = new int[b * t];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = random.nextInt(vocab);
         }
-        Tensor idTensor = Tensor.ofLongs(ids, b, t);
+        Tensor idTensor = Tensor.ofInts(ids, b, t);
         Tensor mask = t64(new double[] {0, 1, 1, 1}, b, t - 1);
         assertGradientMatches(x -> TokenLogProbs.of(x[0], idTensor, mask, 0.8).sum(), logits);
         assertGradientMatches(x -> TokenLogProbs.of(x[0], idTensor, mask, 1.0).mean(), logits);
@@ -170,12 +170,12 @@ class TokenLogProbsTest {
     void halfPrecisionLogitsAreComputedInFloat32() {
         Random random = new Random(7);
         double[] logits = uniform(2 * 4 * V, -6, 6, random);
-        long[] ids = ids(2, 4, random);
+        int[] ids = ids(2, 4, random);
         try (Arena arena = Arena.open()) {
             Tensor m = Tensor.ones(DType.FLOAT32, 2, 3);
             for (DType half : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
                 Tensor stored = Tensor.of(logits, half, 2, 4, V);
-                TokenLogProbs lp = TokenLogProbs.of(stored, Tensor.ofLongs(ids, 2, 4), m, 1.0);
+                TokenLogProbs lp = TokenLogProbs.of(stored, Tensor.ofInts(ids, 2, 4), m, 1.0);
                 assertEquals(DType.FLOAT32, lp.logProbs().dtype());
                 double[] rounded = stored.to(DType.FLOAT64).toDoubleArray();
                 double[] expected = new double[6];
@@ -193,11 +193,11 @@ class TokenLogProbsTest {
     void shapeMismatchNamesEveryShape() {
         try (Arena arena = Arena.open()) {
             Tensor logits = Tensor.zeros(DType.FLOAT32, 2, 5, V);
-            Tensor ids = Tensor.ofLongs(new long[10], 2, 5);
+            Tensor ids = Tensor.ofInts(new int[10], 2, 5);
             ShapeException e = assertThrows(ShapeException.class,
                     () -> TokenLogProbs.of(logits, ids, Tensor.ones(DType.FLOAT32, 2, 5), 1.0));
             assertTrue(e.getMessage().contains("[2,5,7]") && e.getMessage().contains("[2,5]"), e.getMessage());
-            assertThrows(ShapeException.class, () -> TokenLogProbs.of(logits, Tensor.ofLongs(new long[8], 2, 4),
+            assertThrows(ShapeException.class, () -> TokenLogProbs.of(logits, Tensor.ofInts(new int[8], 2, 4),
                     Tensor.ones(DType.FLOAT32, 2, 4), 1.0));
             assertThrows(ShapeException.class, () -> TokenEntropy.of(logits, Tensor.ones(DType.FLOAT32, 3, 4), 1.0));
             assertThrows(IllegalArgumentException.class, () -> TokenLogProbs.of(logits, ids, Tensor.ones(DType.FLOAT32, 2, 4), 0.0));

@@ -8,6 +8,8 @@ import dev.rlhf4j.nn.generate.Generator;
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code ./rlhf4j bench generate}: new tokens per second of KV-cached greedy decoding of a randomly initialised
@@ -41,12 +43,13 @@ public final class GenerateBenchmark {
         try (Roofline.GemvPass asStored = weightPass(config, true);
              Roofline.GemvPass outIn = weightPass(config, false)) {
             for (int batch : new int[] {1, 8}) {
-                long[][] prompts = new long[batch][];
+                List<int[]> prompts = new ArrayList<>();
                 for (int r = 0; r < batch; r++) {
-                    prompts[r] = new long[4 + r];
-                    for (int j = 0; j < prompts[r].length; j++) {
-                        prompts[r][j] = random.nextLong(config.vocabSize());
+                    int[] prompt = new int[4 + r];
+                    for (int j = 0; j < prompt.length; j++) {
+                        prompt[j] = (int) random.nextLong(config.vocabSize());
                     }
+                    prompts.add(prompt);
                 }
                 generator.generate(prompts, greedy);                              // warm-up: JIT and BLAS threads
                 double best = Double.MAX_VALUE;
@@ -68,7 +71,7 @@ public final class GenerateBenchmark {
             }
             // PPO rollouts sample: top-p over the whole vocabulary every token, against greedy decoding
             GenerationConfig nucleus = GenerationConfig.sampling(newTokens, 1.0, 0, 0.9, -1, 5);
-            long[][] prompt = {{1, 2, 3, 4}};
+            int[] prompt = {1, 2, 3, 4};
             generator.generate(prompt, nucleus);
             double best = Double.MAX_VALUE;
             for (int rep = 0; rep < ROUNDS; rep++) {
