@@ -4,27 +4,64 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
-/** Recorded references, copied from the project's shared fixtures into test resources (see fixtures/README.md). */
+/**
+ * Recorded references, copied once from the project's shared fixtures into nn's test resources (see
+ * fixtures/README.md) and shared with the other modules' tests through nn's test-jar.
+ */
 public final class Fixtures {
     private Fixtures() {
     }
 
-    /** A directory or file under src/test/resources/fixtures. */
+    /** Fixtures read out of the test-jar, by relative name: extracted once per run. */
+    private static final Map<String, Path> EXTRACTED = new ConcurrentHashMap<>();
+
+    /**
+     * A directory or file under fixtures/ as a real path: in place when the test resources are a folder, or
+     * extracted to a temporary folder when another module reads them from nn's test-jar.
+     */
     public static Path path(String relative) {
         URL url = Fixtures.class.getResource("/fixtures/" + relative);
         if (url == null) {
             throw new IllegalStateException("test resource fixtures/" + relative + " is missing");
         }
         try {
-            return Path.of(url.toURI());
+            URI uri = url.toURI();
+            return "file".equals(uri.getScheme()) ? Path.of(uri) : EXTRACTED.computeIfAbsent(relative, r -> extract(uri, r));
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    private static Path extract(URI inJar, String relative) {
+        try (FileSystem jar = FileSystems.newFileSystem(inJar, Map.of())) {
+            Path source = jar.provider().getPath(inJar);
+            Path target = Files.createTempDirectory("rlhf4j-fixture-").resolve(source.getFileName().toString());
+            try (Stream<Path> all = Files.walk(source)) {
+                for (Path p : (Iterable<Path>) all::iterator) {
+                    Path to = target.resolve(source.relativize(p).toString());
+                    if (Files.isDirectory(p)) {
+                        Files.createDirectories(to);
+                    } else {
+                        Files.copy(p, to);
+                    }
+                }
+            }
+            return target;
+        } catch (IOException e) {
+            throw new UncheckedIOException("extracting fixtures/" + relative + " from " + inJar, e);
         }
     }
 

@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.nn.Fixtures;
 import dev.rlhf4j.rlhf.cli.Main;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -27,10 +26,8 @@ class CommandLineTest {
 
     @BeforeAll
     void load() throws Exception {
-        try (InputStream in = getClass().getResourceAsStream("/fixtures/gpt2-tiny-random/reference.json")) {
-            reference = new ObjectMapper().readTree(in);
-        }
-        modelDir = Path.of(getClass().getResource("/fixtures/gpt2-tiny-random").toURI()).toString();
+        reference = Fixtures.json("gpt2-tiny-random/reference.json");                       // nn's test-jar
+        modelDir = Fixtures.path("gpt2-tiny-random").toString();
     }
 
     private record Run(int exit, String out, String err) {

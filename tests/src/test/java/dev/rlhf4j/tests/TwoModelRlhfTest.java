@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.Fixtures;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.rlhf.dpo.HingeDpoLoss;
 import dev.rlhf4j.rlhf.dpo.IpoLoss;
@@ -17,10 +17,6 @@ import dev.rlhf4j.rlhf.dpo.SigmoidDpoLoss;
 import dev.rlhf4j.rlhf.kl.ExactKl;
 import dev.rlhf4j.rlhf.kl.KlEstimator;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,18 +38,12 @@ class TwoModelRlhfTest {
     private Gpt2LMHeadModel reference;
 
     @BeforeAll
-    void load() throws IOException, URISyntaxException {
-        try (InputStream in = getClass().getResourceAsStream("/fixtures/rlhf-vectors/e2e_rlhf_two_models.json")) {
-            fixture = new ObjectMapper().readTree(in);
-        }
-        policy = Gpt2LMHeadModel.fromPretrained(resource("/fixtures/gpt2-tiny-random"), DType.FLOAT64);
-        reference = Gpt2LMHeadModel.fromPretrained(resource("/fixtures/gpt2-tiny-random-ref"), DType.FLOAT64);
+    void load() {
+        fixture = dev.rlhf4j.rlhf.Fixtures.json("e2e_rlhf_two_models.json");                 // rlhf's test-jar
+        policy = Gpt2LMHeadModel.fromPretrained(Fixtures.path("gpt2-tiny-random"), DType.FLOAT64);   // nn's test-jar
+        reference = Gpt2LMHeadModel.fromPretrained(Fixtures.path("gpt2-tiny-random-ref"), DType.FLOAT64);
         policy.eval();
         reference.eval();
-    }
-
-    private Path resource(String name) throws URISyntaxException {
-        return Path.of(getClass().getResource(name).toURI());
     }
 
     /** Per-sequence results of one completion (chosen or rejected). */
