@@ -45,7 +45,7 @@ public final class Fixtures {
         }
     }
 
-    private static Path extract(URI inJar, String relative) {
+    static Path extract(URI inJar, String relative) {
         try (FileSystem jar = FileSystems.newFileSystem(inJar, Map.of())) {
             Path source = jar.provider().getPath(inJar);
             Path target = Files.createTempDirectory("rlhf4j-fixture-").resolve(source.getFileName().toString());
