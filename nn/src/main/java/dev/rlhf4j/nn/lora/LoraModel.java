@@ -145,7 +145,16 @@ public final class LoraModel implements Module {
         layers.values().forEach(l -> l.remove(false));
     }
 
-    /** Training mode for the adapters: dropout on their inputs, drawn from {@code random}. */
+    /** Frees the factors after restoring the base layers ({@link #unload}): the base model stays usable. */
+    @Override
+    public void release() {
+        unload();
+    }
+
+    /**
+     * Training mode for the adapters: dropout on their inputs, drawn from {@code random}. The base model's own
+     * {@code train} does not reach them.
+     */
     public void train(TensorRandom random) {
         layers.values().forEach(l -> l.train(random));
     }

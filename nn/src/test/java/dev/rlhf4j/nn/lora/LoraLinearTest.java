@@ -12,6 +12,7 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
+import dev.rlhf4j.nn.FiniteDifferences;
 import dev.rlhf4j.nn.Fixtures;
 import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
@@ -160,19 +161,7 @@ class LoraLinearTest {
                 double[] analytic = p.grad().toDoubleArray();
                 for (long k = 0; k < 3; k++) {
                     long flat = (k * 37 + 5) % p.numel();
-                    Tensor view = p.narrow(0, flat / p.size(1), 1).narrow(1, flat % p.size(1), 1);
-                    double x = view.item();
-                    double h = 1e-5;
-                    double plus;
-                    double minus;
-                    try (NoGrad ng = NoGrad.enter(); Arena eval = Arena.open()) {
-                        view.fill(x + h);
-                        plus = model.loss(ids).item();
-                        view.fill(x - h);
-                        minus = model.loss(ids).item();
-                        view.fill(x);
-                    }
-                    double numeric = (plus - minus) / (2 * h);
+                    double numeric = FiniteDifferences.at(p, flat, 1e-5, () -> model.loss(ids).item());
                     double err = Math.abs(analytic[(int) flat] - numeric) / Math.max(Math.abs(numeric), 1e-3);
                     assertTrue(err < 1e-6, name + "[" + flat + "]: analytic " + analytic[(int) flat] + " numeric " + numeric);
                     worst = Math.max(worst, err);

@@ -22,7 +22,6 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.LongRange;
 
 /**
  * The identities LoRA promises, over random GPT-2 shapes, ranks and target sets, in float64: a fresh adapter and a
@@ -38,10 +37,29 @@ class LoraProperties {
         return Arbitraries.of("c_attn", "c_proj", "c_fc", "attn.c_proj", "mlp.c_proj").set().ofMinSize(1).map(List::copyOf);
     }
 
-    /** headSize >= 2: with one channel, layer norm maps every input to its bias (0), and no adapter can change anything. */
-    private static Gpt2LMHeadModel model(int layers, int heads, int headSize, long seed) {
-        Gpt2Config config = new Gpt2Config(layers, heads, heads * headSize, 8, 23, 1e-5, "gelu_new", "float64", 0, 22, 0.1, 0.1, 0.1);
-        return Gpt2LMHeadModel.random(config, DType.FLOAT64, seed);
+    /** A random GPT-2 shape, adapter and batch (B, T) of ids. */
+    record Case(int layers, int heads, int headSize, int rank, List<String> targets, int batch, int time, long seed) {
+        /** headSize >= 2: with one channel, layer norm maps every input to its bias (0), and no adapter can change anything. */
+        Gpt2LMHeadModel model() {
+            Gpt2Config config = new Gpt2Config(layers, heads, heads * headSize, 8, 23, 1e-5, "gelu_new", "float64", 0, 22, 0.1, 0.1, 0.1);
+            return Gpt2LMHeadModel.random(config, DType.FLOAT64, seed);
+        }
+
+        LoraConfig lora(double alpha) {
+            return LoraConfig.of(rank, alpha, targets.toArray(String[]::new));
+        }
+
+        Tensor ids() {
+            return LoraProperties.ids(batch, time, seed);
+        }
+    }
+
+    @Provide
+    Arbitrary<Case> cases() {
+        return net.jqwik.api.Combinators.combine(Arbitraries.integers().between(1, 2), Arbitraries.integers().between(1, 3),
+                Arbitraries.integers().between(2, 4), Arbitraries.integers().between(1, 6), targets(),
+                Arbitraries.integers().between(1, 2), Arbitraries.integers().between(1, 8), Arbitraries.longs().between(0, 10_000))
+                .as(Case::new);
     }
 
     private static Tensor ids(int b, int t, long seed) {
@@ -69,22 +87,15 @@ class LoraProperties {
         }
     }
 
-    @Property(tries = 25)
-    void freshAndDisabledAdaptersAreTheBaseModelExactly(@ForAll @IntRange(min = 1, max = 2) int layers,
-                                                        @ForAll @IntRange(min = 1, max = 3) int heads,
-                                                        @ForAll @IntRange(min = 2, max = 4) int headSize,
-                                                        @ForAll @IntRange(min = 1, max = 6) int rank,
-                                                        @ForAll("targets") List<String> targets,
-                                                        @ForAll @IntRange(min = 1, max = 2) int batch,
-                                                        @ForAll @IntRange(min = 1, max = 8) int time,
-                                                        @ForAll @LongRange(min = 0, max = 10_000) long seed) {
-        Gpt2LMHeadModel model = model(layers, heads, headSize, seed);
+    @Property(tries = 20)
+    void freshAndDisabledAdaptersAreTheBaseModelExactly(@ForAll("cases") Case c) {
+        Gpt2LMHeadModel model = c.model();
         try {
-            Tensor ids = ids(batch, time, seed);
+            Tensor ids = c.ids();
             double[] base = logits(model, ids);
-            LoraModel lora = LoraModel.create(model, LoraConfig.of(rank, 2.0 * rank, targets.toArray(String[]::new)), new TensorRandom(seed));
+            LoraModel lora = LoraModel.create(model, c.lora(2.0 * c.rank()), new TensorRandom(c.seed()));
             assertArrayEquals(base, logits(model, ids), 0.0, "fresh adapter");
-            randomizeB(lora, seed + 1);
+            randomizeB(lora, c.seed() + 1);
             double[] adapted = logits(model, ids);
             assertFalse(java.util.Arrays.equals(base, adapted), "an adapter with B != 0 changes the logits");
             try (LoraModel.Scope off = lora.disabled()) {
@@ -96,20 +107,14 @@ class LoraProperties {
         }
     }
 
-    @Property(tries = 25)
-    void mergingKeepsTheOutputsAndUnmergingTheWeights(@ForAll @IntRange(min = 1, max = 2) int layers,
-                                                      @ForAll @IntRange(min = 1, max = 3) int heads,
-                                                      @ForAll @IntRange(min = 2, max = 4) int headSize,
-                                                      @ForAll @IntRange(min = 1, max = 6) int rank,
-                                                      @ForAll("targets") List<String> targets,
-                                                      @ForAll @IntRange(min = 1, max = 8) int time,
-                                                      @ForAll @LongRange(min = 0, max = 10_000) long seed) {
-        Gpt2LMHeadModel model = model(layers, heads, headSize, seed);
+    @Property(tries = 20)
+    void mergingKeepsTheOutputsAndUnmergingTheWeights(@ForAll("cases") Case c) {
+        Gpt2LMHeadModel model = c.model();
         try {
-            Tensor ids = ids(2, time, seed);
+            Tensor ids = c.ids();
             Map<String, double[]> before = weights(model);
-            LoraModel lora = LoraModel.create(model, LoraConfig.of(rank, 16.0, targets.toArray(String[]::new)), new TensorRandom(seed));
-            randomizeB(lora, seed + 1);
+            LoraModel lora = LoraModel.create(model, c.lora(16.0), new TensorRandom(c.seed()));
+            randomizeB(lora, c.seed() + 1);
             double[] unmerged = logits(model, ids);
             lora.merge();
             assertTrue(lora.isMerged());
@@ -149,9 +154,10 @@ class LoraProperties {
     /** Targets are PEFT's suffix rule: {@code c_proj} adapts both projections, {@code attn.c_proj} only attention's. */
     @Property(tries = 10)
     void targetsFollowPeftsSuffixRule(@ForAll("targets") List<String> targets, @ForAll @IntRange(min = 1, max = 2) int layers) {
-        Gpt2LMHeadModel model = model(layers, 2, 2, 7);
+        Case c = new Case(layers, 2, 2, 2, targets, 1, 1, 7);
+        Gpt2LMHeadModel model = c.model();
         try {
-            LoraModel lora = LoraModel.create(model, LoraConfig.of(2, 4, targets.toArray(String[]::new)), new TensorRandom(1));
+            LoraModel lora = LoraModel.create(model, c.lora(4), new TensorRandom(1));
             for (String name : model.namedLinears().keySet()) {
                 boolean expected = targets.stream().anyMatch(t -> name.endsWith("." + t));
                 assertTrue(expected == lora.layers().containsKey(name), name + " with targets " + targets);
