@@ -36,18 +36,16 @@ public final class PeftAdapter {
 
     /** Reads {@code dir}'s adapter onto {@code base}; the base is frozen once every factor is in place. */
     static LoraModel load(Module base, Path dir) {
-        Path configFile = dir.resolve(CONFIG);
-        Path weights = dir.resolve(WEIGHTS);
         if (!Files.isDirectory(dir)) {
             throw new CheckpointException(dir + ": adapter directory does not exist");
         }
-        if (!Files.isRegularFile(configFile)) {
-            throw new CheckpointException(configFile + ": missing (a PEFT adapter folder holds " + CONFIG + " and " + WEIGHTS + ")");
+        if (Files.isRegularFile(dir.resolve("adapter_model.bin")) && !Files.exists(dir.resolve(WEIGHTS))) {
+            throw new CheckpointException(dir.resolve("adapter_model.bin") + ": PEFT's pickle format is not read; save the adapter"
+                    + " with safe_serialization=True (" + WEIGHTS + ")");
         }
-        if (!Files.isRegularFile(weights)) {
-            throw new CheckpointException(weights + ": missing (a PEFT adapter folder holds " + CONFIG + " and " + WEIGHTS
-                    + "; adapter_model.bin, PEFT's pickle format, is not read)");
-        }
+        CheckpointException.requireFiles(dir, "a PEFT adapter folder", CONFIG, WEIGHTS);
+        Path configFile = dir.resolve(CONFIG);
+        Path weights = dir.resolve(WEIGHTS);
         ObjectNode json = PeftAdapterConfig.readJson(configFile);
         LoraConfig config = PeftAdapterConfig.parse(configFile, json);
         LoraModel lora;
