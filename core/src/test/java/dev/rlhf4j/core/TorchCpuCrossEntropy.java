@@ -13,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * by a float32 loss (Hugging Face's causal-LM loss does {@code logits.float()}); the ordinary
  * {@link Tensor#crossEntropy} stays in the input's precision.
  *
- * <p>What is reproduced (ATen's CPU kernels, AVX2 build, V = vocabulary, rows are positions):
+ * <p>What is reproduced (ATen's CPU kernels, AVX2 build shown; AVX-512 alike with 16 lanes; V = vocabulary, rows are
+ * positions):
  * <pre>
  *   forward, per row (log_softmax lastdim: vec::reduce_all / map_reduce_all over 8-lane vectors)
  *     z      = (float) logits                          round to nearest
@@ -27,8 +28,10 @@ import org.nd4j.linalg.factory.Nd4j;
  *     dz_j   = g_j - exp(out_j) * sum_j g_j             log_softmax_backward; sum_j g_j = g exactly
  * </pre>
  * The gradient is cast to the logits' dtype (the backward of {@code .float()}), the loss is returned in the
- * logits' dtype holding a float32 value. Lane order matters: a sequential sum or AVX-512's 16 lanes give other
- * float32 gradients (measured 2.3e-7 and 4.8e-8 relative against PyTorch's recorded gradients, 8 lanes 4e-15).
+ * logits' dtype holding a float32 value. Lane order matters, so the vector width of the PyTorch build that recorded a
+ * reference is a parameter: 8 lanes (AVX2) or 16 (AVX-512, whose reduce_all halves 16 lanes first). A sequential sum or
+ * the wrong width gives other float32 gradients (measured on gpt2-tiny-random's AVX2 gradients: sequential 2.3e-7,
+ * 16 lanes 4.8e-8, 8 lanes 4e-15 relative; on the AVX-512 LoRA fixture: 8 lanes 8e-8, 16 lanes 5e-15).
  * The backward's product and difference are rounded separately, as written in ATen (a fused multiply-add gave the
  * same bits on the fixture). If every target is ignored the loss is NaN, as in PyTorch.
  *
@@ -40,11 +43,22 @@ public final class TorchCpuCrossEntropy {
     }
 
     /** AVX2: {@code Vectorized<float>} holds 8 floats. */
-    static final int LANES = 8;
+    public static final int AVX2_LANES = 8;
+    /** AVX-512: 16 floats. */
+    public static final int AVX512_LANES = 16;
     /** nll_loss's cascade: 8 partial sums, each level taking 2^4 rows of the one below. */
     private static final int CASCADE_LEVELS = 8;
 
+    /** As an AVX2 build of PyTorch computes it. */
     public static Tensor apply(Tensor logits, Tensor targets, long ignoreIndex) {
+        return apply(logits, targets, ignoreIndex, AVX2_LANES);
+    }
+
+    /** As a build whose {@code Vectorized<float>} holds {@code lanes} floats ({@link #AVX2_LANES} or {@link #AVX512_LANES}). */
+    public static Tensor apply(Tensor logits, Tensor targets, long ignoreIndex, int lanes) {
+        if (lanes != AVX2_LANES && lanes != AVX512_LANES) {
+            throw new IllegalArgumentException("torchCpuCrossEntropy: " + lanes + " lanes; PyTorch's CPU builds use 8 (AVX2) or 16 (AVX-512)");
+        }
         long[] ls = logits.shape();
         long[] ts = targets.shape();
         if (ls.length != ts.length + 1 || !Arrays.equals(Arrays.copyOf(ls, ts.length), ts)) {
@@ -67,7 +81,7 @@ public final class TorchCpuCrossEntropy {
         INDArray z = logits.computeValue();
         DataType type = z.dataType();
         float[] out = toFloats(z);                                               // (N, V), becomes log_softmax in place
-        IntStream.range(0, n).parallel().forEach(i -> logSoftmaxRow(out, i * v, v));
+        IntStream.range(0, n).parallel().forEach(i -> logSoftmaxRow(out, i * v, v, lanes));
         float loss = meanNll(out, t, n, v, ignoreIndex, count);
         final int kept = count;
         return Tensor.result("torchCpuCrossEntropy", Nd4j.scalar(type, (double) loss), g -> {
@@ -86,25 +100,25 @@ public final class TorchCpuCrossEntropy {
         }, logits);
     }
 
-    /** One row of log_softmax over [from, from + v), in place. */
-    private static void logSoftmaxRow(float[] z, int from, int v) {
+    /** One row of log_softmax over [from, from + v), in place, with {@code lanes}-wide vector sums. */
+    private static void logSoftmaxRow(float[] z, int from, int v, int lanes) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < v; j++) {
             max = nanMax(max, z[from + j]);
         }
         float sum;
-        if (v < LANES) {                                                         // ATen's short-row path: lane 0 in order
+        if (v < lanes) {                                                         // ATen's short-row path: lane 0 in order
             sum = 0f;
             for (int j = 0; j < v; j++) {
                 sum += SleefFloat.exp(z[from + j] - max);
             }
         } else {
-            float[] lane = new float[LANES];
-            for (int l = 0; l < LANES; l++) {
+            float[] lane = new float[lanes];
+            for (int l = 0; l < lanes; l++) {
                 lane[l] = SleefFloat.exp(z[from + l] - max);
             }
-            for (int j = LANES; j < v; j++) {                                    // the tail updates only its own lanes
-                lane[j % LANES] += SleefFloat.exp(z[from + j] - max);
+            for (int j = lanes; j < v; j++) {                                    // the tail updates only its own lanes
+                lane[j % lanes] += SleefFloat.exp(z[from + j] - max);
             }
             sum = horizontalSum(lane);
         }
@@ -114,7 +128,7 @@ public final class TorchCpuCrossEntropy {
         }
     }
 
-    /** vec_reduce_all over 8 lanes: swap halves, then pairs, then neighbours, adding each time; lane 0 is the sum. */
+    /** vec_reduce_all over 8 or 16 lanes: swap halves, then quarters, ..., then neighbours, adding each time; lane 0 is the sum. */
     static float horizontalSum(float[] lane) {
         float[] acc = lane.clone();
         for (int step = acc.length / 2; step >= 1; step /= 2) {

@@ -16,6 +16,20 @@ public interface Module {
     /** Adds this module's parameters to {@code out} under their full names, in checkpoint order. */
     void collectParameters(Map<String, Tensor> out);
 
+    /**
+     * Adds this module's {@link Linear} layers under their module names ({@code transformer.h.0.attn.c_attn}), in
+     * checkpoint order: the places where adapters attach. Modules without linear layers add nothing.
+     */
+    default void collectLinears(Map<String, Linear> out) {
+    }
+
+    /** Every {@link Linear} layer by module name, in checkpoint order. */
+    default Map<String, Linear> namedLinears() {
+        Map<String, Linear> out = new LinkedHashMap<>();
+        collectLinears(out);
+        return out;
+    }
+
     /** Every parameter by full name, in checkpoint order. */
     default Map<String, Tensor> namedParameters() {
         Map<String, Tensor> out = new LinkedHashMap<>();

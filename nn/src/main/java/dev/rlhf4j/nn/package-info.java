@@ -1,6 +1,6 @@
 /**
  * Neural-network modules built on {@code Tensor}, with Hugging Face parameter names so that checkpoints move
  * between rlhf4j and {@code transformers} unchanged: GPT-2 and its heads, optimizers, safetensors, padded batches
- * ({@code batch}) and KV-cached generation.
+ * ({@code batch}), KV-cached generation, and LoRA adapters in {@code peft}'s layout ({@code lora}).
  */
 package dev.rlhf4j.nn;

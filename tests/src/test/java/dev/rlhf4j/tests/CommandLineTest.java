@@ -18,16 +18,20 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-/** The model commands of {@code ./rlhf4j} against Hugging Face's recorded outputs for the fixture GPT-2. */
+/** The model commands of {@code ./rlhf4j} against Hugging Face's (and peft's) recorded outputs for the fixture GPT-2. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CommandLineTest {
     private JsonNode reference;
+    private JsonNode loraReference;
     private String modelDir;
+    private String adapterDir;
 
     @BeforeAll
     void load() throws Exception {
         reference = Fixtures.json("gpt2-tiny-random/reference.json");                       // nn's test-jar
+        loraReference = Fixtures.json("gpt2-tiny-random-lora/reference.json");
         modelDir = Fixtures.path("gpt2-tiny-random").toString();
+        adapterDir = Fixtures.path("gpt2-tiny-random-lora").toString();
     }
 
     private record Run(int exit, String out, String err) {
@@ -52,13 +56,8 @@ class CommandLineTest {
         return StreamSupport.stream(ids.spliterator(), false).map(JsonNode::asText).collect(Collectors.joining(","));
     }
 
-    @Test
-    void forwardPrintsHuggingFaceLogits() throws Exception {
-        JsonNode single = reference.get("single");
-        Run r = run("forward", "--model", modelDir, "--ids", csv(single.get("input_ids")));
-        assertEquals(0, r.exit(), r.err());
-        JsonNode logits = new ObjectMapper().readTree(r.out());
-        JsonNode expected = single.get("logits");                              // (T, V)
+    /** max |a - e| / max(1, |e|) over (T, V) logits: float32 against a float64 reference. */
+    private static double worstError(JsonNode logits, JsonNode expected) {
         assertEquals(expected.size(), logits.size());
         double worst = 0;
         for (int t = 0; t < expected.size(); t++) {
@@ -67,7 +66,61 @@ class CommandLineTest {
                 worst = Math.max(worst, Math.abs(logits.get(t).get(v).asDouble() - e) / Math.max(1, Math.abs(e)));
             }
         }
+        return worst;
+    }
+
+    @Test
+    void forwardPrintsHuggingFaceLogits() throws Exception {
+        JsonNode single = reference.get("single");
+        Run r = run("forward", "--model", modelDir, "--ids", csv(single.get("input_ids")));
+        assertEquals(0, r.exit(), r.err());
+        double worst = worstError(new ObjectMapper().readTree(r.out()), single.get("logits"));
         assertTrue(worst < 1e-4, "float32 logits differ from HF's float64 by " + worst);
+    }
+
+    @Test
+    void forwardWithAnAdapterPrintsPeftsLogits() throws Exception {
+        for (int row = 0; row < 2; row++) {
+            Run r = run("forward", "--model", modelDir, "--adapter", adapterDir, "--ids", csv(loraReference.get("input_ids").get(row)));
+            assertEquals(0, r.exit(), r.err());
+            JsonNode logits = new ObjectMapper().readTree(r.out());
+            double worst = worstError(logits, loraReference.get("logits_adapter").get(row));
+            assertTrue(worst < 1e-4, "row " + row + ": float32 logits differ from peft's float64 by " + worst);
+            double base = worstError(logits, loraReference.get("logits_disabled").get(row));
+            assertTrue(base > 1e-2, "row " + row + ": the adapter must change the logits, differs from the base by " + base);
+        }
+    }
+
+    /**
+     * Greedy's first token after a fixture row is the argmax of peft's logits at the row's last position (379; the
+     * base model's would be 356).
+     */
+    @Test
+    void generateWithAnAdapterFollowsPeftsLogits() {
+        Run r = run("generate", "--model", modelDir, "--adapter", adapterDir,
+                "--prompt-ids", csv(loraReference.get("input_ids").get(0)), "--max-new-tokens", "1");
+        assertEquals(0, r.exit(), r.err());
+        String printed = r.out().trim();                                         // "[prompt] -> [token]"
+        long token = Long.parseLong(printed.substring(printed.indexOf("->") + 2).trim().replaceAll("[\\[\\]]", ""));
+        assertEquals(argmaxAtLast(loraReference.get("logits_adapter").get(0)), token);
+        assertTrue(token != argmaxAtLast(loraReference.get("logits_disabled").get(0)), "the row tells adapter from base");
+        Run absent = run("generate", "--model", modelDir, "--adapter", adapterDir + "-absent", "--prompt-ids", "1");
+        assertEquals(1, absent.exit());
+        assertTrue(absent.err().contains("-absent") && absent.err().contains("does not exist"), absent.err());
+        Run notAnAdapter = run("forward", "--model", modelDir, "--adapter", modelDir, "--ids", "1");
+        assertEquals(1, notAnAdapter.exit());
+        assertTrue(notAnAdapter.err().contains("adapter_config.json"), notAnAdapter.err());
+    }
+
+    private static long argmaxAtLast(JsonNode logits) {
+        JsonNode last = logits.get(logits.size() - 1);
+        int best = 0;
+        for (int v = 1; v < last.size(); v++) {
+            if (last.get(v).asDouble() > last.get(best).asDouble()) {
+                best = v;
+            }
+        }
+        return best;
     }
 
     @Test

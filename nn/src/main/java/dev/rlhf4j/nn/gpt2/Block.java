@@ -4,6 +4,7 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.LayerNorm;
+import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.Module;
 import java.util.Map;
 
@@ -37,5 +38,11 @@ public final class Block implements Module {
         attn.collectParameters(out);
         ln2.collectParameters(out);
         mlp.collectParameters(out);
+    }
+
+    @Override
+    public void collectLinears(Map<String, Linear> out) {
+        attn.collectLinears(out);
+        mlp.collectLinears(out);
     }
 }

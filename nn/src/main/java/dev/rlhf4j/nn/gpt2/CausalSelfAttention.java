@@ -69,4 +69,10 @@ public final class CausalSelfAttention implements Module {
         cAttn.collectParameters(out);
         cProj.collectParameters(out);
     }
+
+    @Override
+    public void collectLinears(Map<String, Linear> out) {
+        cAttn.collectLinears(out);
+        cProj.collectLinears(out);
+    }
 }

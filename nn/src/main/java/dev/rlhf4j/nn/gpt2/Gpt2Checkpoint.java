@@ -28,12 +28,7 @@ public final class Gpt2Checkpoint {
     static Gpt2LMHeadModel load(Path dir, DType type) {
         Path configFile = dir.resolve(CONFIG);
         Path weights = dir.resolve(WEIGHTS);
-        if (!Files.isRegularFile(configFile)) {
-            throw new CheckpointException(configFile + ": missing (a Hugging Face GPT-2 directory needs config.json and model.safetensors)");
-        }
-        if (!Files.isRegularFile(weights)) {
-            throw new CheckpointException(weights + ": missing (a Hugging Face GPT-2 directory needs config.json and model.safetensors)");
-        }
+        CheckpointException.requireFiles(dir, "a Hugging Face GPT-2 directory", CONFIG, WEIGHTS);
         Gpt2LMHeadModel model = new Gpt2LMHeadModel(Gpt2Config.read(configFile), type);
         try {
             loadWeights(model, weights);

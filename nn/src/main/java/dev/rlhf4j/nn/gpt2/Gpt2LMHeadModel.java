@@ -5,6 +5,7 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
+import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.batch.PaddedBatch;
 import java.nio.file.Path;
@@ -141,5 +142,10 @@ public final class Gpt2LMHeadModel implements Module {
     @Override
     public void collectParameters(Map<String, Tensor> out) {
         transformer.collectParameters(out);
+    }
+
+    @Override
+    public void collectLinears(Map<String, Linear> out) {
+        transformer.collectLinears(out);
     }
 }

@@ -6,6 +6,7 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Embedding;
 import dev.rlhf4j.nn.LayerNorm;
+import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.batch.PaddedBatch;
 import java.util.ArrayList;
@@ -210,5 +211,12 @@ public final class Gpt2Model implements Module {
             block.collectParameters(out);
         }
         lnF.collectParameters(out);
+    }
+
+    @Override
+    public void collectLinears(Map<String, Linear> out) {
+        for (Block block : h) {
+            block.collectLinears(out);
+        }
     }
 }

@@ -38,4 +38,10 @@ public final class Mlp implements Module {
         cFc.collectParameters(out);
         cProj.collectParameters(out);
     }
+
+    @Override
+    public void collectLinears(Map<String, Linear> out) {
+        cFc.collectLinears(out);
+        cProj.collectLinears(out);
+    }
 }

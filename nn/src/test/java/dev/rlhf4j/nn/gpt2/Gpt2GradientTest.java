@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.FiniteDifferences;
 import dev.rlhf4j.nn.Fixtures;
 import dev.rlhf4j.nn.io.SafetensorsReader;
 import java.util.Map;
 import java.util.function.Function;
-import dev.rlhf4j.core.NoGrad;
 import org.junit.jupiter.api.Test;
 
 /** Every parameter's gradient of the mean next-token loss against PyTorch's (grads.safetensors), by name, as llm.c's test_gpt2. */
@@ -99,19 +99,7 @@ class Gpt2GradientTest {
                 for (long k = 0; k < 4; k++) {
                     // for wte, pick rows of tokens in the input (other rows only get the LM head's share)
                     long flat = name.contains("wte") ? ids[(int) k] * cols + k : (k * 7919) % n;
-                    long[] idx = p.rank() == 2 ? new long[] {flat / cols, flat % cols} : new long[] {flat};
-                    Tensor view = p.rank() == 2 ? p.narrow(0, idx[0], 1).narrow(1, idx[1], 1) : p.narrow(0, idx[0], 1);
-                    double x = view.item();
-                    double plus;
-                    double minus;
-                    try (NoGrad ng = NoGrad.enter(); Arena eval = Arena.open()) {
-                        view.fill(x + h);
-                        plus = model.loss(input).item();
-                        view.fill(x - h);
-                        minus = model.loss(input).item();
-                        view.fill(x);
-                    }
-                    double numeric = (plus - minus) / (2 * h);
+                    double numeric = FiniteDifferences.at(p, flat, h, () -> model.loss(input).item());
                     double err = Math.abs(analytic[(int) flat] - numeric) / Math.max(Math.abs(numeric), 1e-3);
                     assertTrue(err < 1e-6, name + flat + ": analytic " + analytic[(int) flat] + " numeric " + numeric);
                     worst = Math.max(worst, err);

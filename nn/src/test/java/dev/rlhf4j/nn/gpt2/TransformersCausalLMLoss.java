@@ -25,7 +25,15 @@ public final class TransformersCausalLMLoss {
 
     /** The loss of {@code model} on {@code inputIds} (B, T): a scalar in the model's dtype holding a float32 value. */
     public static Tensor of(Gpt2LMHeadModel model, Tensor inputIds) {
+        return of(model, inputIds, TorchCpuCrossEntropy.AVX2_LANES);
+    }
+
+    /**
+     * The same as recorded by a PyTorch build with {@code lanes}-wide float32 vectors: 8 (AVX2, as gpt2-tiny-random's
+     * references) or 16 (AVX-512, as the gpt2-tiny-random-lora references).
+     */
+    public static Tensor of(Gpt2LMHeadModel model, Tensor inputIds, int lanes) {
         Tensor logits = model.forward(inputIds);                               // (B, T, V)
-        return TorchCpuCrossEntropy.apply(logits, Gpt2LMHeadModel.nextTokenTargets(inputIds, IGNORE_INDEX), IGNORE_INDEX);
+        return TorchCpuCrossEntropy.apply(logits, Gpt2LMHeadModel.nextTokenTargets(inputIds, IGNORE_INDEX), IGNORE_INDEX, lanes);
     }
 }

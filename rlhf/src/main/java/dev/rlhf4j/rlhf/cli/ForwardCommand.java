@@ -8,20 +8,24 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./rlhf4j forward --model DIR --ids 1,2,3}: the logits of every position as JSON, {@code [[...V
- * floats...], ...]}, to compare with other implementations (e.g. Hugging Face's {@code model(ids).logits}).
+ * {@code ./rlhf4j forward --model DIR [--adapter DIR] --ids 1,2,3}: the logits of every position as JSON,
+ * {@code [[...V floats...], ...]}, to compare with other implementations (e.g. Hugging Face's
+ * {@code model(ids).logits}, or peft's with a LoRA adapter).
  */
 @Command(name = "forward", mixinStandardHelpOptions = true, description = "Print the logits of every position as JSON.")
 public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "directory with config.json and model.safetensors")
     Path model;
 
+    @Option(names = "--adapter", description = "a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied on top of --model")
+    Path adapter;
+
     @Option(names = "--ids", required = true, description = "token ids, e.g. 1,2,3")
     String ids;
 
     @Override
     public Integer call() throws Exception {
-        Gpt2LMHeadModel m = ModelDirectory.model(model);
+        Gpt2LMHeadModel m = ModelDirectory.model(model, adapter);
         int[] tokens = ModelDirectory.parseIds(ids);
         int vocab = m.config().vocabSize();
         for (int id : tokens) {

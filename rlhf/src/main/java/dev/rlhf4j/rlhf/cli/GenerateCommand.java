@@ -14,13 +14,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code ./rlhf4j generate --model DIR --prompt TEXT}: continues a prompt with KV-cached decoding. Greedy by
- * default; {@code --temperature} (with optional {@code --top-k}, {@code --top-p}) samples, seeded.
+ * {@code ./rlhf4j generate --model DIR [--adapter DIR] --prompt TEXT}: continues a prompt with KV-cached decoding,
+ * through a PEFT LoRA adapter if one is given. Greedy by default; {@code --temperature} (with optional
+ * {@code --top-k}, {@code --top-p}) samples, seeded.
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Continue a prompt with a GPT-2 checkpoint.")
 public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "directory with config.json and model.safetensors")
     Path model;
+
+    @Option(names = "--adapter", description = "a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied on top of --model")
+    Path adapter;
 
     @Option(names = "--prompt", description = "prompt text (tokenized with the model's tokenizer)")
     String prompt;
@@ -48,7 +52,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Gpt2LMHeadModel m = ModelDirectory.model(model);
+        Gpt2LMHeadModel m = ModelDirectory.model(model, adapter);
         Optional<Gpt2Tokenizer> tokenizer = ModelDirectory.tokenizer(model, m.config().vocabSize());
         int[] ids;
         if (promptIds != null) {

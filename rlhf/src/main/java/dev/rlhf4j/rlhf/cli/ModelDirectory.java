@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import dev.rlhf4j.tokenizer.TokenizerFiles;
 import java.nio.file.Files;
@@ -11,7 +12,7 @@ import java.util.Optional;
 /**
  * A Hugging Face style model directory: {@code config.json} + {@code model.safetensors}, and optionally the
  * tokenizer files beside them ({@code vocab.json} + {@code merges.txt}, {@code encoder.json} +
- * {@code vocab.bpe}, or a {@code .tiktoken} file).
+ * {@code vocab.bpe}, or a {@code .tiktoken} file); optionally a PEFT LoRA adapter folder on top.
  */
 final class ModelDirectory {
     private ModelDirectory() {
@@ -22,6 +23,20 @@ final class ModelDirectory {
             throw new IllegalArgumentException("model directory " + dir + " does not exist");
         }
         return Gpt2LMHeadModel.fromPretrained(dir);
+    }
+
+    /** The model in {@code dir} with the PEFT adapter in {@code adapter} switched on; no adapter when it is null. */
+    static Gpt2LMHeadModel model(Path dir, Path adapter) {
+        Gpt2LMHeadModel m = model(dir);
+        if (adapter != null) {
+            try {
+                LoraModel.load(m, adapter);
+            } catch (RuntimeException e) {
+                m.release();
+                throw e;
+            }
+        }
+        return m;
     }
 
     /** The tokenizer stored with the model; GPT-2's own when none is and the vocabulary is GPT-2's size. */
