@@ -12,8 +12,9 @@ import java.util.Locale;
  * values of that type (core's {@code Dropout}); the KV cache of generation is in the parameter type (nn's
  * {@code Generator}). So a trained float32 parameter costs 4 + 4 + 8 = 16 bytes and a bfloat16 one 2 + 4 + 8 = 14,
  * against the classic 16 of mixed-precision Adam (Rajbhandari et al. 2020, ZeRO: 2 for 16-bit weights, 2 for
- * 16-bit gradients, 12 for the float32 master copy and moments): rlhf4j updates bfloat16 weights in place from
- * float32 moments and keeps no master copy, but accumulates gradients in float32.
+ * 16-bit gradients, 12 for the float32 master copy and moments): rlhf4j keeps no float32 master copy of
+ * bfloat16 weights but accumulates their gradients in float32. Its AdamW update runs on float32 and float64
+ * parameters; for bfloat16 ones the layout above is what the gradient buffers and the optimizer's moments allocate.
  *
  * @param label the command line's name of the parameter type (fp32, bf16, fp16)
  * @param weightBytes per parameter
