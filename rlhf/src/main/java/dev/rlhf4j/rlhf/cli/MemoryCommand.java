@@ -1,11 +1,8 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.rlhf.memory.Algorithm;
 import dev.rlhf4j.rlhf.memory.MemoryPlanner;
 import dev.rlhf4j.rlhf.memory.ModelShape;
-import dev.rlhf4j.rlhf.memory.Precision;
-import dev.rlhf4j.rlhf.memory.ReferenceStrategy;
 import dev.rlhf4j.rlhf.memory.Workload;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,9 +53,10 @@ public final class MemoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        ReferenceStrategy strategy = reference == null ? null : ReferenceStrategy.parse(reference);
-        int rank = loraRank != null ? loraRank : strategy == ReferenceStrategy.LORA ? Workload.DEFAULT_LORA_RANK : 0;
-        Workload w = new Workload(shape(), Algorithm.parse(algo), Precision.parseType(dtype), strategy, rank, batch, seq);
+        Workload.Reference strategy = reference == null ? null : Workload.Reference.parse(reference);
+        int rank = loraRank != null ? loraRank : strategy == Workload.Reference.LORA ? Workload.DEFAULT_LORA_RANK : 0;
+        Workload w = new Workload(shape(), Workload.Algorithm.parse(algo), MemoryPlanner.Precision.parseType(dtype),
+                strategy, rank, batch, seq);
         System.out.print(MemoryPlanner.plan(w).table());
         return 0;
     }

@@ -12,6 +12,9 @@ import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.gpt2.ScoreHead;
 import dev.rlhf4j.nn.gpt2.ValueHead;
 import dev.rlhf4j.nn.optim.AdamW;
+import dev.rlhf4j.rlhf.memory.MemoryPlan.Row;
+import dev.rlhf4j.rlhf.memory.Workload.Algorithm;
+import dev.rlhf4j.rlhf.memory.Workload.Model;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,7 +44,7 @@ class EngineAllocationTest {
     void actorMatchesAnAdamWStepOfTheLanguageModel(String preset, DType type) {
         Gpt2Config config = Gpt2Config.preset(preset);
         Gpt2LMHeadModel model = Gpt2LMHeadModel.random(config, type, 1);
-        assertAgrees(trainOneStep(config, model.namedParameters(), model::loss), planned(preset, type, Algorithm.Model.ACTOR));
+        assertAgrees(trainOneStep(config, model.namedParameters(), model::loss), planned(preset, type, Model.ACTOR));
         model.release();
     }
 
@@ -55,7 +58,7 @@ class EngineAllocationTest {
         Map<String, Tensor> named = new LinkedHashMap<>(model.namedParameters());
         named.putAll(head.namedParameters());
         Allocated engine = trainOneStep(config, named, ids -> head.forward(model.transformer().forward(ids)).mean());
-        assertAgrees(engine, planned(preset, type, Algorithm.Model.CRITIC));
+        assertAgrees(engine, planned(preset, type, Model.CRITIC));
         model.release();
         head.release();
     }
@@ -69,11 +72,11 @@ class EngineAllocationTest {
         Gpt2LMHeadModel rewardTrunk = Gpt2LMHeadModel.random(config, type, 5);
         ScoreHead score = new ScoreHead(config.nEmbd(), type);
         assertAgrees(new Allocated(reference.numParameters(), bytes(reference.parameters()), 0, 0),
-                planned(preset, type, Algorithm.Model.REFERENCE));
+                planned(preset, type, Model.REFERENCE));
         List<Tensor> reward = new ArrayList<>(rewardTrunk.parameters());
         reward.addAll(score.parameters());
         long rewardParameters = rewardTrunk.numParameters() + score.numParameters();
-        assertAgrees(new Allocated(rewardParameters, bytes(reward), 0, 0), planned(preset, type, Algorithm.Model.REWARD));
+        assertAgrees(new Allocated(rewardParameters, bytes(reward), 0, 0), planned(preset, type, Model.REWARD));
         reference.release();
         rewardTrunk.release();
         score.release();
@@ -119,11 +122,11 @@ class EngineAllocationTest {
     }
 
     /** The planner's row for {@code model} in a PPO step of the preset (PPO has all four models). */
-    private static MemoryRow planned(String preset, DType type, Algorithm.Model model) {
+    private static Row planned(String preset, DType type, Model model) {
         return MemoryPlanner.plan(new Workload(ModelShape.preset(preset), Algorithm.PPO, type, null, 0, BATCH, SEQ)).row(model);
     }
 
-    private static void assertAgrees(Allocated engine, MemoryRow planned) {
+    private static void assertAgrees(Allocated engine, Row planned) {
         assertEquals(engine.parameters(), planned.parameters(), planned.name() + ": parameter count");
         assertWithin(engine.weights(), planned.weights(), planned.name() + " weights");
         assertWithin(engine.gradients(), planned.gradients(), planned.name() + " gradients");
