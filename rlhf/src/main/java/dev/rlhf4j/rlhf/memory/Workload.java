@@ -111,7 +111,7 @@ public record Workload(ModelShape model, Algorithm algorithm, DType type, Refere
     }
 
     /**
-     * How the reference model of the KL penalty is held, and so what its row counts (issue 12's strategies of
+     * How the reference model of the KL penalty is held, and so what its row counts (the strategies of
      * {@code dev.rlhf4j.rlhf.reference}):
      * <ul>
      *   <li>{@link #COPY}: a frozen copy of the policy, every weight in the parameter type.</li>

@@ -30,7 +30,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * parameters the step stops after backward and the optimizer's construction, which allocate the gradients and moments.
  */
 class EngineAllocationTest {
-    /** The bound on the planner's error for the counted kinds of memory. */
+    /** The largest relative error allowed between the planner and the engine for the counted kinds of memory. */
     private static final double TOLERANCE = 0.10;
     private static final int BATCH = 2;
     private static final int SEQ = 8;
