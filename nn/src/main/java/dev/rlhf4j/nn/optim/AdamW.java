@@ -98,6 +98,15 @@ public final class AdamW implements Optimizer {
         return java.util.Collections.unmodifiableList(params);
     }
 
+    /** The moment buffers m and v of every trained parameter, in {@link #parameters()} order (e.g. to count their memory). */
+    public List<Tensor> moments() {
+        List<Tensor> out = new ArrayList<>();
+        for (Tensor p : params) {
+            out.addAll(List.of(moments.get(p)));
+        }
+        return java.util.Collections.unmodifiableList(out);
+    }
+
     @Override
     public double learningRate() {
         return lr;

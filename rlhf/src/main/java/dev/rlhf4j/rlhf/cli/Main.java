@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
             TokenizeCommand.class,
             GenerateCommand.class,
             ForwardCommand.class,
+            MemoryCommand.class,
             CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
