@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.nn.Fixtures;
-import dev.rlhf4j.rlhf.cli.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.rlhf4j.rlhf.cli.CommandRun;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -34,24 +31,6 @@ class CommandLineTest {
         adapterDir = Fixtures.path("gpt2-tiny-random-lora").toString();
     }
 
-    private record Run(int exit, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            return new Run(Main.run(args), out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
-
     private static String csv(JsonNode ids) {
         return StreamSupport.stream(ids.spliterator(), false).map(JsonNode::asText).collect(Collectors.joining(","));
     }
@@ -72,7 +51,7 @@ class CommandLineTest {
     @Test
     void forwardPrintsHuggingFaceLogits() throws Exception {
         JsonNode single = reference.get("single");
-        Run r = run("forward", "--model", modelDir, "--ids", csv(single.get("input_ids")));
+        CommandRun r = CommandRun.of("forward", "--model", modelDir, "--ids", csv(single.get("input_ids")));
         assertEquals(0, r.exit(), r.err());
         double worst = worstError(new ObjectMapper().readTree(r.out()), single.get("logits"));
         assertTrue(worst < 1e-4, "float32 logits differ from HF's float64 by " + worst);
@@ -81,7 +60,7 @@ class CommandLineTest {
     @Test
     void forwardWithAnAdapterPrintsPeftsLogits() throws Exception {
         for (int row = 0; row < 2; row++) {
-            Run r = run("forward", "--model", modelDir, "--adapter", adapterDir, "--ids", csv(loraReference.get("input_ids").get(row)));
+            CommandRun r = CommandRun.of("forward", "--model", modelDir, "--adapter", adapterDir, "--ids", csv(loraReference.get("input_ids").get(row)));
             assertEquals(0, r.exit(), r.err());
             JsonNode logits = new ObjectMapper().readTree(r.out());
             double worst = worstError(logits, loraReference.get("logits_adapter").get(row));
@@ -97,17 +76,17 @@ class CommandLineTest {
      */
     @Test
     void generateWithAnAdapterFollowsPeftsLogits() {
-        Run r = run("generate", "--model", modelDir, "--adapter", adapterDir,
+        CommandRun r = CommandRun.of("generate", "--model", modelDir, "--adapter", adapterDir,
                 "--prompt-ids", csv(loraReference.get("input_ids").get(0)), "--max-new-tokens", "1");
         assertEquals(0, r.exit(), r.err());
         String printed = r.out().trim();                                         // "[prompt] -> [token]"
         long token = Long.parseLong(printed.substring(printed.indexOf("->") + 2).trim().replaceAll("[\\[\\]]", ""));
         assertEquals(argmaxAtLast(loraReference.get("logits_adapter").get(0)), token);
         assertTrue(token != argmaxAtLast(loraReference.get("logits_disabled").get(0)), "the row tells adapter from base");
-        Run absent = run("generate", "--model", modelDir, "--adapter", adapterDir + "-absent", "--prompt-ids", "1");
+        CommandRun absent = CommandRun.of("generate", "--model", modelDir, "--adapter", adapterDir + "-absent", "--prompt-ids", "1");
         assertEquals(1, absent.exit());
         assertTrue(absent.err().contains("-absent") && absent.err().contains("does not exist"), absent.err());
-        Run notAnAdapter = run("forward", "--model", modelDir, "--adapter", modelDir, "--ids", "1");
+        CommandRun notAnAdapter = CommandRun.of("forward", "--model", modelDir, "--adapter", modelDir, "--ids", "1");
         assertEquals(1, notAnAdapter.exit());
         assertTrue(notAnAdapter.err().contains("adapter_config.json"), notAnAdapter.err());
     }
@@ -126,7 +105,7 @@ class CommandLineTest {
     @Test
     void greedyGenerateContinuesLikeHuggingFace() {
         JsonNode greedy = reference.get("greedy");
-        Run r = run("generate", "--model", modelDir, "--prompt-ids", csv(greedy.get("prompt_ids")),
+        CommandRun r = CommandRun.of("generate", "--model", modelDir, "--prompt-ids", csv(greedy.get("prompt_ids")),
                 "--max-new-tokens", greedy.get("max_new_tokens").asText());
         assertEquals(0, r.exit(), r.err());
         List<Long> expected = new ArrayList<>();
@@ -144,19 +123,19 @@ class CommandLineTest {
 
     @Test
     void badArgumentsGetOneClearLine() {
-        Run outside = run("forward", "--model", modelDir, "--ids", "1,99999");
+        CommandRun outside = CommandRun.of("forward", "--model", modelDir, "--ids", "1,99999");
         assertEquals(1, outside.exit());
         assertTrue(outside.err().contains("99999") && outside.err().contains("[0, 512)"), outside.err());
-        Run missing = run("generate", "--model", modelDir + "-absent", "--prompt-ids", "1");
+        CommandRun missing = CommandRun.of("generate", "--model", modelDir + "-absent", "--prompt-ids", "1");
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("does not exist"), missing.err());
-        Run text = run("generate", "--model", modelDir, "--prompt", "hello");
+        CommandRun text = CommandRun.of("generate", "--model", modelDir, "--prompt", "hello");
         assertEquals(1, text.exit());
         assertTrue(text.err().contains("--prompt-ids"), text.err());
-        Run nucleus = run("generate", "--model", modelDir, "--prompt-ids", "1", "--top-p", "1.5");
+        CommandRun nucleus = CommandRun.of("generate", "--model", modelDir, "--prompt-ids", "1", "--top-p", "1.5");
         assertEquals(1, nucleus.exit());
         assertTrue(nucleus.err().contains("topP") && nucleus.err().contains("1.5"), nucleus.err());
-        Run topK = run("generate", "--model", modelDir, "--prompt-ids", "1", "--top-k", "-3");
+        CommandRun topK = CommandRun.of("generate", "--model", modelDir, "--prompt-ids", "1", "--top-k", "-3");
         assertEquals(1, topK.exit());
         assertTrue(topK.err().contains("topK") && topK.err().contains("-3"), topK.err());
     }
