@@ -22,13 +22,28 @@ public final class AdamWUpdate {
     private AdamWUpdate() {
     }
 
-    /** Updates {@code param}, {@code m} and {@code v} in place from {@code grad}; all four share shape and compute type. */
+    /**
+     * Updates {@code param}, {@code m} and {@code v} in place from {@code grad}; all four share shape, and grad, m and
+     * v are in param's compute type. A float16 / bfloat16 parameter is updated in float32 and stored rounded back.
+     */
     public static void step(Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1, double beta2,
                             double eps, double weightDecay, long t) {
         if (t < 1) {
             throw new IllegalArgumentException("AdamW: step must be >= 1, got " + t);
         }
-        INDArray p = param.value();
+        if (param.dtype().isHalf()) {
+            INDArray stored = param.value();
+            try (INDArray wide = stored.castTo(DataType.FLOAT)) {
+                update(wide, param, grad, m, v, lr, beta1, beta2, eps, weightDecay, t);
+                stored.assign(wide);
+            }
+            return;
+        }
+        update(param.value(), param, grad, m, v, lr, beta1, beta2, eps, weightDecay, t);
+    }
+
+    private static void update(INDArray p, Tensor param, Tensor grad, Tensor m, Tensor v, double lr, double beta1,
+                               double beta2, double eps, double weightDecay, long t) {
         INDArray g = grad.value();
         INDArray mm = m.value();
         INDArray vv = v.value();

@@ -91,6 +91,32 @@ class AdamWUpdateTest {
         assertEquals(dense.toDoubleArray()[0] != wide.copy().toDoubleArray()[1], false, "the view wrote through to its source");
     }
 
+    /** bfloat16 / float16 storage: the update runs in float32 on float32 moments and is stored rounded back. */
+    @Test
+    void aHalfPrecisionParameterIsUpdatedInFloat32AndRoundedBack() {
+        for (DType half : new DType[] {DType.BFLOAT16, DType.FLOAT16}) {
+            TensorRandom r = new TensorRandom(9);
+            Tensor p = r.normal(DType.FLOAT32, 0, 1, 8, 5).to(half).detach();
+            Tensor wide = p.to(DType.FLOAT32).detach();                      // the same values, stored in float32
+            Tensor m = Tensor.zeros(DType.FLOAT32, 8, 5);
+            Tensor v = Tensor.zeros(DType.FLOAT32, 8, 5);
+            Tensor m2 = Tensor.zeros(DType.FLOAT32, 8, 5);
+            Tensor v2 = Tensor.zeros(DType.FLOAT32, 8, 5);
+            for (int t = 1; t <= 3; t++) {
+                Tensor g = r.normal(DType.FLOAT32, 0, 0.1, 8, 5);
+                AdamWUpdate.step(p, g, m, v, 1e-2, 0.9, 0.95, 1e-8, 0.1, t);
+                AdamWUpdate.step(wide, g, m2, v2, 1e-2, 0.9, 0.95, 1e-8, 0.1, t);
+                wide.assign(wide.to(half).to(DType.FLOAT32));               // what half storage keeps of each step
+            }
+            assertEquals(half, p.dtype());
+            double[] got = p.to(DType.FLOAT32).toDoubleArray();
+            double[] want = wide.toDoubleArray();
+            for (int i = 0; i < got.length; i++) {
+                assertEquals(want[i], got[i], 0.0, half + " element " + i);
+            }
+        }
+    }
+
     @Test
     void mismatchedShapesAreRefused() {
         Tensor p = Tensor.zeros(DType.FLOAT32, 4);
