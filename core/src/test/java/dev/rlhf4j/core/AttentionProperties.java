@@ -41,10 +41,10 @@ class AttentionProperties {
     }
 
     /**
-     * An additive bias broadcastable to (B, nh, T, Tk), its batch and head dimensions 1 or full. A key is hidden
-     * (-1e9, or -infinity) by causality with the queries at the last T positions plus left padding of {@code pad[row]}
-     * keys (kind 0), or at random (kind 1); every query keeps its own position, so no row is all hidden. A visible
-     * entry is 0, or with {@code valued} a finite value in [-2, 2] (a relative-position bias, say).
+     * An additive bias of {@code shape} (batch and head dimensions 1 or full). A key is hidden (-1e9, or -infinity)
+     * by causality with the queries at the last T positions plus a random left padding per batch row (kind 0), or
+     * at random (kind 1); every query keeps its own position, so no row is all hidden. A visible entry is 0, or
+     * with {@code valued} a finite value in [-2, 2] (a relative-position bias, say).
      */
     private static double[] bias(long[] shape, int kind, boolean valued, boolean infinite, java.util.Random random) {
         int b = (int) shape[0];

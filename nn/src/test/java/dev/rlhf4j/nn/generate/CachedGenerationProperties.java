@@ -83,10 +83,10 @@ class CachedGenerationProperties {
     }
 
     /**
-     * A seed replays its sample and another seed draws a different one (five tokens of 512 for every row: equal by
-     * chance with probability below 1e-13 here). The reported log-probs are recomputed independently: one full
-     * forward pass over each row's prompt and tokens, without padding or cache, and log_softmax on the host
-     * (temperature 1 and no filtering, so the distribution sampled from is the model's own).
+     * A seed replays its sample and another seed draws different tokens in some row. The reported log-probs are
+     * recomputed independently: one full forward pass over each row's prompt and tokens, without padding or cache,
+     * and log_softmax on the host (temperature 1 and no filtering, so the distribution sampled from is the model's
+     * own).
      */
     @Property(tries = 5, seed = "11")
     void aSeedReplaysTheSameSample(@ForAll("prompts") long[][] prompts) {
