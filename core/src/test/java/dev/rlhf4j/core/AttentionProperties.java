@@ -116,9 +116,10 @@ class AttentionProperties {
      */
     @Property(tries = 60)
     void biasedAttentionMatchesTheNaiveDefinition(@ForAll @IntRange(min = 1, max = 3) int b, @ForAll @IntRange(min = 1, max = 3) int nh,
-            @ForAll @IntRange(min = 1, max = 4) int t, @ForAll @IntRange(min = 0, max = 4) int extra, @ForAll @IntRange(min = 1, max = 6) int hs,
-            @ForAll @IntRange(min = 0, max = 1) int kind, @ForAll boolean valued, @ForAll boolean infinite, @ForAll boolean perRow,
-            @ForAll boolean perHead, @ForAll boolean float64, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+            @ForAll @IntRange(min = 1, max = 4) int t, @ForAll @IntRange(min = 0, max = 4) int extra,
+            @ForAll @IntRange(min = 1, max = 6) int hs, @ForAll @IntRange(min = 0, max = 1) int kind, @ForAll boolean valued,
+            @ForAll boolean infinite, @ForAll boolean perRow, @ForAll boolean perHead, @ForAll boolean float64,
+            @ForAll @IntRange(min = 0, max = 1000) int seed) {
         int tk = t + extra;
         DType type = float64 ? DType.FLOAT64 : DType.FLOAT32;
         Tensor[] x = operands(b, nh, t, tk, hs, type, seed);

@@ -127,7 +127,8 @@ class LargeBuffersTest {
                 double[] head = out.narrow(1, 0, 4).copy().toDoubleArray();
                 for (int b = 0; b < rows; b++) {
                     for (int j = 0; j < 4; j++) {
-                        assertEquals(logits[b][j], head[b * 4 + j], 1e-5 * (1 + Math.abs(logits[b][j])), "step " + step + " logit " + b + "," + j);
+                        assertEquals(logits[b][j], head[b * 4 + j], 1e-5 * (1 + Math.abs(logits[b][j])),
+                                "step " + step + " logit " + b + "," + j);
                     }
                 }
                 Tensor ce = out.crossEntropy(Tensor.ofLongs(targets, rows), -100);

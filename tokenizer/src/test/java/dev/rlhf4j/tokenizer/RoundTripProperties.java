@@ -3,7 +3,12 @@ package dev.rlhf4j.tokenizer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -14,6 +19,9 @@ import net.jqwik.api.Provide;
 class RoundTripProperties {
 
     private static final Gpt2Tokenizer GPT2 = Gpt2Tokenizer.gpt2();
+    /** The JDK's UTF-8 decoder, reporting ill-formed input instead of replacing it. */
+    private static final CharsetDecoder STRICT = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
     @Provide
     Arbitrary<String> texts() {
@@ -73,7 +81,7 @@ class RoundTripProperties {
             String decoded = null;
             int length = 0;
             for (int n = 1; n <= 4 && i + n <= bytes.length && decoded == null; n++) {
-                decoded = wellFormed(java.util.Arrays.copyOfRange(bytes, i, i + n));
+                decoded = wellFormed(Arrays.copyOfRange(bytes, i, i + n));
                 length = n;
             }
             if (decoded != null) {
@@ -83,11 +91,11 @@ class RoundTripProperties {
             }
             int subpart = 1;
             for (int n = 2; n <= 3 && i + n <= bytes.length; n++) {
-                byte[] padded = java.util.Arrays.copyOf(java.util.Arrays.copyOfRange(bytes, i, i + n), 4);
+                byte[] padded = Arrays.copyOf(Arrays.copyOfRange(bytes, i, i + n), 4);
                 boolean completes = false;
                 for (int total = n + 1; total <= 4 && !completes; total++) {
-                    java.util.Arrays.fill(padded, n, total, (byte) 0x80);
-                    completes = wellFormed(java.util.Arrays.copyOf(padded, total)) != null;
+                    padded[total - 1] = (byte) 0x80;
+                    completes = wellFormed(Arrays.copyOf(padded, total)) != null;
                 }
                 if (!completes) {
                     break;
@@ -102,15 +110,14 @@ class RoundTripProperties {
 
     /** The one code point {@code seq} encodes, or null unless it is exactly one well-formed UTF-8 sequence. */
     private static String wellFormed(byte[] seq) {
-        try {
-            String s = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-                    .decode(java.nio.ByteBuffer.wrap(seq)).toString();
-            return s.codePointCount(0, s.length()) == 1 ? s : null;
-        } catch (java.nio.charset.CharacterCodingException e) {
+        ByteBuffer in = ByteBuffer.wrap(seq);
+        CharBuffer out = CharBuffer.allocate(2);
+        STRICT.reset();
+        if (!STRICT.decode(in, out, true).isUnderflow() || in.hasRemaining() || !STRICT.flush(out).isUnderflow()) {
             return null;
         }
+        String s = out.flip().toString();
+        return s.codePointCount(0, s.length()) == 1 ? s : null;
     }
 
     @Property(tries = 500)

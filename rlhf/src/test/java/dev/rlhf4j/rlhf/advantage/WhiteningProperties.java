@@ -45,8 +45,8 @@ class WhiteningProperties {
     }
 
     @Property(tries = 40)
-    void selectedEntriesGetMeanZeroAndUnitVariance(@ForAll boolean unbiased, @ForAll @IntRange(min = 1, max = 4) int b, @ForAll @IntRange(min = 1, max = 7) int t,
-                                                    @ForAll long seed) {
+    void selectedEntriesGetMeanZeroAndUnitVariance(@ForAll boolean unbiased, @ForAll @IntRange(min = 1, max = 4) int b,
+                                                    @ForAll @IntRange(min = 1, max = 7) int t, @ForAll long seed) {
         Assume.that(b * t >= 2);
         Random random = new Random(seed);
         double[] x = uniform(b * t, -3, 5, random);
@@ -71,7 +71,8 @@ class WhiteningProperties {
 
     /** TRL's epsilon 1e-8 only shrinks the variance by a relative 1e-8 / var. */
     @Property(tries = 20)
-    void trlPresetIsUnbiasedWithTinyEpsilon(@ForAll @IntRange(min = 1, max = 4) int b, @ForAll @IntRange(min = 1, max = 7) int t, @ForAll long seed) {
+    void trlPresetIsUnbiasedWithTinyEpsilon(@ForAll @IntRange(min = 1, max = 4) int b, @ForAll @IntRange(min = 1, max = 7) int t,
+                                            @ForAll long seed) {
         Assume.that(b * t >= 2);
         Random random = new Random(seed);
         double[] x = uniform(b * t, -3, 5, random);
@@ -84,7 +85,8 @@ class WhiteningProperties {
     }
 
     @Property(tries = 30)
-    void maskedPositionsNeverChangeAnyResult(@ForAll @IntRange(min = 1, max = 4) int b, @ForAll @IntRange(min = 1, max = 7) int t, @ForAll long seed) {
+    void maskedPositionsNeverChangeAnyResult(@ForAll @IntRange(min = 1, max = 4) int b, @ForAll @IntRange(min = 1, max = 7) int t,
+                                             @ForAll long seed) {
         Assume.that(b * t >= 2);
         Random random = new Random(seed);
         double[] x = uniform(b * t, -3, 5, random);
