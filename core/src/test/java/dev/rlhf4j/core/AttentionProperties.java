@@ -40,6 +40,102 @@ class AttentionProperties {
         return Tensor.of(m, type, b, 1, t, tk);
     }
 
+    /**
+     * An additive bias of {@code shape} (batch and head dimensions 1 or full). A key is hidden (-1e9, or -infinity)
+     * by causality with the queries at the last T positions plus a random left padding per batch row (kind 0), or
+     * at random (kind 1); every query keeps its own position, so no row is all hidden. A visible entry is 0, or
+     * with {@code valued} a finite value in [-2, 2] (a relative-position bias, say).
+     */
+    private static double[] bias(long[] shape, int kind, boolean valued, boolean infinite, java.util.Random random) {
+        int b = (int) shape[0];
+        int nh = (int) shape[1];
+        int t = (int) shape[2];
+        int tk = (int) shape[3];
+        double hidden = infinite ? Double.NEGATIVE_INFINITY : -1e9;
+        double[] m = new double[b * nh * t * tk];
+        for (int r = 0; r < b; r++) {
+            int pad = random.nextInt(tk);
+            for (int h = 0; h < nh; h++) {
+                for (int i = 0; i < t; i++) {
+                    int own = tk - t + i;
+                    for (int j = 0; j < tk; j++) {
+                        boolean visible = kind == 0 ? j <= own && j >= pad : random.nextInt(3) > 0;
+                        visible |= j == own;
+                        m[((r * nh + h) * t + i) * tk + j] = !visible ? hidden : valued ? 4 * random.nextDouble() - 2 : 0;
+                    }
+                }
+            }
+        }
+        return m;
+    }
+
+    /**
+     * softmax(q k^T / sqrt(hs) + bias) v written out per (batch, head, query) on the host, from the operands'
+     * elements in row-major order; the bias {@code (bb, bh, T, Tk)} is read at batch and head index 0 where its
+     * dimension is 1.
+     */
+    private static double[] naiveAttention(double[] q, double[] k, double[] v, double[] bias, long[] biasShape,
+                                           int b, int nh, int t, int tk, int hs) {
+        double[] out = new double[b * nh * t * hs];
+        for (int r = 0; r < b; r++) {
+            for (int h = 0; h < nh; h++) {
+                for (int i = 0; i < t; i++) {
+                    double[] s = new double[tk];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < tk; j++) {
+                        for (int d = 0; d < hs; d++) {
+                            s[j] += q[((r * nh + h) * t + i) * hs + d] * k[((r * nh + h) * tk + j) * hs + d];
+                        }
+                        s[j] /= Math.sqrt(hs);
+                        if (bias != null) {
+                            int br = biasShape[0] == 1 ? 0 : r;
+                            int bh = biasShape[1] == 1 ? 0 : h;
+                            s[j] += bias[((br * (int) biasShape[1] + bh) * t + i) * tk + j];
+                        }
+                        max = Math.max(max, s[j]);
+                    }
+                    double z = 0;
+                    for (int j = 0; j < tk; j++) {
+                        s[j] = Math.exp(s[j] - max);
+                        z += s[j];
+                    }
+                    for (int j = 0; j < tk; j++) {
+                        for (int d = 0; d < hs; d++) {
+                            out[((r * nh + h) * t + i) * hs + d] += s[j] / z * v[((r * nh + h) * tk + j) * hs + d];
+                        }
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * With a causal, padding or arbitrary bias, both the composite (recording a graph) and the single-pass kernel
+     * (no graph) equal the naive definition, on strided operands of every small shape.
+     */
+    @Property(tries = 60)
+    void biasedAttentionMatchesTheNaiveDefinition(@ForAll @IntRange(min = 1, max = 3) int b, @ForAll @IntRange(min = 1, max = 3) int nh,
+            @ForAll @IntRange(min = 1, max = 4) int t, @ForAll @IntRange(min = 0, max = 4) int extra,
+            @ForAll @IntRange(min = 1, max = 6) int hs, @ForAll @IntRange(min = 0, max = 1) int kind, @ForAll boolean valued,
+            @ForAll boolean infinite, @ForAll boolean perRow, @ForAll boolean perHead, @ForAll boolean float64,
+            @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        int tk = t + extra;
+        DType type = float64 ? DType.FLOAT64 : DType.FLOAT32;
+        Tensor[] x = operands(b, nh, t, tk, hs, type, seed);
+        long[] biasShape = {perRow ? b : 1, perHead ? nh : 1, t, tk};
+        double[] biasValues = bias(biasShape, kind, valued, infinite, new java.util.Random(seed));
+        Tensor bias = Tensor.of(biasValues, type, biasShape);
+        double[] want = naiveAttention(x[0].toDoubleArray(), x[1].toDoubleArray(), x[2].toDoubleArray(),
+                bias.toDoubleArray(), biasShape, b, nh, t, tk, hs);
+        double tol = float64 ? 1e-12 : 1e-5;
+        Tensor tracked = x[0].copy().requiresGrad(true);
+        assertArrayEquals(want, Tensor.scaledDotProductAttention(tracked, x[1], x[2], bias, 0, null).toDoubleArray(), tol, "composite");
+        try (NoGrad s = NoGrad.enter()) {
+            assertArrayEquals(want, Tensor.scaledDotProductAttention(x[0], x[1], x[2], bias, 0, null).toDoubleArray(), tol, "single pass");
+        }
+    }
+
     @Property(tries = 40)
     void singlePassKernelEqualsTheComposite(@ForAll @IntRange(min = 1, max = 3) int b, @ForAll @IntRange(min = 1, max = 3) int nh,
                                             @ForAll @IntRange(min = 1, max = 4) int t, @ForAll @IntRange(min = 0, max = 5) int extra,
@@ -97,9 +193,12 @@ class AttentionProperties {
     }
 
     @Property(tries = 10)
-    void gradientsMatchFiniteDifferences(@ForAll @IntRange(min = 1, max = 3) int t, @ForAll @IntRange(min = 0, max = 1000) int seed) {
-        Tensor[] x = operands(2, 2, t, t, 3, DType.FLOAT64, seed);
-        Tensor bias = causalBias(2, t, t, 0, DType.FLOAT64);
+    void gradientsMatchFiniteDifferences(@ForAll @IntRange(min = 1, max = 3) int t, @ForAll @IntRange(min = 0, max = 2) int extra,
+                                         @ForAll @IntRange(min = 0, max = 1) int kind, @ForAll boolean valued,
+                                         @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        long[] biasShape = {2, 1, t, t + extra};
+        Tensor[] x = operands(2, 2, t, t + extra, 3, DType.FLOAT64, seed);
+        Tensor bias = Tensor.of(bias(biasShape, kind, valued, false, new java.util.Random(seed)), DType.FLOAT64, biasShape);
         GradientCheck.Result r = GradientCheck.check(in -> Tensor.scaledDotProductAttention(in[0], in[1], in[2], bias, 0, null),
                 x[0].copy().requiresGrad(true), x[1].copy().requiresGrad(true), x[2].copy().requiresGrad(true));
         assertTrue(r.passed(1e-6), r::toString);

@@ -148,18 +148,41 @@ class ForwardValuesTest {
         }
     }
 
+    /**
+     * The naive product of row-major stacks: {@code batch} matrices (M, K) of x times (K, N) matrices of y, the
+     * same y for every batch index when {@code sharedY}.
+     */
+    private static double[] naiveProduct(double[] x, double[] y, int batch, int m, int k, int n, boolean sharedY) {
+        double[] out = new double[batch * m * n];
+        for (int p = 0; p < batch; p++) {
+            int yo = sharedY ? 0 : p * k * n;
+            for (int i = 0; i < m; i++) {
+                for (int j = 0; j < n; j++) {
+                    double sum = 0;
+                    for (int d = 0; d < k; d++) {
+                        sum += x[(p * m + i) * k + d] * y[yo + d * n + j];
+                    }
+                    out[(p * m + i) * n + j] = sum;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Expected values from the views' elements (as {@link #readingOutAViewGivesItsOwnElementsInOrder} reads them). */
     @Test
     void matmulReadsViewsThatStartAtAnOffset() {
         TensorRandom r = new TensorRandom(5);
         Tensor qkv = r.normal(DType.FLOAT64, 0, 1, 2, 3, 48);                // (B, T, 3C)
         Tensor w = r.normal(DType.FLOAT64, 0, 1, 16, 4);
+        double[] wv = w.toDoubleArray();
         for (int part = 0; part < 3; part++) {
             Tensor view = qkv.narrow(2, 16L * part, 16);                      // offset 0, 16, 32 into each row
             Tensor row = qkv.narrow(0, 1, 1).narrow(2, 16L * part, 16);      // offset into the batch too
-            assertArrayEquals(view.copy().matmul(w).toDoubleArray(), view.matmul(w).toDoubleArray(), 1e-12);
-            assertArrayEquals(row.copy().matmul(w).toDoubleArray(), row.matmul(w).toDoubleArray(), 1e-12);
+            assertArrayEquals(naiveProduct(view.toDoubleArray(), wv, 1, 6, 16, 4, true), view.matmul(w).toDoubleArray(), 1e-12);
+            assertArrayEquals(naiveProduct(row.toDoubleArray(), wv, 1, 3, 16, 4, true), row.matmul(w).toDoubleArray(), 1e-12);
             Tensor heads = view.reshape(2, 3, 4, 4).transpose(1, 2);           // (B, nh, T, hs) of an offset view
-            assertArrayEquals(heads.copy().matmul(heads.copy().transpose(2, 3)).toDoubleArray(),
+            assertArrayEquals(naiveProduct(heads.toDoubleArray(), heads.transpose(2, 3).toDoubleArray(), 8, 3, 4, 3, false),
                     heads.matmul(heads.transpose(2, 3)).toDoubleArray(), 1e-12);
         }
     }
@@ -170,9 +193,11 @@ class ForwardValuesTest {
         Tensor base = r.normal(DType.FLOAT64, 0, 1, 4, 3, 2);            // (K, M, B)
         Tensor a = base.permute(2, 1, 0);                                 // (B, M, K), strides (1, 2, 6): no unit stride in (M, K)
         Tensor w = r.normal(DType.FLOAT64, 0, 1, 4, 5);
-        assertArrayEquals(a.copy().matmul(w).toDoubleArray(), a.matmul(w).toDoubleArray(), 1e-12);
+        double[] av = a.toDoubleArray();
+        assertArrayEquals(naiveProduct(av, w.toDoubleArray(), 2, 3, 4, 5, true), a.matmul(w).toDoubleArray(), 1e-12);
         Tensor wide = r.normal(DType.FLOAT64, 0, 1, 2, 5, 4).permute(1, 2, 0).narrow(2, 1, 1).reshape(5, 4); // copy of a strided view
-        assertArrayEquals(a.copy().matmul(wide.transpose(0, 1)).toDoubleArray(), a.matmul(wide.transpose(0, 1)).toDoubleArray(), 1e-12);
+        assertArrayEquals(naiveProduct(av, wide.transpose(0, 1).toDoubleArray(), 2, 3, 4, 5, true),
+                a.matmul(wide.transpose(0, 1)).toDoubleArray(), 1e-12);
     }
 
     @Test
@@ -188,15 +213,28 @@ class ForwardValuesTest {
         assertArrayEquals(new double[] {2.5, 7.5, 12.5, 17, 22, 27}, y.toDoubleArray(), 0.0);
     }
 
+    /**
+     * Half-precision values are stored rounded and computed in float32. 0.1, 0.2 and 0.3 are stored as the nearest
+     * float16 values 1638/2^14, 3276/2^14 and 2458/2^13 (0x2E66, 0x3266, 0x34CD); their softmax, computed here in
+     * double, differs from that of the unrounded values by about 5e-6, and a softmax computed in half precision
+     * would be off by about 1e-4, so float32 rounding (1e-7) tells all three apart.
+     */
     @Test
     void halfPrecisionStorageIsUpcastForCompute() {
         Tensor h = Tensor.of(new double[] {0.1, 0.2, 0.3}, DType.FLOAT16, 3);
         assertEquals(DType.FLOAT16, h.dtype());
+        double[] stored = {1638 / 16384.0, 3276 / 16384.0, 2458 / 8192.0};
+        assertArrayEquals(stored, h.toDoubleArray(), 0.0);
         Tensor y = h.softmax(0);
         assertEquals(DType.FLOAT32, y.dtype());
+        double z = Math.exp(stored[0]) + Math.exp(stored[1]) + Math.exp(stored[2]);
+        assertArrayEquals(new double[] {Math.exp(stored[0]) / z, Math.exp(stored[1]) / z, Math.exp(stored[2]) / z},
+                y.toDoubleArray(), 1e-7);
         Tensor bf = Tensor.of(new double[] {1.5, -2.25}, DType.BFLOAT16, 2);
         assertArrayEquals(new double[] {1.5, -2.25}, bf.mul(1.0).toDoubleArray(), 0.0);
-        assertEquals(DType.FLOAT32, bf.exp().dtype());
+        Tensor e = bf.exp();
+        assertEquals(DType.FLOAT32, e.dtype());
+        assertArrayEquals(new double[] {Math.exp(1.5), Math.exp(-2.25)}, e.toDoubleArray(), 1e-6 * Math.exp(1.5));
     }
 
     @Test

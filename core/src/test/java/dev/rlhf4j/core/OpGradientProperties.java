@@ -162,6 +162,19 @@ class OpGradientProperties {
                 input(c.a, c.seed, -2, 2), input(new long[] {ch}, c.seed + 1, 0.5, 1.5), input(new long[] {ch}, c.seed + 2, -1, 1));
     }
 
+    /**
+     * The host kernel splits rows into blocks of 16 and adds the per-block partial sums of dweight and dbias in
+     * block order; 33 to 80 rows span three to five blocks (the last mostly partial), with and without a batch
+     * dimension.
+     */
+    @Property(tries = 6)
+    void layerNormOverSeveralHostBlocks(@ForAll @IntRange(min = 33, max = 80) int rows, @ForAll @IntRange(min = 2, max = 5) int width,
+                                        @ForAll boolean batched, @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        long[] shape = batched && rows % 2 == 0 ? new long[] {2, rows / 2, width} : new long[] {rows, width};
+        assertGradient(x -> x[0].layerNorm(x[1], x[2], 1e-5),
+                input(shape, seed, -2, 2), input(new long[] {width}, seed + 1, 0.5, 1.5), input(new long[] {width}, seed + 2, -1, 1));
+    }
+
     @Property(tries = 15)
     void crossEntropyWithIgnoredTargets(@ForAll @IntRange(min = 1, max = 5) int rows, @ForAll @IntRange(min = 2, max = 6) int vocab,
                                         @ForAll @IntRange(min = 0, max = 1000) int seed) {

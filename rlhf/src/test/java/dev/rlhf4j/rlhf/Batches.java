@@ -8,7 +8,10 @@ import dev.rlhf4j.core.Tensor;
 import java.util.Random;
 import java.util.function.Function;
 
-/** Random padded batches for the property tests: prompt (masked), completion (selected), right padding (masked). */
+/**
+ * Random batches for the property tests: padded rows (prompt masked, completion selected, padding masked) and
+ * arbitrary 0/1 masks with at least one selected entry per row.
+ */
 public final class Batches {
     /** Gradient checks in float64 with central differences reach about 1e-8; 1e-6 leaves room. */
     public static final double GRAD_TOL = 1e-6;
@@ -17,7 +20,7 @@ public final class Batches {
     }
 
     /** Row-major (B, T) 0/1: each row a run of masked prompt, at least one selected token, masked padding. */
-    public static double[] completionMask(int b, int t, Random random) {
+    private static double[] completionMask(int b, int t, Random random) {
         double[] m = new double[b * t];
         for (int i = 0; i < b; i++) {
             int prompt = random.nextInt(t);
@@ -29,8 +32,36 @@ public final class Batches {
         return m;
     }
 
-    public static Tensor mask(int b, int t, Random random) {
-        return Tensor.of(completionMask(b, t, random), DType.FLOAT64, b, t);
+    /**
+     * Row-major (B, T) 0/1 with at least one selected entry per row, each row drawn from one of three patterns:
+     * a contiguous completion (as {@link #completionMask}), a single selected token anywhere, or independent
+     * entries (so holes inside a row, and a row selecting everything, both occur).
+     */
+    public static double[] anyMask(int b, int t, Random random) {
+        double[] m = new double[b * t];
+        for (int i = 0; i < b; i++) {
+            switch (random.nextInt(3)) {
+                case 0 -> System.arraycopy(completionMask(1, t, random), 0, m, i * t, t);
+                case 1 -> m[i * t + random.nextInt(t)] = 1.0;
+                default -> {
+                    double p = 0.2 + 0.7 * random.nextDouble();
+                    for (int j = 0; j < t; j++) {
+                        m[i * t + j] = random.nextDouble() < p ? 1.0 : 0.0;
+                    }
+                    m[i * t + random.nextInt(t)] = 1.0;
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Number of selected entries. */
+    public static double count(double[] mask) {
+        double n = 0;
+        for (double x : mask) {
+            n += x;
+        }
+        return n;
     }
 
     /** Uniform values in [low, high), row-major. */

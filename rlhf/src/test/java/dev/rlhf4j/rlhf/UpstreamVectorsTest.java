@@ -128,21 +128,55 @@ class UpstreamVectorsTest {
         assertTrue(maxAbsDiff(out.rewards().toDoubleArray(), doubles(exact.get("rewards"))) <= FLOAT64_TOL);
     }
 
-    /** OpenRLHF clamps every estimator to [-10, 10]; its values were computed in float64 from its definitions. */
+    /**
+     * OpenRLHF's estimators, each clamped to [-10, 10], on the input vector of its k3 test. These expected values are
+     * derived, not upstream's: OpenRLHF's test asserts only that k3 matches its own float64 reference, so the
+     * fixture's values were computed in float64 from the definitions. All its log-ratios are <= 0.
+     */
     @Test
     void openRlhfKlEstimators() {
         JsonNode v = upstreamVector("openrlhf_kl_estimators");
-        Tensor logp = tensor(v.get("log_probs")).reshape(1, 8);                            // (1, 8)
-        Tensor base = tensor(v.get("log_probs_base")).reshape(1, 8);                       // (1, 8)
-        Tensor mask = Tensor.ones(DType.FLOAT64, 1, 8);                                     // (1, 8)
         String[] keys = {"computed_k1", "computed_k2", "computed_k3"};
+        double[][] expected = new double[3][];
         for (KlEstimator k : KlEstimator.values()) {
-            double[] expected = doubles(v.get(keys[k.ordinal()]));
+            expected[k.ordinal()] = doubles(v.get(keys[k.ordinal()]));
+        }
+        assertClampedEstimators(doubles(v.get("log_probs")), doubles(v.get("log_probs_base")), expected);
+    }
+
+    /**
+     * The positive side, which the OpenRLHF vector lacks: log-ratios r = 1/16, 1/2, 1, 3, 9.5, 10.5, 12, 90 (exact
+     * in binary), as logp = -0.5 against a reference of -0.5 - r. Derived here, not from any upstream test: each
+     * value is the definition (k1 = r, k2 = r^2 / 2, k3 = e^-r - 1 + r) evaluated in float64 by Python's math
+     * module (k3 as expm1(-r) + r) and then clamped to [-10, 10]. At r = 10.5 k3 = 9.50003 is inside the clamp
+     * although r is not: the clamp bounds the estimate, not the log-ratio.
+     */
+    @Test
+    void openRlhfKlEstimatorsOnPositiveLogRatios() {
+        double[] logp = {-0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5, -0.5};
+        double[] base = {-0.5625, -1.0, -1.5, -3.5, -10.0, -11.0, -12.5, -90.5};
+        double[][] expected = {
+            {0.0625, 0.5, 1.0, 3.0, 9.5, 10.0, 10.0, 10.0},
+            {0.001953125, 0.125, 0.5, 4.5, 10.0, 10.0, 10.0, 10.0},
+            {0.0019130628134757868, 0.10653065971263342, 0.36787944117144233, 2.049787068367864, 8.500074851829888,
+                9.50002753644935, 10.0, 10.0},
+        };
+        assertClampedEstimators(logp, base, expected);
+    }
+
+    /** Each estimator clamped to [-10, 10] on (1, n) log-probs: to 1e-12 in float64, to float32 rounding in float32. */
+    private static void assertClampedEstimators(double[] logProbs, double[] baseLogProbs, double[][] expected) {
+        int n = logProbs.length;
+        Tensor logp = Tensor.of(logProbs, DType.FLOAT64, 1, n);                             // (1, n)
+        Tensor base = Tensor.of(baseLogProbs, DType.FLOAT64, 1, n);                         // (1, n)
+        Tensor mask = Tensor.ones(DType.FLOAT64, 1, n);                                     // (1, n)
+        for (KlEstimator k : KlEstimator.values()) {
+            double[] want = expected[k.ordinal()];
             double[] got64 = k.perToken(logp, base, mask, 10.0).toDoubleArray();
-            assertTrue(maxAbsDiff(got64, expected) <= FLOAT64_TOL, k + " float64");
+            assertTrue(maxAbsDiff(got64, want) <= FLOAT64_TOL, k + " float64");
             double[] got32 = k.perToken(logp.to(DType.FLOAT32), base.to(DType.FLOAT32), mask.to(DType.FLOAT32), 10.0).toDoubleArray();
-            for (int i = 0; i < expected.length; i++) {
-                assertEquals(expected[i], got32[i], 1e-6 + 1e-5 * Math.abs(expected[i]), k + " float32 element " + i);
+            for (int i = 0; i < n; i++) {
+                assertEquals(want[i], got32[i], 1e-6 + 1e-5 * Math.abs(want[i]), k + " float32 element " + i);
             }
         }
     }

@@ -3,7 +3,12 @@ package dev.rlhf4j.tokenizer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -14,6 +19,9 @@ import net.jqwik.api.Provide;
 class RoundTripProperties {
 
     private static final Gpt2Tokenizer GPT2 = Gpt2Tokenizer.gpt2();
+    /** The JDK's UTF-8 decoder, reporting ill-formed input instead of replacing it. */
+    private static final CharsetDecoder STRICT = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
     @Provide
     Arbitrary<String> texts() {
@@ -55,7 +63,61 @@ class RoundTripProperties {
             ids[i] = GPT2.tokenId(String.valueOf(ByteToUnicode.symbol(bytes[i]))).getAsInt();
         }
         assertArrayEquals(bytes, GPT2.decodeBytes(ids));
-        assertEquals(Utf8.decode(bytes), GPT2.decode(ids));
+        assertEquals(replaceMaximalSubparts(bytes), GPT2.decode(ids));
+    }
+
+    /**
+     * Python's {@code bytes.decode("utf-8", "replace")} from its definition (Unicode 15, section 3.9): at each
+     * position, emit the longest well-formed sequence starting there; failing that, replace the maximal subpart
+     * (the longest prefix of some well-formed sequence, at least one byte) with one U+FFFD. Well-formedness is
+     * asked of the JDK's strict decoder, one candidate sequence at a time; a prefix of length >= 2 extends to a
+     * well-formed sequence iff padding it with 0x80 continuation bytes does (only the second byte has a
+     * narrower range).
+     */
+    private static String replaceMaximalSubparts(byte[] bytes) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < bytes.length) {
+            String decoded = null;
+            int length = 0;
+            for (int n = 1; n <= 4 && i + n <= bytes.length && decoded == null; n++) {
+                decoded = wellFormed(Arrays.copyOfRange(bytes, i, i + n));
+                length = n;
+            }
+            if (decoded != null) {
+                out.append(decoded);
+                i += length;
+                continue;
+            }
+            int subpart = 1;
+            for (int n = 2; n <= 3 && i + n <= bytes.length; n++) {
+                byte[] padded = Arrays.copyOf(Arrays.copyOfRange(bytes, i, i + n), 4);
+                boolean completes = false;
+                for (int total = n + 1; total <= 4 && !completes; total++) {
+                    padded[total - 1] = (byte) 0x80;
+                    completes = wellFormed(Arrays.copyOf(padded, total)) != null;
+                }
+                if (!completes) {
+                    break;
+                }
+                subpart = n;
+            }
+            out.append('\uFFFD');
+            i += subpart;
+        }
+        return out.toString();
+    }
+
+    /** The one code point {@code seq} encodes, or null unless it is exactly one well-formed UTF-8 sequence. */
+    private static String wellFormed(byte[] seq) {
+        ByteBuffer in = ByteBuffer.wrap(seq);
+        CharBuffer out = CharBuffer.allocate(2);
+        STRICT.reset();
+        if (!STRICT.decode(in, out, true).isUnderflow() || in.hasRemaining() || !STRICT.flush(out).isUnderflow()) {
+            return null;
+        }
+        String s = out.flip().toString();
+        return s.codePointCount(0, s.length()) == 1 ? s : null;
     }
 
     @Property(tries = 500)

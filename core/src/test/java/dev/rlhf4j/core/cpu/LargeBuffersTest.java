@@ -1,6 +1,7 @@
 package dev.rlhf4j.core.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -76,22 +77,80 @@ class LargeBuffersTest {
         whole.close();
     }
 
+    /**
+     * Three steps of logits = h W and their cross-entropy, whose 32 MB logits, softmax and gradients go through
+     * the kept buffers from the second step on. Every step is checked against one host computation in double:
+     * the logits of the first columns; the loss, the mean over rows of log-sum-exp minus the target logit (to
+     * 2e-3: ND4J's float32 sum over 512K columns alone is off by a few 1e-4); and the gradient of W in the first
+     * columns and the last, dW[k, j] = sum_b h[b, k] (softmax[b, j] - [j = target_b]) / B, to 2e-3 of the sum of
+     * the terms' magnitudes (the relative error of each softmax value is the log-sum-exp's absolute error).
+     */
     @Test
     void aTrainingStepsLogitsAreRecycledAndStillCorrect() {
+        int rows = 16;
+        int n = (int) (BIG[0] / rows);
         TensorRandom r = new TensorRandom(3);
-        Tensor h = r.normal(DType.FLOAT32, 0, 1, 2, 16);
-        Tensor w = r.normal(DType.FLOAT32, 0, 1, 16, (int) (BIG[0] / 2)).requiresGrad(true);   // logits of 32 MB
-        double[] first = null;
+        Tensor h = r.normal(DType.FLOAT32, 0, 1, rows, 16);
+        Tensor w = r.normal(DType.FLOAT32, 0, 1, 16, n).requiresGrad(true);                  // logits (rows, n) of 32 MB
+        long[] targets = new long[rows];
+        for (int b = 0; b < rows; b++) {
+            targets[b] = b % 4;
+        }
+        int[] columns = {0, 1, 2, 3, n - 1};
+        float[] hv = h.toFloatArray();
+        double[][] logits = new double[rows][n];
+        float[] wv = w.toFloatArray();
+        for (int b = 0; b < rows; b++) {
+            for (int k = 0; k < 16; k++) {
+                double hk = hv[b * 16 + k];
+                for (int j = 0, o = k * n; j < n; j++) {
+                    logits[b][j] += hk * wv[o + j];
+                }
+            }
+        }
+        double loss = 0;
+        double[][] softmax = new double[rows][columns.length];
+        for (int b = 0; b < rows; b++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (double z : logits[b]) {
+                max = Math.max(max, z);
+            }
+            double sum = 0;
+            for (double z : logits[b]) {
+                sum += Math.exp(z - max);
+            }
+            double lse = max + Math.log(sum);
+            loss += (lse - logits[b][(int) targets[b]]) / rows;
+            for (int c = 0; c < columns.length; c++) {
+                softmax[b][c] = Math.exp(logits[b][columns[c]] - lse);
+            }
+        }
         for (int step = 0; step < 3; step++) {
             try (Arena a = Arena.open()) {
-                Tensor logits = h.matmul(w);
-                double[] head = logits.narrow(1, 0, 4).copy().toDoubleArray();
-                if (first == null) {
-                    first = head;
-                } else {
-                    assertArrayEquals(first, head, 0.0);
+                Tensor out = h.matmul(w);                                                        // (rows, n)
+                double[] head = out.narrow(1, 0, 4).copy().toDoubleArray();
+                for (int b = 0; b < rows; b++) {
+                    for (int j = 0; j < 4; j++) {
+                        assertEquals(logits[b][j], head[b * 4 + j], 1e-5 * (1 + Math.abs(logits[b][j])),
+                                "step " + step + " logit " + b + "," + j);
+                    }
                 }
-                logits.crossEntropy(Tensor.ofLongs(new long[] {1, 2}, 2), -100).backward();
+                Tensor ce = out.crossEntropy(Tensor.ofLongs(targets, rows), -100);
+                assertEquals(loss, ce.item(), 2e-3, "step " + step + " loss");
+                ce.backward();
+                for (int c = 0; c < columns.length; c++) {
+                    double[] grad = w.grad().narrow(1, columns[c], 1).copy().toDoubleArray();   // (16, 1)
+                    for (int k = 0; k < 16; k++) {
+                        double want = 0;
+                        double scale = 0;
+                        for (int b = 0; b < rows; b++) {
+                            double term = hv[b * 16 + k] * (softmax[b][c] - (columns[c] == targets[b] ? 1 : 0)) / rows;
+                            want += term;
+                            scale += Math.abs(term);
+                        }
+                        assertEquals(want, grad[k], 2e-3 * scale, "step " + step + " dW[" + k + ", " + columns[c] + "]");
+                    }
+                }
                 w.zeroGrad();
             }
         }

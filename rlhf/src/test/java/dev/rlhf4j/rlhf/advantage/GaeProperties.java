@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.advantage;
 
 import static dev.rlhf4j.rlhf.Batches.assertClose;
-import static dev.rlhf4j.rlhf.Batches.completionMask;
+import static dev.rlhf4j.rlhf.Batches.anyMask;
 import static dev.rlhf4j.rlhf.Batches.scrambleMasked;
 import static dev.rlhf4j.rlhf.Batches.t64;
 import static dev.rlhf4j.rlhf.Batches.uniform;
@@ -22,28 +22,26 @@ import org.junit.jupiter.api.Test;
 /**
  * GAE against its definitions, written independently of the backward recursion: the explicit sum
  * A_t = sum_l (gamma lambda)^l delta_{t+l}, and at lambda = 1 the discounted return minus the value.
- * Masked rewards and values count as 0 and V after the last position as 0 (TRL's convention).
+ * Masked rewards and values count as 0 and V after the last position as 0 (TRL's convention), so a masked
+ * position inside a row is a step with zero reward and zero value; the masks are arbitrary (holes included).
  */
 class GaeProperties {
-    private static final int B = 3;
-    private static final int T = 7;
-
     /** The explicit-sum definition on the zero-filled row. */
-    private static double[] explicitSum(double[] r, double[] v, double[] m, double gamma, double lambda) {
-        double[] adv = new double[B * T];
-        for (int i = 0; i < B; i++) {
-            double[] delta = new double[T];
-            for (int s = 0; s < T; s++) {
-                double vs = m[i * T + s] * v[i * T + s];
-                double vNext = s + 1 < T ? m[i * T + s + 1] * v[i * T + s + 1] : 0.0;
-                delta[s] = m[i * T + s] * r[i * T + s] + gamma * vNext - vs;
+    private static double[] explicitSum(double[] r, double[] v, double[] m, int b, int t, double gamma, double lambda) {
+        double[] adv = new double[b * t];
+        for (int i = 0; i < b; i++) {
+            double[] delta = new double[t];
+            for (int s = 0; s < t; s++) {
+                double vs = m[i * t + s] * v[i * t + s];
+                double vNext = s + 1 < t ? m[i * t + s + 1] * v[i * t + s + 1] : 0.0;
+                delta[s] = m[i * t + s] * r[i * t + s] + gamma * vNext - vs;
             }
-            for (int s = 0; s < T; s++) {
+            for (int s = 0; s < t; s++) {
                 double a = 0;
-                for (int l = 0; s + l < T; l++) {
+                for (int l = 0; s + l < t; l++) {
                     a += Math.pow(gamma * lambda, l) * delta[s + l];
                 }
-                adv[i * T + s] = m[i * T + s] * a;
+                adv[i * t + s] = m[i * t + s] * a;
             }
         }
         return adv;
@@ -52,16 +50,16 @@ class GaeProperties {
     @Property(tries = 40)
     void advantagesEqualTheExplicitSumAndReturnsAreAdvantagesPlusValues(
             @ForAll @DoubleRange(min = 0.5, max = 1) double gamma, @ForAll @DoubleRange(min = 0, max = 1) double lambda,
-            @ForAll long seed) {
+            @ForAll @IntRange(min = 1, max = 4) int b, @ForAll @IntRange(min = 1, max = 8) int t, @ForAll long seed) {
         Random random = new Random(seed);
-        double[] r = uniform(B * T, -1, 1, random);
-        double[] v = uniform(B * T, -2, 2, random);
-        double[] m = completionMask(B, T, random);
+        double[] r = uniform(b * t, -1, 1, random);
+        double[] v = uniform(b * t, -2, 2, random);
+        double[] m = anyMask(b, t, random);
         try (Arena arena = Arena.open()) {
-            var out = new GeneralizedAdvantageEstimation(gamma, lambda).estimate(t64(r, B, T), t64(v, B, T), t64(m, B, T));
-            double[] expected = explicitSum(r, v, m, gamma, lambda);
+            var out = new GeneralizedAdvantageEstimation(gamma, lambda).estimate(t64(r, b, t), t64(v, b, t), t64(m, b, t));
+            double[] expected = explicitSum(r, v, m, b, t, gamma, lambda);
             assertClose(expected, out.advantages().toDoubleArray(), 1e-12, "advantages");
-            double[] returns = new double[B * T];
+            double[] returns = new double[b * t];
             for (int k = 0; k < returns.length; k++) {
                 returns[k] = m[k] * (expected[k] + v[k]);
             }
@@ -71,39 +69,41 @@ class GaeProperties {
 
     @Property(tries = 40)
     void atLambdaOneAdvantagesAreDiscountedReturnsMinusValues(@ForAll @DoubleRange(min = 0.5, max = 1) double gamma,
-                                                              @ForAll long seed) {
+                                                              @ForAll @IntRange(min = 1, max = 4) int b,
+                                                              @ForAll @IntRange(min = 1, max = 8) int t, @ForAll long seed) {
         Random random = new Random(seed);
-        double[] r = uniform(B * T, -1, 1, random);
-        double[] v = uniform(B * T, -2, 2, random);
-        double[] m = completionMask(B, T, random);
-        double[] expected = new double[B * T];
-        for (int i = 0; i < B; i++) {
-            for (int s = 0; s < T; s++) {
+        double[] r = uniform(b * t, -1, 1, random);
+        double[] v = uniform(b * t, -2, 2, random);
+        double[] m = anyMask(b, t, random);
+        double[] expected = new double[b * t];
+        for (int i = 0; i < b; i++) {
+            for (int s = 0; s < t; s++) {
                 double g = 0;
-                for (int k = s; k < T; k++) {
-                    g += Math.pow(gamma, k - s) * m[i * T + k] * r[i * T + k];
+                for (int k = s; k < t; k++) {
+                    g += Math.pow(gamma, k - s) * m[i * t + k] * r[i * t + k];
                 }
-                expected[i * T + s] = m[i * T + s] * (g - v[i * T + s]);
+                expected[i * t + s] = m[i * t + s] * (g - v[i * t + s]);
             }
         }
         try (Arena arena = Arena.open()) {
-            var out = new GeneralizedAdvantageEstimation(gamma, 1.0).estimate(t64(r, B, T), t64(v, B, T), t64(m, B, T));
+            var out = new GeneralizedAdvantageEstimation(gamma, 1.0).estimate(t64(r, b, t), t64(v, b, t), t64(m, b, t));
             assertClose(expected, out.advantages().toDoubleArray(), 1e-12, "advantages at lambda 1");
         }
     }
 
     @Property(tries = 30)
-    void maskedPositionsNeverChangeAnyResult(@ForAll long seed) {
+    void maskedPositionsNeverChangeAnyResult(@ForAll @IntRange(min = 1, max = 4) int b, @ForAll @IntRange(min = 1, max = 8) int t,
+                                             @ForAll long seed) {
         Random random = new Random(seed);
-        double[] r = uniform(B * T, -1, 1, random);
-        double[] v = uniform(B * T, -2, 2, random);
-        double[] m = completionMask(B, T, random);
+        double[] r = uniform(b * t, -1, 1, random);
+        double[] v = uniform(b * t, -2, 2, random);
+        double[] m = anyMask(b, t, random);
         try (Arena arena = Arena.open()) {
             GeneralizedAdvantageEstimation gae = GeneralizedAdvantageEstimation.trlDefaults();
-            var a = gae.estimate(t64(r, B, T), t64(v, B, T), t64(m, B, T));
-            var b = gae.estimate(t64(scrambleMasked(r, m, random), B, T), t64(scrambleMasked(v, m, random), B, T), t64(m, B, T));
-            assertArrayEquals(a.advantages().toDoubleArray(), b.advantages().toDoubleArray(), 0.0);
-            assertArrayEquals(a.returns().toDoubleArray(), b.returns().toDoubleArray(), 0.0);
+            var plain = gae.estimate(t64(r, b, t), t64(v, b, t), t64(m, b, t));
+            var scrambled = gae.estimate(t64(scrambleMasked(r, m, random), b, t), t64(scrambleMasked(v, m, random), b, t), t64(m, b, t));
+            assertArrayEquals(plain.advantages().toDoubleArray(), scrambled.advantages().toDoubleArray(), 0.0);
+            assertArrayEquals(plain.returns().toDoubleArray(), scrambled.returns().toDoubleArray(), 0.0);
         }
     }
 

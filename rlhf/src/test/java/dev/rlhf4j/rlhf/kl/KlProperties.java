@@ -2,7 +2,7 @@ package dev.rlhf4j.rlhf.kl;
 
 import static dev.rlhf4j.rlhf.Batches.assertClose;
 import static dev.rlhf4j.rlhf.Batches.assertGradientMatches;
-import static dev.rlhf4j.rlhf.Batches.completionMask;
+import static dev.rlhf4j.rlhf.Batches.anyMask;
 import static dev.rlhf4j.rlhf.Batches.scrambleMasked;
 import static dev.rlhf4j.rlhf.Batches.t64;
 import static dev.rlhf4j.rlhf.Batches.uniform;
@@ -19,6 +19,7 @@ import dev.rlhf4j.core.Tensor;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
@@ -92,13 +93,12 @@ class KlProperties {
     }
 
     @Property(tries = 30)
-    void estimatorsMatchTheirFormulasAndK2K3AreNonNegative(@ForAll long seed) {
+    void estimatorsMatchTheirFormulasAndK2K3AreNonNegative(@ForAll @IntRange(min = 1, max = 4) int b,
+                                                            @ForAll @IntRange(min = 1, max = 7) int t, @ForAll long seed) {
         Random random = new Random(seed);
-        int b = 3;
-        int t = 6;
         double[] logp = uniform(b * t, -8, 0, random);
         double[] logq = uniform(b * t, -8, 0, random);
-        double[] mask = completionMask(b, t, random);
+        double[] mask = anyMask(b, t, random);
         try (Arena arena = Arena.open()) {
             Tensor m = t64(mask, b, t);
             double[] k1 = KlEstimator.K1.perToken(t64(logp, b, t), t64(logq, b, t), m).toDoubleArray();
@@ -162,14 +162,13 @@ class KlProperties {
     }
 
     @Property(tries = 20)
-    void maskedPositionsNeverChangeAnyEstimate(@ForAll long seed) {
+    void maskedPositionsNeverChangeAnyEstimate(@ForAll @IntRange(min = 1, max = 3) int b, @ForAll @IntRange(min = 2, max = 6) int t,
+                                               @ForAll long seed) {
         Random random = new Random(seed);
-        int b = 2;
-        int t = 5;
         int v = 4;
         double[] logp = uniform(b * t, -6, 0, random);
         double[] logq = uniform(b * t, -6, 0, random);
-        double[] mask = completionMask(b, t - 1, random);
+        double[] mask = anyMask(b, t - 1, random);
         double[] tokenMask = new double[b * t];
         for (int i = 0; i < b; i++) {
             System.arraycopy(mask, i * (t - 1), tokenMask, i * t, t - 1);
@@ -217,19 +216,21 @@ class KlProperties {
         }
     }
 
-    @Property(tries = 2)
-    void estimatorAndExactKlGradientsMatchFiniteDifferences(@ForAll long seed) {
+    /** Each finite-difference element costs two forward passes, so the shapes stay small; the masks are arbitrary. */
+    @Property(tries = 15)
+    void estimatorAndExactKlGradientsMatchFiniteDifferences(@ForAll @IntRange(min = 1, max = 3) int b,
+            @ForAll @IntRange(min = 1, max = 3) int t, @ForAll @IntRange(min = 2, max = 4) int v,
+            @ForAll @DoubleRange(min = 0.5, max = 2) double temperature, @ForAll long seed) {
         Random random = new Random(seed);
-        Tensor logp = variable(uniform(6, -3, 0, random), 2, 3);
-        Tensor logq = variable(uniform(6, -3, 0, random), 2, 3);
-        Tensor mask = t64(new double[] {0, 1, 1, 1, 1, 0}, 2, 3);
+        Tensor logp = variable(uniform(b * t, -3, 0, random), b, t);
+        Tensor logq = variable(uniform(b * t, -3, 0, random), b, t);
+        Tensor mask = t64(anyMask(b, t, random), b, t);
         for (KlEstimator k : KlEstimator.values()) {
             assertGradientMatches(x -> k.perSequence(x[0], x[1], mask), logp, logq);
         }
-        Tensor pl = variable(uniform(2 * 3 * 3, -2, 2, random), 2, 3, 3);
-        Tensor rl = variable(uniform(2 * 3 * 3, -2, 2, random), 2, 3, 3);
-        Tensor cm = t64(new double[] {1, 1, 0, 1}, 2, 2);
-        assertGradientMatches(x -> ExactKl.of(x[0], x[1], cm, 0.9), pl, rl);
+        Tensor pl = variable(uniform(b * (t + 1) * v, -2, 2, random), b, t + 1, v);
+        Tensor rl = variable(uniform(b * (t + 1) * v, -2, 2, random), b, t + 1, v);
+        assertGradientMatches(x -> ExactKl.of(x[0], x[1], mask, temperature), pl, rl);
     }
 
     @Test

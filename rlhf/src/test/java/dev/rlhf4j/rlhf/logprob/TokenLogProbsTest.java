@@ -2,7 +2,7 @@ package dev.rlhf4j.rlhf.logprob;
 
 import static dev.rlhf4j.rlhf.Batches.assertClose;
 import static dev.rlhf4j.rlhf.Batches.assertGradientMatches;
-import static dev.rlhf4j.rlhf.Batches.completionMask;
+import static dev.rlhf4j.rlhf.Batches.anyMask;
 import static dev.rlhf4j.rlhf.Batches.t64;
 import static dev.rlhf4j.rlhf.Batches.uniform;
 import static dev.rlhf4j.rlhf.Batches.variable;
@@ -62,7 +62,7 @@ class TokenLogProbsTest {
         Random random = new Random(seed);
         double[] logits = uniform(b * t * V, -4, 4, random);
         int[] ids = ids(b, t, random);
-        double[] mask = completionMask(b, t - 1, random);
+        double[] mask = anyMask(b, t - 1, random);
         try (Arena arena = Arena.open()) {
             Tensor m = t64(mask, b, t - 1);
             TokenLogProbs lp = TokenLogProbs.of(t64(logits, b, t, V), Tensor.ofInts(ids, b, t), m, temperature);
@@ -99,7 +99,7 @@ class TokenLogProbsTest {
         Random random = new Random(seed);
         double[] logits = uniform(b * t * V, -4, 4, random);
         int[] ids = ids(b, t, random);
-        double[] mask = completionMask(b, t - 1, random);
+        double[] mask = anyMask(b, t - 1, random);
         double[] otherLogits = logits.clone();
         int[] otherIds = ids.clone();
         for (int i = 0; i < b; i++) {
@@ -138,23 +138,22 @@ class TokenLogProbsTest {
         }
     }
 
-    /** Small shapes: each finite-difference element costs two forward passes. */
-    @Property(tries = 2)
-    void sumAndEntropyGradientsMatchFiniteDifferences(@ForAll long seed) {
+    /** Small shapes, since each finite-difference element costs two forward passes; arbitrary masks. */
+    @Property(tries = 15)
+    void sumAndEntropyGradientsMatchFiniteDifferences(@ForAll @IntRange(min = 1, max = 3) int b, @ForAll @IntRange(min = 2, max = 4) int t,
+                                                      @ForAll @IntRange(min = 2, max = 3) int vocab,
+                                                      @ForAll @DoubleRange(min = 0.5, max = 2) double temperature, @ForAll long seed) {
         Random random = new Random(seed);
-        int b = 2;
-        int t = 3;
-        int vocab = 3;
         Tensor logits = variable(uniform(b * t * vocab, -3, 3, random), b, t, vocab);
         int[] ids = new int[b * t];
         for (int i = 0; i < ids.length; i++) {
             ids[i] = random.nextInt(vocab);
         }
         Tensor idTensor = Tensor.ofInts(ids, b, t);
-        Tensor mask = t64(new double[] {0, 1, 1, 1}, b, t - 1);
-        assertGradientMatches(x -> TokenLogProbs.of(x[0], idTensor, mask, 0.8).sum(), logits);
+        Tensor mask = t64(anyMask(b, t - 1, random), b, t - 1);
+        assertGradientMatches(x -> TokenLogProbs.of(x[0], idTensor, mask, temperature).sum(), logits);
         assertGradientMatches(x -> TokenLogProbs.of(x[0], idTensor, mask, 1.0).mean(), logits);
-        assertGradientMatches(x -> TokenEntropy.of(x[0], mask, 1.3), logits);
+        assertGradientMatches(x -> TokenEntropy.of(x[0], mask, temperature), logits);
     }
 
     @Test

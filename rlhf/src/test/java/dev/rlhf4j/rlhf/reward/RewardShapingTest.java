@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.reward;
 
 import static dev.rlhf4j.rlhf.Batches.assertClose;
-import static dev.rlhf4j.rlhf.Batches.completionMask;
+import static dev.rlhf4j.rlhf.Batches.anyMask;
 import static dev.rlhf4j.rlhf.Batches.scrambleMasked;
 import static dev.rlhf4j.rlhf.Batches.t64;
 import static dev.rlhf4j.rlhf.Batches.uniform;
@@ -17,6 +17,7 @@ import dev.rlhf4j.rlhf.kl.KlEstimator;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /** PPO reward shaping against hand-computed rewards: KL penalty per token, the score on the last completion token. */
@@ -68,12 +69,41 @@ class RewardShapingTest {
         }
     }
 
+    /**
+     * On any mask (holes inside a row, a single selected token, a row selecting everything), the score sits on
+     * the row's last selected position, found here by a scan from the right.
+     */
     @Property(tries = 30)
-    void maskedPositionsNeverChangeAnyResult(@ForAll long seed) {
+    void theScoreSitsOnTheLastSelectedTokenOfAnyMask(@ForAll @IntRange(min = 1, max = 4) int b, @ForAll @IntRange(min = 1, max = 7) int t,
+                                                     @ForAll long seed) {
         Random random = new Random(seed);
-        int b = 3;
-        int t = 6;
-        double[] m = completionMask(b, t, random);
+        double[] m = anyMask(b, t, random);
+        double[] logp = uniform(b * t, -5, 0, random);
+        double[] ref = uniform(b * t, -5, 0, random);
+        double[] scores = uniform(b, -2, 2, random);
+        double beta = 0.05;
+        double[] expected = new double[b * t];
+        for (int i = 0; i < b * t; i++) {
+            expected[i] = -beta * m[i] * (logp[i] - ref[i]);
+        }
+        for (int i = 0; i < b; i++) {
+            int last = t - 1;
+            while (m[i * t + last] == 0) {
+                last--;
+            }
+            expected[i * t + last] += scores[i];
+        }
+        try (Arena arena = Arena.open()) {
+            var out = RewardShaping.trlDefaults().apply(t64(scores, b), t64(logp, b, t), t64(ref, b, t), t64(m, b, t), beta);
+            assertClose(expected, out.rewards().toDoubleArray(), 1e-12, "rewards");
+        }
+    }
+
+    @Property(tries = 30)
+    void maskedPositionsNeverChangeAnyResult(@ForAll @IntRange(min = 1, max = 4) int b, @ForAll @IntRange(min = 1, max = 7) int t,
+                                             @ForAll long seed) {
+        Random random = new Random(seed);
+        double[] m = anyMask(b, t, random);
         double[] logp = uniform(b * t, -5, 0, random);
         double[] ref = uniform(b * t, -5, 0, random);
         double[] scores = uniform(b, -2, 2, random);
