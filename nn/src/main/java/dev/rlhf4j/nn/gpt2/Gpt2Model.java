@@ -173,8 +173,11 @@ public final class Gpt2Model implements Module {
         return tk;
     }
 
-    /** The bias for the batch's columns from {@code past} on; one row for all when nothing is padded. */
-    static Tensor attentionBias(PaddedBatch batch, int past, DType type) {
+    /**
+     * The bias for the batch's columns from {@code past} on; one row for all when nothing is padded. Public for
+     * passes that run the blocks one at a time (a reference model whose weights stream in layer by layer).
+     */
+    public static Tensor attentionBias(PaddedBatch batch, int past, DType type) {
         int rows = batch.isPadded() ? batch.batchSize() : 1;
         return attentionBias(rows, batch.length() - past, past, batch::mask, type);
     }

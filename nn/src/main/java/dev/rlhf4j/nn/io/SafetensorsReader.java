@@ -199,6 +199,30 @@ public final class SafetensorsReader implements AutoCloseable {
         }
     }
 
+    /**
+     * The tensor {@code name} read with positional reads through {@code scratch} (a buffer at least as large as
+     * the tensor's bytes, reused by the caller) instead of a mapping: nothing of the file stays mapped, and so
+     * counted in the process's resident memory, after the call. For weights streamed in again and again.
+     */
+    public Tensor read(String name, ByteBuffer scratch) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new CheckpointException(file + ": no tensor '" + name + "'");
+        }
+        long bytes = e.end() - e.begin();
+        if (bytes > scratch.capacity()) {
+            throw new IllegalArgumentException(file + ": tensor '" + name + "' has " + bytes + " bytes, the scratch buffer "
+                    + scratch.capacity());
+        }
+        scratch.clear().limit((int) bytes);
+        try {
+            readFully(channel, scratch, dataStart + e.begin());
+        } catch (IOException ex) {
+            throw new CheckpointException(file + ": tensor '" + name + "': cannot read data: " + ex, ex);
+        }
+        return Tensor.fromBytes(scratch.flip().order(ByteOrder.LITTLE_ENDIAN), e.dtype(), e.shape());
+    }
+
     /** Reads every tensor; convenient for small files such as recorded gradients. */
     public Map<String, Tensor> readAll() {
         Map<String, Tensor> out = new LinkedHashMap<>();
