@@ -93,23 +93,40 @@ final class Tiny {
 
     /** {@code steps} AdamW steps (lr 1e-2) of next-token cross-entropy on {@code ids}; returns the optimizer. */
     static AdamW train(Gpt2LMHeadModel policy, int[] ids, int steps) {
-        AdamW opt = new AdamW(policy.namedParameters(), new AdamW.Config(1e-2, 0.9, 0.95, 1e-8, 0.1), name -> true);
-        policy.train(new TensorRandom(5));
+        AdamW opt = adamW(policy);
         for (int s = 0; s < steps; s++) {
-            try (Arena a = Arena.open()) {
-                policy.loss(Tensor.ofInts(ids, 1, ids.length)).backward();
-                opt.step();
-                opt.zeroGrad();
-            }
+            step(policy, opt, ids);
+        }
+        return opt;
+    }
+
+    /** AdamW (lr 1e-2, betas 0.9 / 0.95, weight decay 0.1) over the trainable parameters of {@code policy}. */
+    static AdamW adamW(Gpt2LMHeadModel policy) {
+        return new AdamW(policy.namedParameters(), new AdamW.Config(1e-2, 0.9, 0.95, 1e-8, 0.1), name -> true);
+    }
+
+    /** One training step of next-token cross-entropy on {@code ids}, with dropout if the config has it. */
+    static void step(Gpt2LMHeadModel policy, AdamW opt, int[] ids) {
+        policy.train(new TensorRandom(5));
+        try (Arena a = Arena.open()) {
+            policy.loss(Tensor.ofInts(ids, 1, ids.length)).backward();
+            opt.step();
+            opt.zeroGrad();
         }
         policy.eval();
-        return opt;
     }
 
     /** The log-probs as doubles, computed and read inside their own arena. */
     static double[] values(ReferenceModel ref, PaddedBatch batch, Tensor mask) {
         try (Arena a = Arena.open()) {
             return ref.logProbs(batch, mask).logProbs().toDoubleArray();
+        }
+    }
+
+    /** A model's own log-probs, as a reference pass computes them. */
+    static double[] values(CausalLm model, PaddedBatch batch, Tensor mask) {
+        try (Arena a = Arena.open()) {
+            return model.referenceLogProbs(batch, mask).logProbs().toDoubleArray();
         }
     }
 }
