@@ -1,0 +1,94 @@
+package dev.rlhf4j.rlhf.cli.bench;
+
+import dev.rlhf4j.rlhf.reference.ReferenceModel;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The peak resident memory one reference strategy adds, measured in a fresh JVM per strategy: in one process, memory
+ * freed by an earlier strategy stays with the allocator (the launcher asks glibc to keep it) and the next strategy
+ * would reuse it unseen. The child builds the policy and runs the policy's own pass once (so the activations of a
+ * pass are already resident), resets the kernel's high-water mark ({@code echo 5 > /proc/self/clear_refs}), notes
+ * {@code VmRSS}, builds the strategy and runs one reference pass, and prints {@code VmHWM - VmRSS before} in bytes:
+ * Java heap, off-heap tensors and file pages mapped at the time, all together.
+ */
+final class ReferenceMemoryProbe {
+    private ReferenceMemoryProbe() {
+    }
+
+    /** Child entry: {@code preset batch seq strategy dir}; prints the peak RSS delta in bytes, or "NaN". */
+    public static void main(String[] args) {
+        ReferenceStrategies setting = new ReferenceStrategies(args[0], Integer.parseInt(args[1]), Integer.parseInt(args[2]), Path.of(args[4]));
+        setting.policyPass();
+        setting.cacheKey();                                  // a run hashes the weights at start-up, not per pass
+        if (!resetPeak()) {
+            System.out.println("NaN");
+            return;
+        }
+        long before = statusKb("VmRSS:");
+        try (ReferenceModel ref = setting.create(args[3])) {
+            setting.run(args[3], ref);
+            System.out.println((statusKb("VmHWM:") - before) * 1024);
+        }
+    }
+
+    /**
+     * The peak RSS delta of {@code strategy} from a child JVM started like this one (same JVM options and classpath),
+     * in bytes; NaN when the kernel cannot reset the high-water mark or the child fails.
+     */
+    static double measure(String preset, int batch, int seq, String strategy, Path dir) {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        command.add("-cp");
+        command.add(System.getProperty("java.class.path"));
+        command.add(ReferenceMemoryProbe.class.getName());
+        command.addAll(List.of(preset, Integer.toString(batch), Integer.toString(seq), strategy, dir.toString()));
+        try {
+            Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String last = null;
+            try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    last = line.trim();
+                }
+            }
+            return child.waitFor() == 0 && last != null ? Double.parseDouble(last) : Double.NaN;
+        } catch (IOException | NumberFormatException e) {
+            return Double.NaN;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Double.NaN;
+        }
+    }
+
+    /** Resets VmHWM to the current RSS (Linux 4.0+); false where that is not possible. */
+    private static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | UnsupportedOperationException e) {
+            return false;
+        }
+    }
+
+    private static long statusKb(String field) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith(field)) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("/proc/self/status: " + e.getMessage(), e);
+        }
+        throw new IllegalStateException("/proc/self/status has no " + field);
+    }
+}
