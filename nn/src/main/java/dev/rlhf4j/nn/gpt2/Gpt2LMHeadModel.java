@@ -92,7 +92,7 @@ public final class Gpt2LMHeadModel implements Module {
      * or vocabulary-sized copy is made either way.
      */
     public Tensor head(Tensor hidden) {
-        return hidden.matmul(transformer.wte().transpose(0, 1));                // (B, T, V)
+        return Gpt2Model.stage(() -> hidden.matmul(transformer.wte().transpose(0, 1)));   // (B, T, V)
     }
 
     /**

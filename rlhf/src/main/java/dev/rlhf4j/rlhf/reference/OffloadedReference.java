@@ -115,7 +115,7 @@ public final class OffloadedReference implements ReferenceModel {
         if (t > config.nPositions()) {
             throw new IllegalArgumentException("OffloadedReference: " + t + " positions exceed n_positions " + config.nPositions());
         }
-        Tensor x = wte.forward(batch.inputIdTensor(0, t)).add(wpe.forward(batch.positionIdTensor(0, t)));     // (B, T, C)
+        Tensor x = Gpt2Model.stage(() -> wte.forward(batch.inputIdTensor(0, t)).add(wpe.forward(batch.positionIdTensor(0, t))));
         Tensor bias = Gpt2Model.attentionBias(batch, 0, type.computeType());       // (B or 1, 1, T, T) or null
         for (int layer = 0; layer < config.nLayer(); layer++) {
             for (Map.Entry<String, Tensor> w : slotWeights.entrySet()) {
@@ -123,9 +123,11 @@ public final class OffloadedReference implements ReferenceModel {
                 w.getValue().assign(stored);
                 free(stored);
             }
-            x = slot.forward(x, bias, null, null);                                 // (B, T, C)
+            Tensor in = x;                                                         // (B, T, C)
+            x = Gpt2Model.stage(() -> slot.forward(in, bias, null, null));         // (B, T, C)
         }
-        return lnF.forward(x).matmul(wte.weight().transpose(0, 1));                // (B, T, V)
+        Tensor h = lnF.forward(x);                                                 // (B, T, C)
+        return Gpt2Model.stage(() -> h.matmul(wte.weight().transpose(0, 1)));      // (B, T, V)
     }
 
     /**
@@ -217,14 +219,26 @@ public final class OffloadedReference implements ReferenceModel {
         return max;
     }
 
+    /** Reads the resident tensors a slab of rows at a time through the scratch buffer into their own rows. */
     private void loadResident() {
         try (NoGrad ng = NoGrad.enter()) {
             for (Map.Entry<String, Tensor> r : resident.entrySet()) {
-                Tensor stored = reader.read(keys.get(r.getKey()));
-                r.getValue().assign(stored).requiresGrad(false);
-                stored.release();
+                Tensor target = r.getValue();
+                long rows = target.size(0);
+                long perSlab = Math.max(1, scratch.capacity() / Math.max(1, target.numel() / rows * storedBytes(r.getKey())));
+                for (long first = 0; first < rows; first += perSlab) {
+                    long n = Math.min(perSlab, rows - first);
+                    Tensor stored = reader.read(keys.get(r.getKey()), first, n, scratch);
+                    target.narrow(0, first, n).assign(stored);
+                    stored.release();
+                }
+                target.requiresGrad(false);
             }
         }
+    }
+
+    private int storedBytes(String name) {
+        return reader.entries().get(keys.get(name)).dtype().bytes();
     }
 
     @Override

@@ -18,8 +18,9 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code reference.<s>.held_mb}: the bytes the strategy holds beyond the policy at its peak, counted by the
  *       strategy itself ({@link ReferenceModel#heldBytes}: parameters, read buffers, caches), in MiB;</li>
- *   <li>{@code reference.<s>.rss_delta_mb}: the growth of the process's peak resident memory when the strategy is
- *       built and runs one pass, measured in a child JVM per strategy ({@link ReferenceMemoryProbe}), in MiB;</li>
+ *   <li>{@code reference.<s>.rss_delta_mb}: how far the process's peak resident memory during a reference pass lies
+ *       above its resident memory before the strategy was built, measured in a child JVM per strategy ({@link
+ *       ReferenceMemoryProbe}), in MiB;</li>
  *   <li>{@code reference.<s>.pass_ms}: one reference pass over the batch (B, T), best of {@code repeats} rounds that
  *       visit every strategy in turn, so a drifting machine slows all alike. {@code periodic4} is the mean over a
  *       whole period (one fresh pass, three reused).</li>
@@ -68,15 +69,12 @@ public final class ReferenceBenchmark {
             }
             Map<String, Double> rss = new LinkedHashMap<>();
             for (String name : ReferenceStrategies.NAMES) {
-                Path childDir = name.equals("precomputed") ? dir : Files.createDirectories(dir.resolve(name));
-                rss.put(name, probeMemory ? ReferenceMemoryProbe.measure(preset, batch, seq, name, childDir) : Double.NaN);
+                rss.put(name, probeMemory ? ReferenceMemoryProbe.measure(preset, batch, seq, name, dir) : Double.NaN);
             }
             print(out, refs, best, rss);
             double frozenMs = best.get("frozen");
             BenchLine.against("reference.precomputed.build_ms", buildMs, "ms", frozenMs).print(out);
             BenchLine.against("reference.synchronized.sync_ms", syncMs, "ms", frozenMs).print(out);
-        } catch (IOException e) {
-            throw new UncheckedIOException("bench reference: " + e.getMessage(), e);
         } finally {
             refs.values().forEach(ReferenceModel::close);
             setting.policy.release();

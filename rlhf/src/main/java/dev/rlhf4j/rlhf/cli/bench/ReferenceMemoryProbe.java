@@ -16,9 +16,12 @@ import java.util.List;
  * The peak resident memory one reference strategy adds, measured in a fresh JVM per strategy: in one process, memory
  * freed by an earlier strategy stays with the allocator (the launcher asks glibc to keep it) and the next strategy
  * would reuse it unseen. The child builds the policy and runs the policy's own pass once (so the activations of a
- * pass are already resident), resets the kernel's high-water mark ({@code echo 5 > /proc/self/clear_refs}), notes
- * {@code VmRSS}, builds the strategy and runs one reference pass, and prints {@code VmHWM - VmRSS before} in bytes:
- * Java heap, off-heap tensors and file pages mapped at the time, all together.
+ * pass are already resident), notes {@code VmRSS}, builds the strategy and runs a warm-up pass, collects garbage,
+ * resets the kernel's high-water mark ({@code echo 5 > /proc/self/clear_refs}) and runs one more pass: it prints
+ * {@code VmHWM - VmRSS before} in bytes, the resident memory the strategy adds while in use, Java heap, off-heap
+ * tensors and mapped file pages together. What building it needed and freed again (hashing the weights for the seal,
+ * for instance) counts only as far as it stays resident: the allocator keeps freed blocks below its mmap threshold,
+ * and the JVM keeps the heap it has grown.
  */
 final class ReferenceMemoryProbe {
     private ReferenceMemoryProbe() {
@@ -29,12 +32,14 @@ final class ReferenceMemoryProbe {
         ReferenceStrategies setting = new ReferenceStrategies(args[0], Integer.parseInt(args[1]), Integer.parseInt(args[2]), Path.of(args[4]));
         setting.policyPass();
         setting.cacheKey();                                  // a run hashes the weights at start-up, not per pass
-        if (!resetPeak()) {
-            System.out.println("NaN");
-            return;
-        }
         long before = statusKb("VmRSS:");
         try (ReferenceModel ref = setting.create(args[3])) {
+            setting.run(args[3], ref);                       // warm-up: what building it needed is done and freed
+            System.gc();
+            if (!resetPeak()) {
+                System.out.println("NaN");
+                return;
+            }
             setting.run(args[3], ref);
             System.out.println((statusKb("VmHWM:") - before) * 1024);
         }

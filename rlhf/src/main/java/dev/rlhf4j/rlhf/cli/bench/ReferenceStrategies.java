@@ -4,6 +4,7 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.gpt2.Gpt2Checkpoint;
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.rlhf.reference.CausalLm;
@@ -14,6 +15,7 @@ import dev.rlhf4j.rlhf.reference.PeriodicReference;
 import dev.rlhf4j.rlhf.reference.PrecomputedReference;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reference.SynchronizedReference;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,7 +25,8 @@ import java.util.Random;
  * The setting {@code bench reference} measures, shared by the benchmark and its memory probe (a child process, so
  * that each strategy's memory is measured in a process of its own): a randomly initialised float32 GPT-2 policy,
  * a batch of {@code batch} random sequences of {@code seq} tokens whose second half is the completion, and each
- * strategy built on that policy by name.
+ * strategy built on that policy by name. Files (the policy's checkpoint, the precomputed cache) go to one directory
+ * that the benchmark and its probes share, so a probe finds them made, as a run finds its checkpoint and cache.
  */
 final class ReferenceStrategies {
     /** The strategies in the order they are reported; the frozen float32 copy is the baseline. */
@@ -71,13 +74,22 @@ final class ReferenceStrategies {
             case "frozen" -> new FrozenCopyReference(policy);
             case "bf16" -> new HalfPrecisionReference(policy, DType.BFLOAT16);
             case "f16" -> new HalfPrecisionReference(policy, DType.FLOAT16);
-            case "offloaded" -> OffloadedReference.of(policy, dir.resolve("reference.safetensors"));
+            case "offloaded" -> OffloadedReference.open(checkpoint(), policy.config(), DType.FLOAT32);
             case "precomputed" -> PrecomputedReference.prepare(dir.resolve(PrecomputedReference.FILE_NAME), cacheKey(), rows,
                     rows.size(), 0, () -> new FrozenCopyReference(policy));
             case "periodic4" -> new PeriodicReference(new FrozenCopyReference(policy), 4);
             case "synchronized" -> new SynchronizedReference(policy, 1, 0.6);
             default -> throw new IllegalArgumentException("bench reference: unknown strategy '" + name + "' (expected " + NAMES + ")");
         };
+    }
+
+    /** The policy's checkpoint, which a run starts from and the offloaded reference streams: written once in {@link #dir}. */
+    Path checkpoint() {
+        Path file = dir.resolve("policy").resolve(Gpt2Checkpoint.WEIGHTS);
+        if (!Files.exists(file)) {
+            policy.save(file.getParent());
+        }
+        return file;
     }
 
     /** The precomputed cache's key (hashing the policy's weights once). */
