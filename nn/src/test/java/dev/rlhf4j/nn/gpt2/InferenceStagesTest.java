@@ -42,4 +42,23 @@ class InferenceStagesTest {
             model.release();
         }
     }
+
+    @Test
+    void aHalfPrecisionHeadWidenedSlabBySlabGivesTheLogitsOfTheWholeTable() {
+        long vocab = 2 * Gpt2LMHeadModel.HEAD_SLAB + 123;                  // three slabs, the last one short
+        Gpt2Config c = new Gpt2Config(1, 2, 8, 16, (int) vocab, 1e-5, "gelu_new", "float32", 0, 0, 0.0, 0.0, 0.0);
+        Gpt2LMHeadModel model = Gpt2LMHeadModel.random(c, DType.BFLOAT16, 3);
+        PaddedBatch batch = PaddedBatch.rightPadded(List.of(new int[] {1, 4097, 8200, 8300}, new int[] {9, 8}), 0);
+        float[] whole;
+        try (Arena a = Arena.open()) {
+            whole = model.forward(batch).toFloatArray();                     // recording: the whole table widened
+        }
+        try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
+            float[] slabs = model.forward(batch).toFloatArray();
+            for (int i = 0; i < whole.length; i++) {
+                assertEquals(whole[i], slabs[i], 1e-5 * (1 + Math.abs(whole[i])), "logit " + i);
+            }
+        }
+        model.release();
+    }
 }

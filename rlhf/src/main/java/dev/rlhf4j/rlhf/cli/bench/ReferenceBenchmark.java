@@ -18,9 +18,10 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code reference.<s>.held_mb}: the bytes the strategy holds beyond the policy at its peak, counted by the
  *       strategy itself ({@link ReferenceModel#heldBytes}: parameters, read buffers, caches), in MiB;</li>
- *   <li>{@code reference.<s>.rss_delta_mb}: how far the process's peak resident memory during a reference pass lies
- *       above its resident memory before the strategy was built, measured in a child JVM per strategy ({@link
- *       ReferenceMemoryProbe}), in MiB;</li>
+ *   <li>{@code reference.<s>.rss_delta_mb}: peak resident memory of the policy's pass and the reference pass
+ *       together minus that of the policy's pass alone, measured in a child JVM per strategy ({@link
+ *       ReferenceMemoryProbe}), in MiB: the same question asked of the process rather than of the strategy, with
+ *       the noise of a JVM (some tens of MiB);</li>
  *   <li>{@code reference.<s>.pass_ms}: one reference pass over the batch (B, T), best of {@code repeats} rounds that
  *       visit every strategy in turn, so a drifting machine slows all alike. {@code periodic4} is the mean over a
  *       whole period (one fresh pass, three reused).</li>

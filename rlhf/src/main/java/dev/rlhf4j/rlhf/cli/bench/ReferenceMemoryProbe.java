@@ -13,15 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The peak resident memory one reference strategy adds, measured in a fresh JVM per strategy: in one process, memory
- * freed by an earlier strategy stays with the allocator (the launcher asks glibc to keep it) and the next strategy
- * would reuse it unseen. The child builds the policy and runs the policy's own pass once (so the activations of a
- * pass are already resident), notes {@code VmRSS}, builds the strategy and runs a warm-up pass, collects garbage,
- * resets the kernel's high-water mark ({@code echo 5 > /proc/self/clear_refs}) and runs one more pass: it prints
- * {@code VmHWM - VmRSS before} in bytes, the resident memory the strategy adds while in use, Java heap, off-heap
- * tensors and mapped file pages together. What building it needed and freed again (hashing the weights for the seal,
- * for instance) counts only as far as it stays resident: the allocator keeps freed blocks below its mmap threshold,
- * and the JVM keeps the heap it has grown.
+ * The resident memory one reference strategy adds beyond the policy, measured in a fresh JVM per strategy: in one
+ * process, memory freed by an earlier strategy stays with the allocator (the launcher asks glibc to keep it) and the
+ * next strategy would reuse it unseen. The child builds the policy and, after collecting garbage and resetting the
+ * kernel's high-water mark ({@code echo 5 > /proc/self/clear_refs}), takes the peak RSS of the policy's own pass
+ * (what training holds anyway); then builds the strategy, runs a warm-up pass, and takes the peak RSS of the policy's
+ * pass followed by the reference pass the same way. It prints the difference in bytes: the strategy's resident weights
+ * and caches plus whatever its pass needs beyond the policy's, Java heap, off-heap tensors and mapped file pages
+ * together. What building the strategy needed and freed again counts only as far as it stays resident (the allocator
+ * keeps freed blocks below its mmap threshold, the JVM the heap it has grown).
  */
 final class ReferenceMemoryProbe {
     private ReferenceMemoryProbe() {
@@ -32,17 +32,25 @@ final class ReferenceMemoryProbe {
         ReferenceStrategies setting = new ReferenceStrategies(args[0], Integer.parseInt(args[1]), Integer.parseInt(args[2]), Path.of(args[4]));
         setting.policyPass();
         setting.cacheKey();                                  // a run hashes the weights at start-up, not per pass
-        long before = statusKb("VmRSS:");
+        long policyOnly = peakOf(setting::policyPass);
         try (ReferenceModel ref = setting.create(args[3])) {
             setting.run(args[3], ref);                       // warm-up: what building it needed is done and freed
-            System.gc();
-            if (!resetPeak()) {
-                System.out.println("NaN");
-                return;
-            }
-            setting.run(args[3], ref);
-            System.out.println((statusKb("VmHWM:") - before) * 1024);
+            long withReference = peakOf(() -> {
+                setting.policyPass();
+                setting.run(args[3], ref);
+            });
+            System.out.println(policyOnly < 0 || withReference < 0 ? "NaN" : Long.toString((withReference - policyOnly) * 1024));
         }
+    }
+
+    /** VmHWM in kB over {@code step}, from a reset after collecting garbage; -1 where the mark cannot be reset. */
+    private static long peakOf(Runnable step) {
+        System.gc();
+        if (!resetPeak()) {
+            return -1;
+        }
+        step.run();
+        return statusKb("VmHWM:");
     }
 
     /**
