@@ -21,11 +21,14 @@ import java.util.TreeMap;
  * SHA-256 fingerprints of what a reference depends on, as lowercase hex: model weights, tokenised data, tokenizer
  * files. Equal content gives an equal hash whatever the order a map lists it in or where a file lies; any changed
  * value, shape, type, name, length or byte changes it. Tensors are hashed a slab of rows at a time, so fingerprinting a
- * model never copies more than a few megabytes of it at once.
+ * model never copies more than half a megabyte of it at once.
  */
 public final class ContentHash {
-    /** Elements hashed per slab of a tensor. */
-    private static final long SLAB = 1 << 20;
+    /**
+     * Elements hashed per slab of a tensor: each slab passes through a heap buffer, and up to 512 KB (float64) it
+     * stays an ordinary young object, below the size G1 allocates straight into the old generation.
+     */
+    private static final long SLAB = 1 << 16;
 
     private ContentHash() {
     }

@@ -13,17 +13,20 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The resident memory one reference strategy adds beyond the policy, measured in a fresh JVM per strategy: in one
- * process, memory freed by an earlier strategy stays with the allocator (the launcher asks glibc to keep it) and the
- * next strategy would reuse it unseen. The child builds the policy and, after collecting garbage and resetting the
- * kernel's high-water mark ({@code echo 5 > /proc/self/clear_refs}), takes the peak RSS of the policy's own pass
- * (what training holds anyway); then builds the strategy, runs a warm-up pass, and takes the peak RSS of the policy's
- * pass followed by the reference pass the same way. It prints the difference in bytes: the strategy's resident weights
- * and caches plus whatever its pass needs beyond the policy's, Java heap, off-heap tensors and mapped file pages
- * together. What building the strategy needed and freed again counts only as far as it stays resident (the allocator
- * keeps freed blocks below its mmap threshold, the JVM the heap it has grown).
+ * The resident memory one reference strategy adds beyond the policy, measured in a fresh JVM per strategy (in one
+ * process, memory freed by an earlier strategy would be reused by the next one unseen). The child runs with glibc's
+ * default trimming rather than the launcher's settings that keep freed memory for speed, so its resident memory
+ * follows the memory in use. It builds the policy and, after collecting garbage and resetting the kernel's
+ * high-water mark ({@code echo 5 > /proc/self/clear_refs}), takes the peak RSS of the policy's own pass (what
+ * training holds anyway); then builds the strategy, runs a warm-up pass, and takes the peak RSS of the policy's pass
+ * followed by the reference pass the same way. It prints the difference in bytes: the strategy's resident weights and
+ * caches plus whatever its pass needs beyond the policy's, Java heap, off-heap tensors and mapped file pages
+ * together; what building the strategy needed and freed again does not count.
  */
 final class ReferenceMemoryProbe {
+    /** The launcher's settings that keep freed memory in the process; the child runs with glibc's defaults. */
+    private static final List<String> RETENTION = List.of("MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_MMAP_THRESHOLD_");
+
     private ReferenceMemoryProbe() {
     }
 
@@ -66,7 +69,9 @@ final class ReferenceMemoryProbe {
         command.add(ReferenceMemoryProbe.class.getName());
         command.addAll(List.of(preset, Integer.toString(batch), Integer.toString(seq), strategy, dir.toString()));
         try {
-            Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+            RETENTION.forEach(builder.environment()::remove);
+            Process child = builder.start();
             String last = null;
             try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = out.readLine()) != null; ) {
