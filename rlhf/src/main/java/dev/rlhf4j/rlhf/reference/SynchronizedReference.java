@@ -19,7 +19,7 @@ import java.util.Map;
  * {@link #verifyFrozen} holds it to the weights of the last synchronisation.
  */
 public final class SynchronizedReference implements ReferenceModel {
-    private final ModelCopy copy;
+    private final FrozenCopyReference copy;
     private final int syncSteps;
     private final double alpha;
     private long syncs;
@@ -37,7 +37,7 @@ public final class SynchronizedReference implements ReferenceModel {
         if (!(alpha >= 0 && alpha <= 1)) {
             throw new IllegalArgumentException("SynchronizedReference: ref_model_mixup_alpha must lie in [0, 1], got " + alpha);
         }
-        this.copy = new ModelCopy("SynchronizedReference", policy, policy.dtype());
+        this.copy = new FrozenCopyReference(policy, policy.dtype(), "SynchronizedReference");
         this.syncSteps = syncSteps;
         this.alpha = alpha;
     }

@@ -41,8 +41,8 @@ class FrozenDuringTrainingTest {
 
         Map<String, ReferenceModel> refs = new LinkedHashMap<>();
         refs.put("frozen", new FrozenCopyReference(policy));
-        refs.put("bf16", new HalfPrecisionReference(policy, DType.BFLOAT16));
-        refs.put("f16", new HalfPrecisionReference(policy, DType.FLOAT16));
+        refs.put("bf16", HalfPrecisionReference.of(policy, DType.BFLOAT16));
+        refs.put("f16", HalfPrecisionReference.of(policy, DType.FLOAT16));
         refs.put("offloaded", OffloadedReference.of(policy, dir.resolve("reference.safetensors")));
         refs.put("synchronized", new SynchronizedReference(policy, 1_000, 0.6));
         refs.put("lora-disabled", new LoraDisabledReference(lora, lora.adapterSwitch(), lora.baseWeights()));
@@ -76,7 +76,7 @@ class FrozenDuringTrainingTest {
         optimized.addAll(new AdamW(policy.namedParameters(), AdamW.Config.torchDefaults(), n -> true).parameters());
         List<Tensor> held = new ArrayList<>();
         held.addAll(((FrozenCopyReference) refs.get("frozen")).weights().values());
-        held.addAll(((HalfPrecisionReference) refs.get("bf16")).weights().values());
+        held.addAll(((FrozenCopyReference) refs.get("bf16")).weights().values());
         held.addAll(((SynchronizedReference) refs.get("synchronized")).weights().values());
         held.addAll(lora.baseWeights().values());
         for (Tensor t : held) {

@@ -38,7 +38,7 @@ class HalfPrecisionReferenceTest {
     void weightsAreRoundedToNearestExactlyAsTorchRoundsThem() {
         Gpt2LMHeadModel policy = Tiny.fixtureModel(DType.FLOAT32);
         for (String kind : KINDS) {
-            try (HalfPrecisionReference ref = new HalfPrecisionReference(policy, type(kind));
+            try (FrozenCopyReference ref = HalfPrecisionReference.of(policy, type(kind));
                  SafetensorsReader torch = SafetensorsReader.open(Tiny.fixture().resolve("model." + kind + ".safetensors"))) {
                 for (Map.Entry<String, Tensor> e : ref.weights().entrySet()) {
                     assertEquals(type(kind), e.getValue().dtype());
@@ -65,7 +65,7 @@ class HalfPrecisionReferenceTest {
             JsonNode rounded = fixture.get("rounded_weights").get(kind).get("logits");
             double[] hfRounded = FrozenCopyReferenceTest.hostLogProbs(rounded, ids);
             double logitShift = maxAbsDiff(fixture.get("single").get("logits"), rounded);
-            try (HalfPrecisionReference ref = new HalfPrecisionReference(policy, type(kind))) {
+            try (FrozenCopyReference ref = HalfPrecisionReference.of(policy, type(kind))) {
                 try (Arena a = Arena.open()) {
                     assertEquals(DType.FLOAT32, ref.logProbs(batch, all).logProbs().dtype(), "computed and returned in float32");
                 }
@@ -88,7 +88,7 @@ class HalfPrecisionReferenceTest {
     @Test
     void onlyHalfTypesAreAccepted() {
         Gpt2LMHeadModel policy = Tiny.random(1, 1);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new HalfPrecisionReference(policy, DType.FLOAT32));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HalfPrecisionReference.of(policy, DType.FLOAT32));
         assertTrue(e.getMessage().contains("FLOAT32"), e.getMessage());
         policy.release();
     }

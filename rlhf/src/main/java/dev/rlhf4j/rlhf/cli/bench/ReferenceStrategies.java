@@ -72,8 +72,8 @@ final class ReferenceStrategies {
     ReferenceModel create(String name) {
         return switch (name) {
             case "frozen" -> new FrozenCopyReference(policy);
-            case "bf16" -> new HalfPrecisionReference(policy, DType.BFLOAT16);
-            case "f16" -> new HalfPrecisionReference(policy, DType.FLOAT16);
+            case "bf16" -> HalfPrecisionReference.of(policy, DType.BFLOAT16);
+            case "f16" -> HalfPrecisionReference.of(policy, DType.FLOAT16);
             case "offloaded" -> OffloadedReference.open(checkpoint(), policy.config(), DType.FLOAT32);
             case "precomputed" -> PrecomputedReference.prepare(dir.resolve(PrecomputedReference.FILE_NAME), cacheKey(), rows,
                     rows.size(), 0, () -> new FrozenCopyReference(policy));
