@@ -23,8 +23,12 @@ final class Indexing {
         }
         long[] idShape = ids.shape();
         INDArray flat = flatIndices("embedding", ids, ws[0]);          // (N)
-        INDArray w = weight.computeValue();                            // (V, C)
-        INDArray rows = gather(w, flat);                               // (N, C)
+        INDArray rows = gather(weight.value(), flat);                  // (N, C), stored type
+        if (DType.of(rows.dataType()).isHalf()) {                      // widen the rows, not the whole table
+            INDArray wide = rows.castTo(DType.FLOAT32.nd4j());
+            rows.close();
+            rows = wide;
+        }
         long[] outShape = Arrays.copyOf(idShape, idShape.length + 1);
         outShape[idShape.length] = ws[1];
         INDArray out = rows.reshape('c', outShape).dup('c');

@@ -21,6 +21,9 @@ public final class Gpt2LMHeadModel implements Module {
     /** Hugging Face's prefix for the trunk's parameters. */
     public static final String PREFIX = "transformer.";
 
+    /** Vocabulary rows of a half-precision wte widened at once by an inference pass's head. */
+    static final long HEAD_SLAB = 4096;
+
     private final Gpt2Model transformer;
 
     /** A zero-initialised model; see {@link #random} and {@link #fromPretrained}. */
@@ -90,10 +93,26 @@ public final class Gpt2LMHeadModel implements Module {
     /**
      * The tied LM head: hidden states (B, T, C) to logits (B, T, V), {@code h @ wte^T}. Backward writes dwte
      * straight into wte's (V, C) gradient (core's matmul recognises the transposed leaf), so no logits-sized
-     * or vocabulary-sized copy is made either way.
+     * or vocabulary-sized copy is made either way. A half-precision wte in an inference pass is widened to float32
+     * {@link #HEAD_SLAB} rows at a time, each slab's logits written into place: the float32 copy of the whole
+     * table (twice the half model's largest tensor) never exists.
      */
     public Tensor head(Tensor hidden) {
-        return hidden.matmul(transformer.wte().transpose(0, 1));                // (B, T, V)
+        Tensor wte = transformer.wte();                                                   // (V, C)
+        if (!NoGrad.isActive() || !wte.dtype().isHalf() || hidden.rank() != 3) {
+            return Gpt2Model.stage(() -> hidden.matmul(wte.transpose(0, 1)));             // (B, T, V)
+        }
+        long v = wte.size(0);
+        long[] s = hidden.shape();
+        Tensor logits = Tensor.zeros(DType.FLOAT32, s[0], s[1], v);                       // (B, T, V)
+        for (long first = 0; first < v; first += HEAD_SLAB) {
+            long n = Math.min(HEAD_SLAB, v - first);
+            try (Arena slab = Arena.open()) {
+                Tensor part = hidden.matmul(wte.narrow(0, first, n).transpose(0, 1));      // (B, T, n)
+                logits.narrow(2, first, n).assign(part);
+            }
+        }
+        return logits;
     }
 
     /**

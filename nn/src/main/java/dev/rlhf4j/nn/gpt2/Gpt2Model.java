@@ -1,5 +1,6 @@
 package dev.rlhf4j.nn.gpt2;
 
+import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntBinaryOperator;
+import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
 /**
@@ -146,14 +148,15 @@ public final class Gpt2Model implements Module {
      * {@code bias} as {@link CausalSelfAttention#forward} takes it; {@code cache} null for a pass without one.
      */
     private List<Tensor> run(Tensor ids, Tensor positions, Tensor bias, KvCache cache) {
-        Tensor x = wte.forward(ids).add(wpe.forward(positions));                                // (B, T, C)
+        Tensor x = stage(() -> wte.forward(ids).add(wpe.forward(positions)));                  // (B, T, C)
         if (dropout != null && config.embdPdrop() > 0) {
             x = x.dropout(config.embdPdrop(), dropout);
         }
         List<Tensor> states = new ArrayList<>(h.size() + 1);
         states.add(x);
         for (Block block : h) {
-            x = block.forward(x, bias, cache, dropout);                                          // (B, T, C)
+            Tensor in = x;
+            x = stage(() -> block.forward(in, bias, cache, dropout));                           // (B, T, C)
             states.add(x);
         }
         if (cache != null) {
@@ -161,6 +164,21 @@ public final class Gpt2Model implements Module {
         }
         states.set(states.size() - 1, lnF.forward(x));                                           // (B, T, C)
         return states;
+    }
+
+    /**
+     * Runs one stage of an inference pass (no graph recorded) in an arena of its own and keeps only its output, so
+     * what the stage makes on the way (attention scores, the float32 copy of a half-precision weight) is freed when
+     * the stage ends rather than with the caller's arena: a pass then holds one stage's temporaries at a time, not
+     * all of them. A pass that records a graph keeps its intermediates for backward and runs the stage as it is.
+     */
+    public static Tensor stage(Supplier<Tensor> stage) {
+        if (!NoGrad.isActive()) {
+            return stage.get();
+        }
+        try (Arena arena = Arena.open()) {
+            return arena.keep(stage.get());
+        }
     }
 
     private static Tensor last(List<Tensor> states) {
@@ -174,8 +192,11 @@ public final class Gpt2Model implements Module {
         return tk;
     }
 
-    /** The bias for the batch's columns from {@code past} on; one row for all when nothing is padded. */
-    static Tensor attentionBias(PaddedBatch batch, int past, DType type) {
+    /**
+     * The bias for the batch's columns from {@code past} on; one row for all when nothing is padded. Public for
+     * passes that run the blocks one at a time (a reference model whose weights stream in layer by layer).
+     */
+    public static Tensor attentionBias(PaddedBatch batch, int past, DType type) {
         int rows = batch.isPadded() ? batch.batchSize() : 1;
         return attentionBias(rows, batch.length() - past, past, batch::mask, type);
     }

@@ -199,6 +199,51 @@ public final class SafetensorsReader implements AutoCloseable {
         }
     }
 
+    /**
+     * The tensor {@code name} read with positional reads through {@code scratch} (a buffer at least as large as
+     * the tensor's bytes, reused by the caller) instead of a mapping: nothing of the file stays mapped, and so
+     * counted in the process's resident memory, after the call. For weights streamed in again and again.
+     */
+    public Tensor read(String name, ByteBuffer scratch) {
+        Entry e = entry(name);
+        return read(name, 0, e.shape().length == 0 ? 1 : e.shape()[0], scratch);
+    }
+
+    /**
+     * Rows [first, first + rows) of the tensor {@code name} (along its first dimension), read as {@link
+     * #read(String, ByteBuffer)} reads: a tensor larger than the buffer comes in slabs of rows.
+     */
+    public Tensor read(String name, long first, long rows, ByteBuffer scratch) {
+        Entry e = entry(name);
+        long[] shape = e.shape().length == 0 ? new long[] {1} : e.shape().clone();
+        if (first < 0 || rows < 0 || first + rows > shape[0]) {
+            throw new IllegalArgumentException(file + ": tensor '" + name + "': rows [" + first + ", " + (first + rows)
+                    + ") outside its " + shape[0]);
+        }
+        long rowBytes = shape[0] == 0 ? 0 : (e.end() - e.begin()) / shape[0];
+        long bytes = rows * rowBytes;
+        if (bytes > scratch.capacity()) {
+            throw new IllegalArgumentException(file + ": tensor '" + name + "': " + bytes + " bytes do not fit the scratch buffer of "
+                    + scratch.capacity());
+        }
+        scratch.clear().limit((int) bytes);
+        try {
+            readFully(channel, scratch, dataStart + e.begin() + first * rowBytes);
+        } catch (IOException ex) {
+            throw new CheckpointException(file + ": tensor '" + name + "': cannot read data: " + ex, ex);
+        }
+        shape[0] = rows;
+        return Tensor.fromBytes(scratch.flip().order(ByteOrder.LITTLE_ENDIAN), e.dtype(), e.shape().length == 0 ? e.shape() : shape);
+    }
+
+    private Entry entry(String name) {
+        Entry e = entries.get(name);
+        if (e == null) {
+            throw new CheckpointException(file + ": no tensor '" + name + "'");
+        }
+        return e;
+    }
+
     /** Reads every tensor; convenient for small files such as recorded gradients. */
     public Map<String, Tensor> readAll() {
         Map<String, Tensor> out = new LinkedHashMap<>();

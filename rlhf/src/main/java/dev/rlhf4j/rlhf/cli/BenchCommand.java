@@ -2,6 +2,7 @@ package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.rlhf.cli.bench.GenerateBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.MatmulBenchmark;
+import dev.rlhf4j.rlhf.cli.bench.ReferenceBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.TokenizerBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.TrainBenchmark;
 import picocli.CommandLine.Command;
@@ -44,6 +45,18 @@ public final class BenchCommand {
     int generate(@Option(names = "--preset", defaultValue = "gpt2") String preset,
                  @Option(names = "--new-tokens", defaultValue = "64") int newTokens) {
         GenerateBenchmark.run(System.out, preset, newTokens);
+        return 0;
+    }
+
+    @Command(name = "reference", mixinStandardHelpOptions = true,
+            description = "Reference-model strategies (frozen, bf16, f16, offloaded, precomputed, periodic, synchronised):"
+                    + " memory each adds beyond the policy and the time of one reference pass, vs the frozen float32 copy.")
+    int reference(@Option(names = "--preset", defaultValue = "gpt2") String preset,
+                  @Option(names = "--batch", defaultValue = "4") int batch,
+                  @Option(names = "--seq", defaultValue = "128") int seq,
+                  @Option(names = "--repeats", defaultValue = "3", description = "timed rounds over all strategies (best is kept)") int repeats,
+                  @Option(names = "--no-rss", description = "skip the child processes that measure each strategy's peak RSS") boolean noRss) {
+        ReferenceBenchmark.run(System.out, preset, batch, seq, repeats, !noRss);
         return 0;
     }
 }

@@ -1,0 +1,75 @@
+package dev.rlhf4j.rlhf.reference;
+
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import java.util.Collections;
+import java.util.Map;
+
+/**
+ * The classic reference (InstructGPT, TRL's {@code create_reference_model}): a deep copy of the policy taken before
+ * the first step, every parameter frozen ({@code requiresGrad false}), in eval mode (no dropout), sealed by a SHA-256
+ * of its weights. The copy's tensors are its own: no optimizer built over the policy can reach them, and no step on
+ * the policy changes them. It costs one more model of weights; every other strategy is measured against it.
+ *
+ * <p>Stored in the policy's type, or in a half type for {@link HalfPrecisionReference}; {@link SynchronizedReference}
+ * moves its weights deliberately and seals them anew.
+ */
+public final class FrozenCopyReference implements ReferenceModel {
+    private final Gpt2LMHeadModel model;
+    private final FrozenCheck check;
+
+    /** Copies {@code policy} as it is now, in the policy's type. */
+    public FrozenCopyReference(Gpt2LMHeadModel policy) {
+        this(policy, policy.dtype(), "FrozenCopyReference");
+    }
+
+    /** Copies {@code policy} as it is now, each weight converted to {@code storage} (rounded to nearest). */
+    FrozenCopyReference(Gpt2LMHeadModel policy, DType storage, String owner) {
+        if (!storage.isFloating()) {
+            throw new IllegalArgumentException(owner + ": a reference copy needs a floating type, got " + storage);
+        }
+        this.model = new Gpt2LMHeadModel(policy.config(), storage);
+        model.copyParametersFrom(policy);
+        model.freeze();
+        model.eval();
+        this.check = FrozenCheck.seal(owner, model.namedParameters()::forEach);
+    }
+
+    @Override
+    public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask) {
+        return ((CausalLm) model::forward).referenceLogProbs(batch, completionMask);
+    }
+
+    /** The frozen parameters by name, for {@link WeightDivergence#between}; read them, do not write them. */
+    public Map<String, Tensor> weights() {
+        return Collections.unmodifiableMap(model.namedParameters());
+    }
+
+    /** The type the weights are stored in. */
+    public DType storage() {
+        return model.dtype();
+    }
+
+    /** Takes the weights as they are now as the seal (after a synchronisation). */
+    void reseal() {
+        check.reseal(model.namedParameters()::forEach);
+    }
+
+    @Override
+    public void verifyFrozen() {
+        check.verify(model.namedParameters()::forEach);
+    }
+
+    @Override
+    public long heldBytes() {
+        return FrozenCheck.bytes(model.namedParameters());
+    }
+
+    @Override
+    public void close() {
+        model.release();
+    }
+}

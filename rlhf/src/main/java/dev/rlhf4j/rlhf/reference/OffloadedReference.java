@@ -1,0 +1,269 @@
+package dev.rlhf4j.rlhf.reference;
+
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.NoGrad;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.Embedding;
+import dev.rlhf4j.nn.LayerNorm;
+import dev.rlhf4j.nn.Module;
+import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.gpt2.Block;
+import dev.rlhf4j.nn.gpt2.Gpt2Config;
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.gpt2.Gpt2Model;
+import dev.rlhf4j.nn.io.CheckpointException;
+import dev.rlhf4j.nn.io.SafetensorsReader;
+import dev.rlhf4j.nn.io.SafetensorsWriter;
+import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * The reference whose weights stay in a safetensors file (the seeds' "reference on CPU", DeepSpeed's parameter
+ * offload): only the embeddings, the final layer norm and one block's worth of parameters are resident, and each
+ * reference pass streams the blocks through that one slot, layer by layer:
+ * <pre>
+ *   x = wte[ids] + wpe[positions]                               (B, T, C)
+ *   for l in 0 .. n_layer-1:  slot <- file["h.l.*"];  x = slot(x)
+ *   logits = ln_f(x) @ wte^T                                    (B, T, V)
+ * </pre>
+ * The same operations in the same order as {@link Gpt2LMHeadModel#forward(PaddedBatch)} on the same weights, so the
+ * log-probs equal a {@link FrozenCopyReference}'s bit for bit. Resident memory is embeddings + ln_f + one block + a
+ * read buffer of the largest block tensor, instead of a whole model; the price is reading every block's bytes again
+ * on every pass. Blocks are read with positional reads rather than kept mapped, so the file's pages stay in the
+ * kernel's page cache (evictable) and never count towards the process's resident memory.
+ *
+ * <p>Legend: B batch, T time, C channels, V vocabulary.
+ */
+public final class OffloadedReference implements ReferenceModel {
+    private static final String SLOT = "h";
+
+    private final Path file;
+    private final SafetensorsReader reader;
+    private final Gpt2Config config;
+    private final DType type;
+    private final Embedding wte;                       // (V, C), resident
+    private final Embedding wpe;                       // (n_positions, C), resident
+    private final LayerNorm lnF;                       // (C), resident
+    private final Block slot;                          // one block, refilled for each layer
+    private final Map<String, Tensor> resident;        // model name -> tensor
+    private final Map<String, Tensor> slotWeights;     // suffix (".attn.c_attn.weight") -> tensor
+    private final Map<String, String> keys;            // model name -> key in the file
+    private final ByteBuffer scratch;                  // the largest block tensor's bytes
+    private final FrozenCheck check;
+    private long liveBytes;
+    private long peakBytes;
+
+    private OffloadedReference(Path file, Gpt2Config config, DType type) {
+        this.file = file;
+        this.config = config;
+        this.type = type;
+        this.reader = SafetensorsReader.open(file);
+        try {
+            this.wte = new Embedding(Gpt2LMHeadModel.PREFIX + "wte", config.vocabSize(), config.nEmbd(), type);
+            this.wpe = new Embedding(Gpt2LMHeadModel.PREFIX + "wpe", config.nPositions(), config.nEmbd(), type);
+            this.lnF = new LayerNorm(Gpt2LMHeadModel.PREFIX + "ln_f", config.nEmbd(), config.layerNormEpsilon(), type);
+            this.slot = new Block(SLOT, 0, config, type);
+            this.resident = new LinkedHashMap<>();
+            wte.collectParameters(resident);
+            wpe.collectParameters(resident);
+            lnF.collectParameters(resident);
+            this.slotWeights = new LinkedHashMap<>();
+            slot.namedParameters().forEach((name, t) -> slotWeights.put(name.substring(SLOT.length()), t));
+            this.keys = resolveKeys();
+            this.scratch = ByteBuffer.allocateDirect(Math.toIntExact(largestBlockTensor()));
+            for (Tensor t : slot.parameters()) {
+                t.requiresGrad(false);
+            }
+            loadResident();
+            this.liveBytes = FrozenCheck.bytes(resident) + FrozenCheck.bytes(slotWeights) + scratch.capacity();
+            this.peakBytes = liveBytes;
+            this.check = FrozenCheck.seal("OffloadedReference(" + file + ")", this::forEachWeight);
+        } catch (RuntimeException e) {
+            reader.close();
+            throw e;
+        }
+    }
+
+    /** Writes {@code policy}'s weights to {@code file} (safetensors, HF names) once, and streams them from there. */
+    public static OffloadedReference of(Gpt2LMHeadModel policy, Path file) {
+        SafetensorsWriter.write(file, policy.namedParameters(), Map.of("format", "pt"));
+        return new OffloadedReference(file, policy.config(), policy.dtype());
+    }
+
+    /**
+     * Streams from an existing checkpoint, e.g. the policy's own {@code model.safetensors}: keys with or without
+     * HF's {@code transformer.} prefix; every tensor is checked against {@code config}'s shapes now, so a wrong file
+     * fails here, naming the file and the key. Computes in {@code type} (the stored type is converted).
+     */
+    public static OffloadedReference open(Path weights, Gpt2Config config, DType type) {
+        return new OffloadedReference(weights, config, type);
+    }
+
+    @Override
+    public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask) {
+        return ((CausalLm) this::logits).referenceLogProbs(batch, completionMask);
+    }
+
+    /** The forward pass, block by block through the slot. (B, T) to (B, T, V) */
+    private Tensor logits(PaddedBatch batch) {
+        int t = batch.length();
+        if (t > config.nPositions()) {
+            throw new IllegalArgumentException("OffloadedReference: " + t + " positions exceed n_positions " + config.nPositions());
+        }
+        Tensor x = Gpt2Model.stage(() -> wte.forward(batch.inputIdTensor(0, t)).add(wpe.forward(batch.positionIdTensor(0, t))));
+        Tensor bias = Gpt2Model.attentionBias(batch, 0, type.computeType());       // (B or 1, 1, T, T) or null
+        for (int layer = 0; layer < config.nLayer(); layer++) {
+            for (Map.Entry<String, Tensor> w : slotWeights.entrySet()) {
+                Tensor stored = read(blockName(layer, w.getKey()));
+                w.getValue().assign(stored);
+                free(stored);
+            }
+            Tensor in = x;                                                         // (B, T, C)
+            x = Gpt2Model.stage(() -> slot.forward(in, bias, null, null));         // (B, T, C)
+        }
+        Tensor h = lnF.forward(x);                                                 // (B, T, C)
+        return Gpt2Model.stage(() -> h.matmul(wte.weight().transpose(0, 1)));      // (B, T, V)
+    }
+
+    /**
+     * The divergence between {@code policy} and the stored reference, reading one block tensor at a time.
+     * See {@link WeightDivergence}.
+     */
+    public WeightDivergence divergenceFrom(Module policy) {
+        Map<String, Tensor> p = policy.namedParameters();
+        WeightDivergence.Accumulator acc = new WeightDivergence.Accumulator();
+        forEachWeight((name, r) -> {
+            Tensor pt = p.get(name);
+            if (pt == null) {
+                throw new IllegalArgumentException("OffloadedReference: the policy has no parameter '" + name + "'");
+            }
+            acc.add(name, pt, r);
+        });
+        return acc.result();
+    }
+
+    /** Every weight under its model name: the resident ones as they are, each block tensor read from the file and freed. */
+    private void forEachWeight(BiConsumer<String, Tensor> visit) {
+        resident.forEach(visit);
+        for (int layer = 0; layer < config.nLayer(); layer++) {
+            for (String suffix : slotWeights.keySet()) {
+                Tensor stored = read(blockName(layer, suffix));
+                try {
+                    visit.accept(blockName(layer, suffix), stored);
+                } finally {
+                    free(stored);
+                }
+            }
+        }
+    }
+
+    private Tensor read(String name) {
+        Tensor t = reader.read(keys.get(name), scratch);
+        liveBytes += bytes(t);
+        peakBytes = Math.max(peakBytes, liveBytes);
+        return t;
+    }
+
+    private void free(Tensor t) {
+        liveBytes -= bytes(t);
+        t.release();
+    }
+
+    private static long bytes(Tensor t) {
+        return t.numel() * t.dtype().bytes();
+    }
+
+    private static String blockName(int layer, String suffix) {
+        return Gpt2LMHeadModel.PREFIX + SLOT + "." + layer + suffix;
+    }
+
+    /** The file's key of every weight (with or without the prefix), each checked for its shape. */
+    private Map<String, String> resolveKeys() {
+        Map<String, long[]> wanted = new LinkedHashMap<>();
+        resident.forEach((name, t) -> wanted.put(name, t.shape()));
+        for (int layer = 0; layer < config.nLayer(); layer++) {
+            for (Map.Entry<String, Tensor> w : slotWeights.entrySet()) {
+                wanted.put(blockName(layer, w.getKey()), w.getValue().shape());
+            }
+        }
+        Map<String, String> out = new LinkedHashMap<>();
+        wanted.forEach((name, shape) -> {
+            String bare = name.substring(Gpt2LMHeadModel.PREFIX.length());
+            String key = reader.contains(name) ? name : bare;
+            SafetensorsReader.Entry e = reader.entries().get(key);
+            if (e == null) {
+                throw new CheckpointException(file + ": missing tensor '" + name + "' (also looked for '" + bare + "')");
+            }
+            if (!Arrays.equals(e.shape(), shape)) {
+                throw new CheckpointException(file + ": tensor '" + key + "' has shape " + Arrays.toString(e.shape())
+                        + " but the config needs " + Arrays.toString(shape));
+            }
+            out.put(name, key);
+        });
+        return out;
+    }
+
+    private long largestBlockTensor() {
+        long max = 0;
+        for (Map.Entry<String, String> k : keys.entrySet()) {
+            if (!resident.containsKey(k.getKey())) {
+                SafetensorsReader.Entry e = reader.entries().get(k.getValue());
+                max = Math.max(max, e.end() - e.begin());
+            }
+        }
+        return max;
+    }
+
+    /** Reads the resident tensors a slab of rows at a time through the scratch buffer into their own rows. */
+    private void loadResident() {
+        try (NoGrad ng = NoGrad.enter()) {
+            for (Map.Entry<String, Tensor> r : resident.entrySet()) {
+                Tensor target = r.getValue();
+                long rows = target.size(0);
+                long perSlab = Math.max(1, scratch.capacity() / Math.max(1, target.numel() / rows * storedBytes(r.getKey())));
+                for (long first = 0; first < rows; first += perSlab) {
+                    long n = Math.min(perSlab, rows - first);
+                    Tensor stored = reader.read(keys.get(r.getKey()), first, n, scratch);
+                    target.narrow(0, first, n).assign(stored);
+                    stored.release();
+                }
+                target.requiresGrad(false);
+            }
+        }
+    }
+
+    private int storedBytes(String name) {
+        return reader.entries().get(keys.get(name)).dtype().bytes();
+    }
+
+    @Override
+    public void verifyFrozen() {
+        check.verify(this::forEachWeight);
+    }
+
+    /** Embeddings + ln_f + one block + the read buffer, and the one block tensor read at a time: the peak so far. */
+    @Override
+    public long heldBytes() {
+        return peakBytes;
+    }
+
+    /** The file the weights stream from. */
+    public Path file() {
+        return file;
+    }
+
+    /** Closes the file and frees the resident weights; the file itself stays. */
+    @Override
+    public void close() {
+        reader.close();
+        wte.release();
+        wpe.release();
+        lnF.release();
+        slot.release();
+    }
+}
