@@ -12,7 +12,6 @@ import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.optim.AdamW;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,13 +22,9 @@ final class Tiny {
     private Tiny() {
     }
 
-    /** The gpt2-tiny-random fixture directory (config.json, model.safetensors, reference.json, rounded weights). */
+    /** The gpt2-tiny-random fixture directory (config.json, model.safetensors, reference.json, rounded weights), from nn's test-jar. */
     static Path fixture() {
-        try {
-            return Path.of(Tiny.class.getResource("/fixtures/gpt2-tiny-random").toURI());
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.rlhf4j.nn.Fixtures.path("gpt2-tiny-random");
     }
 
     static JsonNode reference() {
