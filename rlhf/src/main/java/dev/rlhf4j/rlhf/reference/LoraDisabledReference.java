@@ -2,6 +2,8 @@ package dev.rlhf4j.rlhf.reference;
 
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -39,6 +41,16 @@ public final class LoraDisabledReference implements ReferenceModel {
             }
         });
         this.check = FrozenCheck.seal("LoraDisabledReference", this.baseWeights::forEach);
+    }
+
+    /**
+     * The reference of {@code model} trained through {@code lora} (attached to it by {@code LoraModel.create} or
+     * {@code load}): the model with its adapters off, sealed over its base weights. Disabled, a LoRA layer computes
+     * the base layer exactly, so the reference pass is the base model bit for bit.
+     */
+    public static LoraDisabledReference of(Gpt2LMHeadModel model, LoraModel lora) {
+        return new LoraDisabledReference(model::forward, AdapterSwitch.of(lora::isEnabled, lora::disable, lora::enable),
+                model.namedParameters());
     }
 
     @Override

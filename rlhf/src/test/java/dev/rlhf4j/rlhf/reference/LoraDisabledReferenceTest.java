@@ -6,10 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.lora.LoraConfig;
+import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.optim.AdamW;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,6 +42,38 @@ class LoraDisabledReferenceTest {
             ref.verifyFrozen();
         }
         lora.release();
+    }
+
+    /** nn's LoraModel on a GPT-2: after AdamW steps on the adapters alone, the reference pass is the base model exactly. */
+    @Test
+    void aRealLoraPolicysReferenceIsItsBaseModel() {
+        Gpt2LMHeadModel model = Tiny.random(2, 31);
+        PaddedBatch batch = PaddedBatch.leftPadded(Tiny.sequences(3, 10, 64, 7), 0);
+        Tensor mask = Tiny.completionMask(batch, 2);
+        try (FrozenCopyReference frozenBase = new FrozenCopyReference(model)) {
+            double[] base = Tiny.values(frozenBase, batch, mask);
+            LoraModel lora = LoraModel.create(model, LoraConfig.gpt2AllProjections(4, 8), new TensorRandom(3));
+            AdamW opt = new AdamW(lora.namedParameters(), new AdamW.Config(1e-2, 0.9, 0.95, 1e-8, 0.0), name -> true);
+            int[] ids = {3, 1, 4, 1, 5, 9, 2, 6};
+            for (int step = 0; step < 3; step++) {
+                try (Arena a = Arena.open()) {
+                    model.loss(Tensor.ofInts(ids, 1, ids.length)).backward();
+                    opt.step();
+                    opt.zeroGrad();
+                }
+            }
+            try (LoraDisabledReference ref = LoraDisabledReference.of(model, lora)) {
+                assertArrayEquals(base, Tiny.values(ref, batch, mask), 0.0, "adapters off: the base model exactly");
+                assertTrue(lora.isEnabled(), "the adapters are on again after the pass");
+                double[] policy = Tiny.values((CausalLm) model::forward, batch, mask);
+                assertFalse(java.util.Arrays.equals(base, policy), "the adapters have trained the policy away from its base");
+                assertEquals(0, ref.heldBytes());
+                ref.verifyFrozen();
+            }
+            opt.release();
+            lora.release();
+        }
+        model.release();
     }
 
     @Test
