@@ -67,28 +67,33 @@ class AdamWUpdateTest {
         assertEquals(0.9, after[3], 1e-15);                      // first Adam step moves by lr * sign(g)
     }
 
-    /** A strided view takes the ND4J-op path; the same values contiguous take the CPU kernel: both give torch's update. */
+    /**
+     * float32 values as a strided view take the ND4J-op path; the same values contiguous take the CPU kernel: both
+     * give torch's update, to float32 rounding (the two round {@code (1 - b2) g g} in different orders).
+     */
     @Test
     void theNd4jOpPathAgreesWithTheCpuKernel() {
         TensorRandom r = new TensorRandom(5);
-        Tensor wide = r.normal(DType.FLOAT64, 0, 1, 40, 6);
+        Tensor wide = r.normal(DType.FLOAT32, 0, 1, 40, 6);
         Tensor strided = wide.narrow(1, 1, 3);                   // rows 6 apart: not contiguous
         Tensor dense = strided.copy();
-        Tensor mStrided = Tensor.zeros(DType.FLOAT64, 40, 6).narrow(1, 1, 3);
-        Tensor vStrided = Tensor.zeros(DType.FLOAT64, 40, 6).narrow(1, 1, 3);
-        Tensor mDense = Tensor.zeros(DType.FLOAT64, 40, 3);
-        Tensor vDense = Tensor.zeros(DType.FLOAT64, 40, 3);
+        Tensor mStrided = Tensor.zeros(DType.FLOAT32, 40, 6).narrow(1, 1, 3);
+        Tensor vStrided = Tensor.zeros(DType.FLOAT32, 40, 6).narrow(1, 1, 3);
+        Tensor mDense = Tensor.zeros(DType.FLOAT32, 40, 3);
+        Tensor vDense = Tensor.zeros(DType.FLOAT32, 40, 3);
+        double[] before = dense.toDoubleArray();
         for (int t = 1; t <= 3; t++) {
-            Tensor g = r.normal(DType.FLOAT64, 0, 0.1, 40, 3);
+            Tensor g = r.normal(DType.FLOAT32, 0, 0.1, 40, 3);
             AdamWUpdate.step(strided, g, mStrided, vStrided, 1e-2, 0.9, 0.95, 1e-8, 0.1, t);
             AdamWUpdate.step(dense, g, mDense, vDense, 1e-2, 0.9, 0.95, 1e-8, 0.1, t);
         }
         double[] a = strided.copy().toDoubleArray();
         double[] b = dense.toDoubleArray();
         for (int i = 0; i < a.length; i++) {
-            assertEquals(b[i], a[i], 1e-15 * Math.max(1, Math.abs(b[i])), "element " + i);
+            assertEquals(b[i], a[i], 1e-6 * Math.max(1, Math.abs(b[i])), "element " + i);
+            assertTrue(Math.abs(b[i] - before[i]) > 1e-4, "element " + i + " moved");
         }
-        assertEquals(dense.toDoubleArray()[0] != wide.copy().toDoubleArray()[1], false, "the view wrote through to its source");
+        assertEquals(b[0], wide.toDoubleArray()[1], 1e-6, "the view's update is its source's column 1");
     }
 
     /** bfloat16 / float16 storage: the update runs in float32 on float32 moments and is stored rounded back. */
