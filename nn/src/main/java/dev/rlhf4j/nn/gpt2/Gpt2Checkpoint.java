@@ -29,7 +29,16 @@ public final class Gpt2Checkpoint {
         Path configFile = dir.resolve(CONFIG);
         Path weights = dir.resolve(WEIGHTS);
         CheckpointException.requireFiles(dir, "a Hugging Face GPT-2 directory", CONFIG, WEIGHTS);
-        Gpt2LMHeadModel model = new Gpt2LMHeadModel(Gpt2Config.read(configFile), type);
+        Gpt2Config config;
+        try {
+            config = Gpt2Config.read(configFile);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(e.getMessage(), e);
+        }
+        try (SafetensorsReader reader = SafetensorsReader.open(weights)) {
+            checkSizes(config, configFile, reader);
+        }
+        Gpt2LMHeadModel model = new Gpt2LMHeadModel(config, type);
         try {
             loadWeights(model, weights);
         } catch (RuntimeException e) {
@@ -66,6 +75,41 @@ public final class Gpt2Checkpoint {
                             + " but the tied head needs " + Arrays.toString(want));
                 }
             }
+        }
+    }
+
+    /**
+     * Checks the sizes {@code config.json} declares against the checkpoint's header before anything is allocated, so
+     * a config that is wrong or corrupt (a huge {@code n_embd}, fewer layers than the checkpoint holds) is refused with
+     * the key and both numbers instead of allocating gigabytes or loading part of a model.
+     */
+    static void checkSizes(Gpt2Config config, Path configFile, SafetensorsReader reader) {
+        long c = config.nEmbd();
+        expectShape(configFile, reader, "wte.weight", "vocab_size, n_embd", config.vocabSize(), c);
+        expectShape(configFile, reader, "wpe.weight", "n_positions, n_embd", config.nPositions(), c);
+        for (int i = 0; i < config.nLayer(); i++) {
+            expectShape(configFile, reader, "h." + i + ".attn.c_attn.weight", "n_embd, 3 n_embd", c, 3 * c);
+            expectShape(configFile, reader, "h." + i + ".mlp.c_fc.weight", "n_embd, 4 n_embd", c, 4 * c);
+        }
+        String extra = "h." + config.nLayer() + ".";
+        for (String key : reader.entries().keySet()) {
+            if (unprefixed(key).startsWith(extra)) {
+                throw new CheckpointException(configFile + ": n_layer " + config.nLayer() + " but " + reader.file()
+                        + " holds more layers (tensor '" + key + "')");
+            }
+        }
+    }
+
+    private static void expectShape(Path configFile, SafetensorsReader reader, String name, String sizes, long... want) {
+        String key = reader.contains(Gpt2LMHeadModel.PREFIX + name) ? Gpt2LMHeadModel.PREFIX + name : name;
+        if (!reader.contains(key)) {
+            throw new CheckpointException(reader.file() + ": missing tensor '" + Gpt2LMHeadModel.PREFIX + name + "' (also looked for '"
+                    + name + "')");
+        }
+        long[] shape = reader.entries().get(key).shape();
+        if (!Arrays.equals(shape, want)) {
+            throw new CheckpointException(configFile + ": (" + sizes + ") = " + Arrays.toString(want) + " but " + reader.file()
+                    + " holds '" + key + "' of shape " + Arrays.toString(shape));
         }
     }
 

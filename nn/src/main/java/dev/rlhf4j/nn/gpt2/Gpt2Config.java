@@ -3,6 +3,7 @@ package dev.rlhf4j.nn.gpt2;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.rlhf4j.nn.io.StrictJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,39 +117,55 @@ public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int v
                 bosTokenId, eosTokenId, 0.0, 0.0, 0.0);
     }
 
-    /** Reads a Hugging Face {@code config.json}; accepts both {@code torch_dtype} and {@code dtype}. */
+    /**
+     * Reads a Hugging Face {@code config.json} strictly (see {@link StrictJson}): sizes are exact integers, and the
+     * flags that describe a different computation than this GPT-2 ({@code model_type}, {@code tie_word_embeddings},
+     * {@code scale_attn_weights}, {@code n_inner}, ...) are refused rather than ignored. Accepts both
+     * {@code torch_dtype} and {@code dtype}.
+     */
     public static Gpt2Config read(Path file) {
-        JsonNode root;
+        JsonNode root = StrictJson.readObject(file);
+        String src = file.toString();
+        requireValue(root, src, "model_type", "gpt2");
+        requireFlag(root, src, "tie_word_embeddings", true);
+        requireFlag(root, src, "scale_attn_weights", true);
+        requireFlag(root, src, "scale_attn_by_inverse_layer_idx", false);
+        requireFlag(root, src, "reorder_and_upcast_attn", false);
+        requireFlag(root, src, "add_cross_attention", false);
+        int nLayer = StrictJson.requiredInt(root, "n_layer", src);
+        int nHead = StrictJson.requiredInt(root, "n_head", src);
+        int nEmbd = StrictJson.requiredInt(root, "n_embd", src);
+        JsonNode inner = root.get("n_inner");
+        if (inner != null && !inner.isNull() && StrictJson.exactInt(inner, src + ": 'n_inner'") != 4 * nEmbd) {
+            throw new IllegalArgumentException(src + ": n_inner " + inner + " is not supported (only null or 4 * n_embd = "
+                    + 4 * nEmbd + ")");
+        }
+        String dtype = StrictJson.optionalString(root, "torch_dtype", StrictJson.optionalString(root, "dtype", "float32", src), src);
         try {
-            root = new ObjectMapper().readTree(file.toFile());
-        } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read GPT-2 config: " + e.getMessage(), e);
-        }
-        if (root == null || !root.isObject()) {
-            throw new IllegalArgumentException(file + ": not a JSON object");
-        }
-        if (root.has("n_inner") && !root.get("n_inner").isNull() && root.get("n_inner").asInt() != 4 * intField(file, root, "n_embd")) {
-            throw new IllegalArgumentException(file + ": n_inner " + root.get("n_inner") + " is not supported (only 4 * n_embd)");
-        }
-        String dtype = root.hasNonNull("torch_dtype") ? root.get("torch_dtype").asText()
-                : root.hasNonNull("dtype") ? root.get("dtype").asText() : "float32";
-        try {
-            return new Gpt2Config(intField(file, root, "n_layer"), intField(file, root, "n_head"), intField(file, root, "n_embd"),
-                    intField(file, root, "n_positions"), intField(file, root, "vocab_size"),
-                    root.path("layer_norm_epsilon").asDouble(1e-5), root.path("activation_function").asText("gelu_new"), dtype,
-                    root.path("bos_token_id").asInt(50256), root.path("eos_token_id").asInt(50256),
-                    root.path("embd_pdrop").asDouble(0.1), root.path("attn_pdrop").asDouble(0.1), root.path("resid_pdrop").asDouble(0.1));
+            return new Gpt2Config(nLayer, nHead, nEmbd,
+                    StrictJson.requiredInt(root, "n_positions", src), StrictJson.requiredInt(root, "vocab_size", src),
+                    StrictJson.optionalDouble(root, "layer_norm_epsilon", 1e-5, src),
+                    StrictJson.optionalString(root, "activation_function", "gelu_new", src), dtype,
+                    StrictJson.optionalInt(root, "bos_token_id", 50256, src), StrictJson.optionalInt(root, "eos_token_id", 50256, src),
+                    StrictJson.optionalDouble(root, "embd_pdrop", 0.1, src), StrictJson.optionalDouble(root, "attn_pdrop", 0.1, src),
+                    StrictJson.optionalDouble(root, "resid_pdrop", 0.1, src));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            throw e.getMessage().startsWith(src) ? e : new IllegalArgumentException(src + ": " + e.getMessage(), e);
         }
     }
 
-    private static int intField(Path file, JsonNode root, String key) {
-        JsonNode n = root.get(key);
-        if (n == null || !n.canConvertToInt()) {
-            throw new IllegalArgumentException(file + ": missing or non-integer '" + key + "'");
+    private static void requireFlag(JsonNode root, String src, String key, boolean computed) {
+        if (StrictJson.optionalBoolean(root, key, computed, src) != computed) {
+            throw new IllegalArgumentException(src + ": " + key + " = " + !computed + " describes a model rlhf4j does not compute"
+                    + " (GPT-2 has " + key + " = " + computed + ")");
         }
-        return n.asInt();
+    }
+
+    private static void requireValue(JsonNode root, String src, String key, String expected) {
+        String value = StrictJson.optionalString(root, key, expected, src);
+        if (!value.equals(expected)) {
+            throw new IllegalArgumentException(src + ": " + key + " '" + value + "' is not supported (expected '" + expected + "')");
+        }
     }
 
     /** This config as a Hugging Face {@code config.json} that {@code GPT2LMHeadModel.from_pretrained} reads. */

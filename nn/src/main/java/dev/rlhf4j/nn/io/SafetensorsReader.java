@@ -1,8 +1,6 @@
 package dev.rlhf4j.nn.io;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 import java.io.IOException;
@@ -83,9 +81,9 @@ public final class SafetensorsReader implements AutoCloseable {
             String json = new String(header.array(), StandardCharsets.UTF_8);
             JsonNode root;
             try {
-                root = new ObjectMapper().readTree(json);
-            } catch (JsonProcessingException e) {
-                throw new CheckpointException(file + ": invalid JSON header: " + e.getOriginalMessage(), e);
+                root = StrictJson.parse(json, file + ": header");
+            } catch (IllegalArgumentException e) {
+                throw new CheckpointException(e.getMessage(), e);
             }
             if (root == null || !root.isObject()) {
                 throw new CheckpointException(file + ": header is not a JSON object");
@@ -99,7 +97,16 @@ public final class SafetensorsReader implements AutoCloseable {
                 String key = f.getKey();
                 JsonNode v = f.getValue();
                 if (key.equals("__metadata__")) {
-                    v.fields().forEachRemaining(m -> metadata.put(m.getKey(), m.getValue().asText()));
+                    if (!v.isObject()) {
+                        throw new CheckpointException(file + ": __metadata__ must be an object of strings, got " + StrictJson.describe(v));
+                    }
+                    v.fields().forEachRemaining(m -> {
+                        if (!m.getValue().isTextual()) {
+                            throw new CheckpointException(file + ": __metadata__ '" + m.getKey() + "' must be a string, got "
+                                    + StrictJson.describe(m.getValue()));
+                        }
+                        metadata.put(m.getKey(), m.getValue().textValue());
+                    });
                     continue;
                 }
                 entries.put(key, entry(file, key, v, dataSize));
@@ -145,17 +152,29 @@ public final class SafetensorsReader implements AutoCloseable {
         if (!s.isArray() || !o.isArray() || o.size() != 2) {
             throw new CheckpointException(where + ": shape must be an array and data_offsets a pair, got " + s + " and " + o);
         }
+        if (!v.get("dtype").isTextual()) {
+            throw new CheckpointException(where + ": dtype must be a string, got " + StrictJson.describe(v.get("dtype")));
+        }
         long[] shape = new long[s.size()];
         long numel = 1;
-        for (int i = 0; i < shape.length; i++) {
-            if (!s.get(i).canConvertToLong() || s.get(i).asLong() < 0) {
-                throw new CheckpointException(where + ": bad shape " + s);
+        long begin;
+        long end;
+        try {
+            for (int i = 0; i < shape.length; i++) {
+                shape[i] = StrictJson.exactLong(s.get(i), where + ": shape[" + i + "]");
+                if (shape[i] < 0) {
+                    throw new CheckpointException(where + ": bad shape " + s + " (negative size)");
+                }
+                numel = Math.multiplyExact(numel, shape[i]);
             }
-            shape[i] = s.get(i).asLong();
-            numel *= shape[i];
+            Math.multiplyExact(numel, (long) dtype.bytes());
+            begin = StrictJson.exactLong(o.get(0), where + ": data_offsets[0]");
+            end = StrictJson.exactLong(o.get(1), where + ": data_offsets[1]");
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(e.getMessage(), e);
+        } catch (ArithmeticException e) {
+            throw new CheckpointException(where + ": shape " + s + " holds more elements than a 64-bit count (corrupt header)", e);
         }
-        long begin = o.get(0).asLong(-1);
-        long end = o.get(1).asLong(-1);
         if (begin < 0 || end < begin || end > dataSize) {
             throw new CheckpointException(where + ": data_offsets [" + begin + ", " + end + ") lie outside the data section of "
                     + dataSize + " bytes (truncated file?)");

@@ -30,7 +30,16 @@ public final class Main implements Runnable {
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(e));
             return 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("rlhf4j: out of memory (" + e.getMessage() + "): use a smaller model, batch or sequence length,"
+                    + " or see `./rlhf4j memory` for what a run needs");
+            return 1;
+        } catch (Error e) {
+            System.err.println("rlhf4j: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()));
+            return 1;
+        }
     }
 
     /** A one-line reason for the user; the exception type only when its message alone would not say what went wrong. */
