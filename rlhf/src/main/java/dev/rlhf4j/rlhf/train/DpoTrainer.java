@@ -180,7 +180,8 @@ public final class DpoTrainer implements AutoCloseable {
             // 5. TRL's mean logits over the positions that predict completion tokens
             double[] logitSums;
             try (NoGrad ng = NoGrad.enter()) {
-                Tensor perPosition = logits.narrow(1, 0, logits.size(1) - 1).sum(-1, false).to(logProbType);  // (2B, T-1)
+                Tensor wide = logits.narrow(1, 0, logits.size(1) - 1).to(logProbType);     // (2B, T-1, V)
+                Tensor perPosition = wide.sum(-1, false);                                  // (2B, T-1)
                 logitSums = Masked.rowSum(perPosition, mask).toDoubleArray();              // (2B)
             }
             double vocab = logits.size(2);

@@ -12,10 +12,18 @@ import dev.rlhf4j.nn.lora.LoraConfig;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.rlhf.reference.ContentHash;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
+import dev.rlhf4j.rlhf.reference.HalfPrecisionReference;
 import dev.rlhf4j.rlhf.reference.LoraDisabledReference;
+import dev.rlhf4j.rlhf.reference.OffloadedReference;
+import dev.rlhf4j.rlhf.reference.PeriodicReference;
+import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reference.SynchronizedReference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -60,6 +68,28 @@ class DpoTrainerTest {
             assertEquals(0.25, metrics.first("epoch"), 1e-12, "16 pairs in batches of 4: 4 steps an epoch");
             assertEquals(4.0, metrics.last("epoch", 1), 1e-12);
             assertTrue(metrics.first("tokens_per_second") > 0);
+        }
+        policy.release();
+    }
+
+    /** Each strategy of the reference package serves as the trainer's reference and is frozen after training. */
+    @Test
+    void everyReferenceStrategyTrainsAndStaysFrozen() throws IOException {
+        Path dir = Files.createTempDirectory("dpo-references");
+        Gpt2LMHeadModel policy = DpoToy.model(DType.FLOAT32, 15);
+        Map<String, ReferenceModel> refs = new LinkedHashMap<>();
+        refs.put("bf16", HalfPrecisionReference.of(policy, DType.BFLOAT16));
+        refs.put("offloaded", OffloadedReference.of(policy, dir.resolve("reference.safetensors")));
+        refs.put("periodic", new PeriodicReference(new FrozenCopyReference(policy), 2));
+        for (Map.Entry<String, ReferenceModel> e : refs.entrySet()) {
+            DpoToy.Recorder metrics = new DpoToy.Recorder();
+            try (ReferenceModel reference = e.getValue();
+                 DpoTrainer trainer = DpoTrainer.of(policy, reference, toyConfig().toBuilder().maxSteps(3).build())) {
+                trainer.train(DpoToy.toyPreference(12, 3), metrics);
+                reference.verifyFrozen();
+            }
+            assertEquals(3, metrics.steps.size(), e.getKey());
+            assertTrue(Double.isFinite(metrics.last("loss", 1)), e.getKey());
         }
         policy.release();
     }
