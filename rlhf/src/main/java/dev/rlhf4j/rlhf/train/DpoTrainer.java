@@ -1,0 +1,256 @@
+package dev.rlhf4j.rlhf.train;
+
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.NoGrad;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.Module;
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.optim.AdamW;
+import dev.rlhf4j.nn.optim.GradClip;
+import dev.rlhf4j.nn.optim.LrSchedule;
+import dev.rlhf4j.rlhf.Masked;
+import dev.rlhf4j.rlhf.dpo.PreferenceLogProbs;
+import dev.rlhf4j.rlhf.dpo.PreferenceLoss;
+import dev.rlhf4j.rlhf.dpo.PreferenceOutput;
+import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import dev.rlhf4j.rlhf.reference.PrecomputedReference;
+import dev.rlhf4j.rlhf.reference.ReferenceModel;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/**
+ * Direct Preference Optimization (Rafailov et al. 2023) and its variants, as TRL's {@code DPOTrainer}: the policy
+ * learns from (prompt, chosen, rejected) pairs with no reward model and no sampling,
+ * <pre>
+ *   loss = L( beta [ (log pi(y_c|x) - log ref(y_c|x)) - (log pi(y_r|x) - log ref(y_r|x)) ] )
+ * </pre>
+ * where L is the {@link DpoConfig#lossType} class of {@code rlhf.dpo} (-log sigmoid for DPO). The reference is any
+ * {@link ReferenceModel} strategy; the policy trains whole, or through LoRA adapters (then only the adapter factors
+ * reach AdamW and the reference is typically the policy with its adapters off).
+ *
+ * <p>Legend: B pairs per micro-batch, T padded length, V vocabulary. One optimizer step reports TRL's metrics
+ * ({@code loss}, {@code rewards/chosen}, ..., {@code logits/rejected}) plus {@code grad_norm} (before clipping),
+ * {@code learning_rate} (the rate this step used), {@code epoch}, {@code num_truncated} (sequences shortened by
+ * max_prompt_length / max_length) and {@code tokens_per_second} (real tokens of the step over its wall time: the
+ * one figure that differs between runs of one seed).
+ */
+public final class DpoTrainer implements AutoCloseable {
+    private final Gpt2LMHeadModel policy;
+    private final Module trainable;
+    private final ReferenceModel reference;
+    private final DpoConfig config;
+    private final PreferenceLoss loss;
+    private final AdamW optimizer;
+    private final DType logProbType;
+
+    /**
+     * @param policy    the model whose log-probs the loss reads (with its LoRA adapters attached, if any)
+     * @param trainable what AdamW trains: {@code policy} itself, or its {@link LoraModel}
+     * @param reference the reference strategy; null exactly when {@link DpoConfig#withoutReference()}; a
+     *                  {@link PrecomputedReference} when {@code precomputeRefLogProbs}
+     */
+    public DpoTrainer(Gpt2LMHeadModel policy, Module trainable, ReferenceModel reference, DpoConfig config) {
+        if (config.withoutReference() != (reference == null)) {
+            throw new IllegalArgumentException(config.withoutReference()
+                    ? "DpoTrainer: loss_type " + config.lossType().trlName() + (config.referenceFree() ? " with reference_free" : "")
+                    + " reads no reference log-probs; pass null as the reference"
+                    : "DpoTrainer: loss_type " + config.lossType().trlName() + " needs a reference model (or set reference_free)");
+        }
+        if (config.precomputeRefLogProbs() && !(reference instanceof PrecomputedReference)) {
+            throw new IllegalArgumentException("DpoTrainer: precompute_ref_log_probs needs a PrecomputedReference (see"
+                    + " DpoTrainer.precomputedReference), got " + reference.getClass().getSimpleName());
+        }
+        this.policy = policy;
+        this.trainable = trainable;
+        this.reference = reference;
+        this.config = config;
+        this.loss = config.loss();
+        this.logProbType = policy.dtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
+        this.optimizer = new AdamW(trainable.namedParameters(),
+                new AdamW.Config(config.learningRate(), 0.9, 0.999, 1e-8, config.weightDecay()), name -> true);
+        if (optimizer.parameters().isEmpty()) {
+            throw new IllegalArgumentException("DpoTrainer: " + trainable.getClass().getSimpleName() + " has no trainable parameter");
+        }
+    }
+
+    /** Trains the whole policy. */
+    public static DpoTrainer of(Gpt2LMHeadModel policy, ReferenceModel reference, DpoConfig config) {
+        return new DpoTrainer(policy, policy, reference, config);
+    }
+
+    /**
+     * The reference log-probs of every sequence of {@code data}, as this trainer truncates it, cached in {@code file}
+     * (TRL's {@code precompute_ref_log_probs}): loaded if the file matches the weights, data and tokenizer, otherwise
+     * computed with {@code live} and written. Call outside any arena.
+     */
+    public static PrecomputedReference precomputedReference(Path file, List<PreferenceExample> data, DpoConfig config,
+                                                            Map<String, Tensor> referenceWeights, String tokenizerHash,
+                                                            int padId, Supplier<ReferenceModel> live) {
+        List<int[]> sequences = DpoBatch.sequences(data, config.maxLength(), config.maxPromptLength());
+        return PrecomputedReference.prepare(file, PrecomputedReference.Key.of(referenceWeights, sequences, tokenizerHash),
+                sequences, 2 * config.perDeviceTrainBatchSize(), padId, live);
+    }
+
+    /**
+     * Trains on {@code data} for {@code max_steps} optimizer steps, or {@code num_train_epochs} passes, reporting each
+     * step to {@code sink}. Returns the number of optimizer steps taken.
+     */
+    public long train(List<PreferenceExample> data, MetricsSink sink) {
+        if (data.isEmpty()) {
+            throw new IllegalArgumentException("DpoTrainer: no preference pairs to train on");
+        }
+        int b = config.perDeviceTrainBatchSize();
+        int microPerEpoch = (data.size() + b - 1) / b;
+        int stepsPerEpoch = (microPerEpoch + config.gradientAccumulationSteps() - 1) / config.gradientAccumulationSteps();
+        long total = config.maxSteps() > 0 ? config.maxSteps() : (long) Math.ceil(config.numTrainEpochs() * stepsPerEpoch);
+        LrSchedule schedule = "constant".equals(config.lrSchedulerType())
+                ? LrSchedule.constant(config.learningRate())
+                : LrSchedule.warmupLinear(config.learningRate(), Math.min(config.warmupSteps(), total), total);
+        Random order = new Random(config.seed());
+        long step = 0;
+        for (int epoch = 0; step < total; epoch++) {
+            List<PreferenceExample> shuffled = new ArrayList<>(data);
+            Collections.shuffle(shuffled, order);
+            for (int s = 0; s < stepsPerEpoch && step < total; s++) {
+                long start = System.nanoTime();
+                // 1. the micro-batches of this optimizer step: forward and backward of each, gradients accumulating
+                int first = s * config.gradientAccumulationSteps();
+                int last = Math.min(first + config.gradientAccumulationSteps(), microPerEpoch);
+                List<DpoStep> micro = new ArrayList<>();
+                for (int m = first; m < last; m++) {
+                    DpoBatch batch = batch(shuffled.subList(m * b, Math.min((m + 1) * b, shuffled.size())));
+                    micro.add(step(batch, 1.0 / (last - first)));
+                }
+                // 2. clip, step AdamW at the scheduled rate, let the reference follow (TR-DPO)
+                double lr = schedule.at(step);
+                double gradNorm = update(lr, ++step);
+                // 3. report
+                double seconds = (System.nanoTime() - start) / 1e9;
+                LinkedHashMap<String, Double> metrics = new LinkedHashMap<>();
+                LinkedHashMap<String, Double> dpo = DpoStep.metrics(micro);
+                metrics.put("loss", dpo.remove("loss"));
+                metrics.put("grad_norm", gradNorm);
+                metrics.put("learning_rate", lr);
+                metrics.putAll(dpo);
+                metrics.put("tokens_per_second", micro.stream().mapToInt(DpoStep::tokens).sum() / seconds);
+                metrics.put("epoch", epoch + (double) last / microPerEpoch);
+                sink.onStep(step, metrics);
+            }
+        }
+        return step;
+    }
+
+    /** {@code pairs} truncated and batched as this trainer batches them (2B rows, padded with GPT-2's EOS). */
+    public DpoBatch batch(List<PreferenceExample> pairs) {
+        return DpoBatch.of(pairs, config.maxLength(), config.maxPromptLength(), policy.config().eosTokenId(),
+                policy.config().nPositions());
+    }
+
+    /**
+     * One forward and backward on {@code batch}: the gradient of {@code lossScale * loss} is added to the trainable
+     * parameters' gradients (no optimizer step). Every intermediate is freed before it returns.
+     */
+    public DpoStep step(DpoBatch batch, double lossScale) {
+        setTrainingMode();
+        CompletionBatch rows = batch.rows();
+        int b = batch.pairs();
+        try (Arena arena = Arena.open()) {
+            // 1. one forward of the chosen and rejected rows together
+            Tensor logits = policy.forward(rows.batch());                                   // (2B, T, V)
+            Tensor mask = rows.completionMask(logProbType);                                 // (2B, T-1)
+            Tensor policyLogps = sequenceLogps(TokenLogProbs.of(logits, rows.inputIds(), mask, 1.0));  // (2B)
+            // 2. the reference's log-probs of the same rows (no graph)
+            Tensor referenceLogps = reference == null
+                    ? Tensor.zeros(logProbType, 2L * b)                                     // (2B)
+                    : sequenceLogps(reference.logProbs(rows.batch(), mask)).to(logProbType); // (2B)
+            // 3. the loss of rlhf.dpo on the four sequence log-probs
+            PreferenceLogProbs logps = new PreferenceLogProbs(policyLogps.narrow(0, 0, b), policyLogps.narrow(0, b, b),
+                    referenceLogps.narrow(0, 0, b), referenceLogps.narrow(0, b, b));          // (B) each
+            PreferenceOutput out = loss.compute(logps);
+            // 4. backward
+            out.loss().mul(lossScale).backward();
+            // 5. TRL's mean logits over the positions that predict completion tokens
+            double[] logitSums;
+            try (NoGrad ng = NoGrad.enter()) {
+                Tensor wide = logits.narrow(1, 0, logits.size(1) - 1).to(logProbType);     // (2B, T-1, V)
+                Tensor perPosition = wide.sum(-1, false);                                  // (2B, T-1)
+                logitSums = Masked.rowSum(perPosition, mask).toDoubleArray();              // (2B)
+            }
+            double vocab = logits.size(2);
+            double[] p = policyLogps.detach().toDoubleArray();
+            double[] r = referenceLogps.toDoubleArray();
+            return new DpoStep(out.loss().item(), out.losses().detach().toDoubleArray(), head(p, b), tail(p, b),
+                    head(r, b), tail(r, b), out.chosenRewards().toDoubleArray(), out.rejectedRewards().toDoubleArray(),
+                    sum(head(logitSums, b)) / (batch.chosenTokens() * vocab),
+                    sum(tail(logitSums, b)) / (batch.rejectedTokens() * vocab), rows.realTokens(), batch.truncated());
+        }
+    }
+
+    /** Sum of each row's completion log-probs, or their mean for a length-normalised loss. (2B) */
+    private Tensor sequenceLogps(TokenLogProbs tokens) {
+        return config.lossType().lengthNormalised() ? tokens.mean() : tokens.sum();         // (2B)
+    }
+
+    /** Clips the accumulated gradients, steps AdamW at {@code lr}, clears them and tells the reference; returns grad_norm. */
+    private double update(double lr, long step) {
+        double gradNorm;
+        try (Arena arena = Arena.open()) {
+            gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
+                    config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
+            optimizer.setLearningRate(lr);
+            optimizer.step();
+            optimizer.zeroGrad();
+        }
+        if (reference != null) {
+            reference.onStep(policy, step);
+        }
+        return gradNorm;
+    }
+
+    /** Dropout off in the policy and its adapters (TRL's {@code disable_dropout}): the loss is a function of the weights. */
+    private void setTrainingMode() {
+        policy.eval();
+        if (trainable instanceof LoraModel lora) {
+            lora.eval();
+        }
+    }
+
+    /** The AdamW optimizer over the trainable parameters. */
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    public DpoConfig config() {
+        return config;
+    }
+
+    /** Frees the optimizer's moments; the models and the reference belong to the caller. */
+    @Override
+    public void close() {
+        optimizer.release();
+    }
+
+    private static double[] head(double[] v, int n) {
+        return java.util.Arrays.copyOfRange(v, 0, n);
+    }
+
+    private static double[] tail(double[] v, int n) {
+        return java.util.Arrays.copyOfRange(v, n, 2 * n);
+    }
+
+    private static double sum(double[] v) {
+        double s = 0;
+        for (double x : v) {
+            s += x;
+        }
+        return s;
+    }
+}
