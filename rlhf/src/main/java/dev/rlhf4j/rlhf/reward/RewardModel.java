@@ -36,7 +36,8 @@ import java.util.Map;
  * The last real token is found from the batch's attention mask. Hugging Face finds it from {@code pad_token_id}
  * instead (the last token that is not the pad id). When pad = EOS, as GPT-2 has no pad token of its own, a
  * sequence that ends in EOS is scored by {@code transformers} at the token before its trailing EOS, here at the
- * EOS itself; the two agree on sequences that do not end in the pad id. Give the tokenizer a distinct pad token
+ * EOS itself (older {@code transformers} took the token before the first pad id, so an EOS inside a sequence cut
+ * it short there). The two agree on sequences that do not contain the pad id. Give the tokenizer a distinct pad token
  * (and save it as {@code pad_token_id}) when scores must match {@code transformers} on such sequences.
  *
  * <p>Legend: B batch, T time, C channels.
