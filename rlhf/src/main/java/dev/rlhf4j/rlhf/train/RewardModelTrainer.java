@@ -1,0 +1,272 @@
+package dev.rlhf4j.rlhf.train;
+
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.NoGrad;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.core.TensorRandom;
+import dev.rlhf4j.nn.optim.AdamW;
+import dev.rlhf4j.nn.optim.GradClip;
+import dev.rlhf4j.nn.optim.LrSchedule;
+import dev.rlhf4j.rlhf.reward.BradleyTerryLoss;
+import dev.rlhf4j.rlhf.reward.RewardModel;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reward-model training (TRL's {@code RewardTrainer}; Ouyang et al. 2022): a Bradley-Terry preference loss on the
+ * scores of the chosen and the rejected completion of each pair,
+ * <pre>
+ *   L = mean_i -log sigmoid(r(x, y_c,i) - r(x, y_r,i) - m_i)  [+ c mean_i (r_c,i + r_r,i)^2]
+ * </pre>
+ * with an optional margin m (Llama 2) and TRL's {@code center_rewards_coefficient} c ({@link BradleyTerryLoss}).
+ * Chosen and rejected rows go through one forward pass: 2B right-padded rows, chosen first, each scored at its last
+ * real token. After each epoch (and at the end) the held-out pairs are scored: {@code eval_accuracy} is the fraction
+ * with r_c > r_r, {@code eval_loss} the mean loss per pair.
+ *
+ * <p>Each step reports {@code loss}, {@code grad_norm} (before clipping), {@code learning_rate} (the rate this
+ * update used), {@code accuracy} and {@code margin} (mean r_c - r_r) over the step's pairs, {@code tokens_per_second}
+ * and {@code epoch}; an epoch's last step adds {@code eval_loss} and {@code eval_accuracy}.
+ */
+public final class RewardModelTrainer {
+    private final RewardModel model;
+    private final List<PreferenceExample> train;
+    private final double[] margins;
+    private final List<PreferenceExample> heldOut;
+    private final RewardConfig config;
+    private final MetricsSink sink;
+    private final LengthLimit limit;
+    private final BradleyTerryLoss loss;
+    private final TrainingPlan plan;
+    private final LrSchedule schedule;
+    private final AdamW optimizer;
+    private int truncated;
+    private long steps;
+
+    /** Without margins. */
+    public RewardModelTrainer(RewardModel model, List<PreferenceExample> train, List<PreferenceExample> heldOut,
+                              RewardConfig config, MetricsSink sink) {
+        this(model, train, null, heldOut, config, sink);
+    }
+
+    /**
+     * @param model   trained in place
+     * @param train   preference pairs; longer than {@code max_length} ones are cut ({@link LengthLimit})
+     * @param margins the margin m of each training pair, or null for none
+     * @param heldOut the pairs scored after each epoch (may be empty)
+     */
+    public RewardModelTrainer(RewardModel model, List<PreferenceExample> train, double[] margins, List<PreferenceExample> heldOut,
+                              RewardConfig config, MetricsSink sink) {
+        if (margins != null && margins.length != train.size()) {
+            throw new IllegalArgumentException("RewardModelTrainer: " + margins.length + " margins for " + train.size() + " pairs");
+        }
+        this.model = model;
+        this.config = config;
+        this.sink = sink;
+        this.margins = margins == null ? null : margins.clone();
+        this.limit = LengthLimit.of(config.maxLength(), model.config().nPositions());
+        this.train = fit(train);
+        this.heldOut = fit(heldOut);
+        this.loss = new BradleyTerryLoss(config.centering());
+        this.plan = new TrainingPlan(train.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
+                config.numTrainEpochs(), config.maxSteps());
+        this.schedule = plan.schedule(config.lrSchedulerType(), config.learningRate(), config.warmupRatio(), config.warmupSteps());
+        this.optimizer = new AdamW(model.namedParameters(), config.adamW(), AdamW.matricesOnly(model.namedParameters()));
+    }
+
+    /**
+     * Preference pairs as one forward batch: rows 0 .. B-1 the chosen completions, rows B .. 2B-1 the rejected ones.
+     *
+     * @param margins the pairs' margins, or null for none
+     */
+    public record Batch(CompletionBatch rows, int pairs, double[] margins) {
+    }
+
+    /**
+     * One micro-batch's figures.
+     *
+     * @param loss            its Bradley-Terry loss (before any accumulation scaling)
+     * @param rewardsChosen   r_c of each pair
+     * @param rewardsRejected r_r of each pair
+     * @param accuracy        fraction of pairs with r_c > r_r
+     */
+    public record Forward(double loss, double[] rewardsChosen, double[] rewardsRejected, double accuracy) {
+    }
+
+    /** @param accuracy fraction of held-out pairs with r_c > r_r;  @param loss mean loss per pair */
+    public record Evaluation(double accuracy, double loss) {
+    }
+
+    /** The whole run: every step of the {@link TrainingPlan}, held-out scores after each epoch, reported to the sink. */
+    public void train() {
+        TensorRandom dropout = new TensorRandom(config.seed());
+        long total = plan.totalSteps();
+        try {
+            for (TrainingPlan.Step planned : plan.steps(config.seed())) {
+                // 1. batch: chosen and rejected rows of each micro-batch's pairs
+                List<Batch> microBatches = new ArrayList<>();
+                for (int[] indices : planned.microBatches()) {
+                    microBatches.add(batch(TrainingPlan.pick(train, indices), margins == null ? null : pick(margins, indices)));
+                }
+                if (config.disableDropout()) {
+                    model.eval();
+                } else {
+                    model.train(dropout);
+                }
+                // 2-4. forward, Bradley-Terry loss, backward, clip, update
+                Map<String, Double> metrics = step(microBatches);
+                metrics.put("epoch", planned.epoch());
+                // 5. held-out pairwise accuracy after each epoch
+                if (!heldOut.isEmpty() && (planned.endsEpoch() || steps == total)) {
+                    Evaluation e = evaluate(heldOut);
+                    metrics.put("eval_loss", e.loss());
+                    metrics.put("eval_accuracy", e.accuracy());
+                }
+                // 6. report
+                sink.onStep(steps, metrics);
+            }
+        } finally {
+            model.eval();
+        }
+    }
+
+    /** Pairs as the trainer batches them, padded with the model's pad id. */
+    public Batch batch(List<PreferenceExample> pairs, double[] pairMargins) {
+        List<CompletionExample> rows = new ArrayList<>(2 * pairs.size());
+        for (PreferenceExample p : pairs) {
+            rows.add(p.chosenExample());
+        }
+        for (PreferenceExample p : pairs) {
+            rows.add(p.rejectedExample());
+        }
+        return new Batch(CompletionBatch.of(rows, model.padTokenId()), pairs.size(), pairMargins);
+    }
+
+    /** One optimizer step over {@code microBatches}; returns its metrics (all but {@code epoch}). */
+    public Map<String, Double> step(List<Batch> microBatches) {
+        long start = System.nanoTime();
+        double lr = schedule.at(steps);
+        optimizer.setLearningRate(lr);
+        // 2. forward and backward each micro-batch, its loss divided by their number
+        double stepLoss = 0;
+        int correct = 0;
+        int pairs = 0;
+        double margin = 0;
+        int real = 0;
+        for (Batch b : microBatches) {
+            Forward f = backward(b, 1.0 / microBatches.size());
+            stepLoss += f.loss() / microBatches.size();
+            correct += (int) Math.round(f.accuracy() * b.pairs());
+            pairs += b.pairs();
+            for (int i = 0; i < b.pairs(); i++) {
+                margin += f.rewardsChosen()[i] - f.rewardsRejected()[i];
+            }
+            real += b.rows().realTokens();
+        }
+        // 3. clip the global gradient norm
+        double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
+                config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
+        // 4. AdamW
+        optimizer.step();
+        optimizer.zeroGrad();
+        steps++;
+        double seconds = (System.nanoTime() - start) / 1e9;
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("loss", stepLoss);
+        metrics.put("grad_norm", gradNorm);
+        metrics.put("learning_rate", lr);
+        metrics.put("accuracy", correct / (double) pairs);
+        metrics.put("margin", margin / pairs);
+        metrics.put("tokens_per_second", real / seconds);
+        return metrics;
+    }
+
+    /**
+     * Forward and backward of one micro-batch: accumulates the gradient of {@code scale * L} into the parameters and
+     * frees every intermediate. The step code, exposed so a test can read the gradients.
+     */
+    public Forward backward(Batch batch, double scale) {
+        try (Arena pass = Arena.open()) {
+            Scored s = score(batch);
+            s.output().loss().mul(scale).backward();
+            return s.figures();
+        }
+    }
+
+    /** Accuracy and mean loss per pair on {@code pairs}, without a graph, in batches of {@code per_device_eval_batch_size}. */
+    public Evaluation evaluate(List<PreferenceExample> pairs) {
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("RewardModelTrainer.evaluate: no pairs");
+        }
+        model.eval();
+        List<PreferenceExample> fitted = fit(pairs);
+        double lossSum = 0;
+        double correct = 0;
+        for (int from = 0; from < fitted.size(); from += config.perDeviceEvalBatchSize()) {
+            List<PreferenceExample> chunk = fitted.subList(from, Math.min(from + config.perDeviceEvalBatchSize(), fitted.size()));
+            try (Arena pass = Arena.open(); NoGrad ng = NoGrad.enter()) {
+                Forward f = score(batch(chunk, null)).figures();
+                lossSum += f.loss() * chunk.size();
+                correct += f.accuracy() * chunk.size();
+            }
+        }
+        return new Evaluation(correct / fitted.size(), lossSum / fitted.size());
+    }
+
+    private record Scored(BradleyTerryLoss.Output output, Tensor chosen, Tensor rejected) {
+        Forward figures() {
+            return new Forward(output.loss().item(), chosen.toDoubleArray(), rejected.toDoubleArray(), output.accuracy());
+        }
+    }
+
+    /** Scores the 2B rows in one pass and applies the Bradley-Terry loss, in the graph. */
+    private Scored score(Batch batch) {
+        int b = batch.pairs();
+        Tensor scores = model.forward(batch.rows().batch());                              // (2B)
+        Tensor chosen = scores.narrow(0, 0, b);                                            // (B)
+        Tensor rejected = scores.narrow(0, b, b);                                          // (B)
+        BradleyTerryLoss.Output out = batch.margins() == null
+                ? loss.compute(chosen, rejected)
+                : loss.compute(chosen, rejected, Tensor.of(batch.margins(), scores.dtype().computeType(), b));
+        return new Scored(out, chosen, rejected);
+    }
+
+    private List<PreferenceExample> fit(List<PreferenceExample> pairs) {
+        List<PreferenceExample> out = new ArrayList<>(pairs.size());
+        for (PreferenceExample p : pairs) {
+            if (limit.exceeds(p)) {
+                truncated++;
+            }
+            out.add(limit.apply(p));
+        }
+        return out;
+    }
+
+    private static double[] pick(double[] values, int[] indices) {
+        double[] out = new double[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            out[i] = values[indices[i]];
+        }
+        return out;
+    }
+
+    /** Optimizer steps taken. */
+    public long steps() {
+        return steps;
+    }
+
+    public TrainingPlan plan() {
+        return plan;
+    }
+
+    /** Pairs cut to {@code max_length} so far (training, held-out and evaluated pairs alike). */
+    public int truncatedExamples() {
+        return truncated;
+    }
+
+    /** Frees the optimizer's moments; the model stays the caller's. */
+    public void release() {
+        optimizer.release();
+    }
+}
