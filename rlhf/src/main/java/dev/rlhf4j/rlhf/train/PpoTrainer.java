@@ -262,11 +262,13 @@ public final class PpoTrainer {
                 approxKl += p.approxKl() / config.gradientAccumulationSteps();
             }
         }
-        if (config.maxGradNorm() != null) {
-            GradClip.clipGradNorm(optimizer.parameters(), config.maxGradNorm());
+        try (Arena step = Arena.open()) {
+            if (config.maxGradNorm() != null) {
+                GradClip.clipGradNorm(optimizer.parameters(), config.maxGradNorm());
+            }
+            optimizer.step();
+            optimizer.zeroGrad();
         }
-        optimizer.step();
-        optimizer.zeroGrad();
         optimizerSteps++;
         reference.onStep(actor, optimizerSteps);
         return approxKl;
