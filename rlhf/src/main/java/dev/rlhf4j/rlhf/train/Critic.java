@@ -34,7 +34,7 @@ public interface Critic extends AutoCloseable {
     @Override
     void close();
 
-    /** The (B, T-1) values of the (B, T, C) hidden states through {@code head}: the last position predicts nothing. */
+    /** Per-position values (B, T) cut to the positions that predict a next token (B, T-1): the last predicts nothing. */
     static Tensor predictingPositions(Tensor perPosition) {
         return perPosition.narrow(1, 0, perPosition.size(1) - 1);                         // (B, T-1)
     }

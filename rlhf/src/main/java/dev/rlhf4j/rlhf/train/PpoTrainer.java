@@ -46,6 +46,12 @@ import java.util.SplittableRandom;
  * nothing but the update moves it. Every tensor of an iteration lives in arenas closed before it returns; what
  * crosses from rollout to training is {@link PpoRollout}'s heap arrays, so iterations do not grow memory.
  *
+ * <p>Metrics per iteration are TRL's ({@code objective/*} per-sequence sums averaged over the batch, {@code *_avg} over
+ * micro-batches, ratio and approx KL as masked means over completion tokens), plus {@code objective/kl_coef}, {@code
+ * policy/early_stopped}, {@code tokens_per_second} (completion tokens generated per second of the whole iteration)
+ * and the time split in seconds: {@code time/generation}, {@code time/scoring} (the reward), {@code time/reference}
+ * and {@code time/training} (the rollout's actor and critic passes, GAE and the PPO epochs).
+ *
  * <p>Legend: B batch, T prompt + completion + padding, C channels, V vocabulary.
  */
 public final class PpoTrainer {
@@ -127,8 +133,8 @@ public final class PpoTrainer {
         Map<String, Double> m = new LinkedHashMap<>();
         double[] seconds = new double[4];                       // generation, scoring, reference, training
         PpoRollout[] rollouts;
-        double[] rolloutsEos;
-        int generated;
+        int generated = 0;
+        double eosCount = 0;
         try (Arena rollout = Arena.open()) {
             // 1. a batch of prompts, in a seeded order
             List<int[]> queries = nextPrompts();
@@ -140,15 +146,14 @@ public final class PpoTrainer {
             t = System.nanoTime();
             List<CompletionExample> examples = new ArrayList<>();
             double[] containsEos = new double[queries.size()];
-            generated = 0;
             for (int b = 0; b < queries.size(); b++) {
                 examples.add(new CompletionExample(queries.get(b), gen.tokens()[b]));
                 generated += gen.tokens()[b].length;
                 for (int token : gen.tokens()[b]) {
                     containsEos[b] = token == eosId ? 1.0 : containsEos[b];
                 }
+                eosCount += containsEos[b];
             }
-            rolloutsEos = containsEos;
             CompletionBatch batch = CompletionBatch.of(examples, eosId);
             Tensor scores = score(batch);                                                  // (B)
             seconds[1] = since(t);
@@ -205,7 +210,7 @@ public final class PpoTrainer {
         kl = kl.update(m.get("objective/kl"), rollouts.length);
         iteration++;
         stats.report(m);
-        m.put("val/num_eos_tokens", java.util.Arrays.stream(rolloutsEos).sum());
+        m.put("val/num_eos_tokens", eosCount);
         m.put("lr", lr);
         m.put("episode", (double) iteration * config.batchSize());
         m.put("objective/kl_coef", usedBeta);

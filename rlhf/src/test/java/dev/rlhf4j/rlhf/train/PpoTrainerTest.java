@@ -216,6 +216,22 @@ class PpoTrainerTest {
         assertTrue(e.getMessage().contains("num_mini_batches"), e.getMessage());
     }
 
+    @Test
+    void trlDefaultsAndTheNumberOfIterations() {
+        PpoTrainerConfig c = PpoTrainerConfig.trlDefaults();
+        assertEquals(List.of(3e-6, 53.0, 0.7, 0.05, 0.2, 0.2, 0.1, 1.0, 0.95), List.of(c.learningRate(), (double) c.responseLength(),
+                c.temperature(), c.klCoef(), c.cliprange(), c.cliprangeValue(), c.vfCoef(), c.gamma(), c.lam()));
+        assertEquals(List.of(4, 1, 8), List.of(c.numPpoEpochs(), c.numMiniBatches(), c.batchSize()));
+        assertEquals(dev.rlhf4j.rlhf.kl.KlEstimator.K1, c.klEstimator());
+        assertTrue(c.missingEosPenalty() == null && c.stopTokenId() == null && c.adaptiveKlTarget() == null && c.targetKl() == null);
+        assertEquals(38, c.iterations(100), "ceil(3 epochs x 100 prompts / 8)");
+        assertEquals(13, c.withRun(100L, -1, 1).iterations(5), "ceil(total_episodes 100 / 8)");
+        assertEquals(4, c.withRun(100L, 4, 1).iterations(5), "capped by max_steps");
+        assertEquals(0.05, c.math().klController().beta());
+        assertEquals(0.2, c.withKl(0.2, dev.rlhf4j.rlhf.kl.KlEstimator.K1, 6.0, null).math().klController().update(12.0, 8).beta()
+                / (1 + 0.2 * 8 / 10_000.0), 1e-15, "adaptive: beta (1 + clip(12/6 - 1) n / horizon)");
+    }
+
     private static Map<String, float[]> snapshot(Map<String, Tensor> params) {
         Map<String, float[]> out = new LinkedHashMap<>();
         params.forEach((n, t) -> out.put(n, t.toFloatArray()));
