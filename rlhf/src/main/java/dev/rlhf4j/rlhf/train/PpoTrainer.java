@@ -75,7 +75,8 @@ public final class PpoTrainer {
     private long optimizerSteps;
 
     /**
-     * @param actor     the policy; with {@code lora} its base weights stay frozen and only the adapters train
+     * @param actor     the policy, put in eval mode (TRL's {@code disable_dropout}: rollout and training passes must agree);
+     *                  with {@code lora} its base weights stay frozen and only the adapters train
      * @param lora      the LoRA adapters attached to {@code actor}, or null to train every parameter
      * @param critic    a {@link SeparateCritic} or a {@link SharedTrunkCritic} on {@code actor}
      * @param reference the frozen reference (e.g. a {@code FrozenCopyReference}, or {@code LoraDisabledReference} with LoRA)
