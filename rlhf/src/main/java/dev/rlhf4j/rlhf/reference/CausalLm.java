@@ -28,12 +28,17 @@ public interface CausalLm {
      * @param completionMask (B, T-1) float 0/1
      */
     default TokenLogProbs referenceLogProbs(PaddedBatch batch, Tensor completionMask) {
+        return referenceLogProbs(batch, completionMask, 1.0);
+    }
+
+    /** As {@link #referenceLogProbs(PaddedBatch, Tensor)} on {@code log_softmax(logits / temperature)}. */
+    default TokenLogProbs referenceLogProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
         checkMask(batch, completionMask);
         Tensor kept;
         try (NoGrad ng = NoGrad.enter(); Arena pass = Arena.open()) {
             Tensor logits = logits(batch);                                                   // (B, T, V)
             Tensor ids = batch.inputIdTensor(0, batch.length());                             // (B, T)
-            kept = pass.keep(TokenLogProbs.of(logits, ids, completionMask, 1.0).logProbs());  // (B, T-1)
+            kept = pass.keep(TokenLogProbs.of(logits, ids, completionMask, temperature).logProbs());  // (B, T-1)
         }
         return new TokenLogProbs(kept, completionMask);
     }

@@ -40,7 +40,12 @@ public final class FrozenCopyReference implements ReferenceModel {
 
     @Override
     public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask) {
-        return ((CausalLm) model::forward).referenceLogProbs(batch, completionMask);
+        return logProbs(batch, completionMask, 1.0);
+    }
+
+    @Override
+    public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
+        return ((CausalLm) model::forward).referenceLogProbs(batch, completionMask, temperature);
     }
 
     /** The frozen parameters by name, for {@link WeightDivergence#between}; read them, do not write them. */

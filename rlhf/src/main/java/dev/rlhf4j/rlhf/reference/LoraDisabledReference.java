@@ -55,8 +55,13 @@ public final class LoraDisabledReference implements ReferenceModel {
 
     @Override
     public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask) {
+        return logProbs(batch, completionMask, 1.0);
+    }
+
+    @Override
+    public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
         try (AdapterSwitch.Scope off = adapters.disable()) {
-            return policy.referenceLogProbs(batch, completionMask);
+            return policy.referenceLogProbs(batch, completionMask, temperature);
         }
     }
 

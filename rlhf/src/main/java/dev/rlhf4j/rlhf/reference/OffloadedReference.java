@@ -106,7 +106,12 @@ public final class OffloadedReference implements ReferenceModel {
 
     @Override
     public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask) {
-        return ((CausalLm) this::logits).referenceLogProbs(batch, completionMask);
+        return logProbs(batch, completionMask, 1.0);
+    }
+
+    @Override
+    public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
+        return ((CausalLm) this::logits).referenceLogProbs(batch, completionMask, temperature);
     }
 
     /** The forward pass, block by block through the slot. (B, T) to (B, T, V) */

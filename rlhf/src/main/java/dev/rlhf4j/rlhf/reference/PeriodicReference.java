@@ -15,7 +15,7 @@ import java.util.List;
  * reference pass is a forward of a whole model per rollout, and skipping it trades accuracy of the KL penalty for time.
  * Iteration i is the i-th call of {@link #logProbs} (PPO asks once per rollout):
  * <pre>
- *   fresh(i)    = i mod every == 0, or the batch's (B, T-1) differs from the kept log-probs'
+ *   fresh(i)    = i mod every == 0, or the batch's (B, T-1) or the temperature differs from the kept log-probs'
  *   logp_ref(i) = inner.logProbs(batch_i)           if fresh(i)
  *               = logp_ref(last fresh i') * mask_i  otherwise (position by position)
  * </pre>
@@ -31,6 +31,7 @@ public final class PeriodicReference implements ReferenceModel {
     private double[] kept;                  // (B, T-1) of the last fresh iteration, row-major
     private long[] keptShape;
     private DType keptType;
+    private double keptTemperature;
     private long staleness;
 
     /** Refreshes through {@code inner} every {@code every} iterations; {@code every} 1 is {@code inner} itself. */
@@ -44,12 +45,18 @@ public final class PeriodicReference implements ReferenceModel {
 
     @Override
     public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask) {
+        return logProbs(batch, completionMask, 1.0);
+    }
+
+    @Override
+    public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
         CausalLm.checkMask(batch, completionMask);
         long iteration = fresh.size();
-        boolean refresh = iteration % every == 0 || !Arrays.equals(keptShape, completionMask.shape());
+        boolean refresh = iteration % every == 0 || !Arrays.equals(keptShape, completionMask.shape()) || temperature != keptTemperature;
         fresh.add(refresh);
         if (refresh) {
-            TokenLogProbs lp = inner.logProbs(batch, completionMask);
+            TokenLogProbs lp = inner.logProbs(batch, completionMask, temperature);
+            keptTemperature = temperature;
             kept = lp.logProbs().toDoubleArray();
             keptShape = lp.logProbs().shape();
             keptType = lp.logProbs().dtype();

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * (TRL's {@code precompute_ref_log_probs}): no reference model is in memory while training, only the cache.
  *
  * <p>The cache is keyed by content: the SHA-256 of the reference's weights, of the dataset's token ids and of the
- * tokenizer's files. {@link #prepare} loads the file when all three match, and otherwise computes the log-probs
+ * tokenizer's files, and the temperature the logits were divided by (PPO's sampling temperature; 1 for DPO). {@link #prepare} loads the file when all three match, and otherwise computes the log-probs
  * again with a live reference and rewrites it, so a changed model, dataset or tokenizer never reuses stale values;
  * a truncated or altered file is rebuilt too, and {@link #reason} says why. {@link #load} never computes: it refuses
  * a missing, stale or damaged file with an error naming it.
@@ -36,11 +36,27 @@ public final class PrecomputedReference implements ReferenceModel {
     /** The conventional name of the cache file inside a run's directory. */
     public static final String FILE_NAME = "reference_log_probs.safetensors";
 
-    /** What the cached log-probs depend on, each a SHA-256 from {@link ContentHash}. */
-    public record Key(String weights, String data, String tokenizer) {
+    /** What the cached log-probs depend on: three SHA-256 from {@link ContentHash} and the temperature (> 0). */
+    public record Key(String weights, String data, String tokenizer, double temperature) {
+        public Key {
+            if (!(temperature > 0) || Double.isInfinite(temperature)) {
+                throw new IllegalArgumentException("PrecomputedReference.Key: temperature must be positive and finite, got " + temperature);
+            }
+        }
+
+        /** A key at temperature 1. */
+        public Key(String weights, String data, String tokenizer) {
+            this(weights, data, tokenizer, 1.0);
+        }
+
         /** The key of {@code dataset} scored by a reference with {@code weights}, tokenised by files hashed as {@code tokenizer}. */
         public static Key of(Map<String, Tensor> weights, List<int[]> dataset, String tokenizer) {
-            return new Key(ContentHash.ofWeights(weights), ContentHash.ofSequences(dataset), tokenizer);
+            return of(weights, dataset, tokenizer, 1.0);
+        }
+
+        /** As {@link #of(Map, List, String)}, the logits divided by {@code temperature}. */
+        public static Key of(Map<String, Tensor> weights, List<int[]> dataset, String tokenizer, double temperature) {
+            return new Key(ContentHash.ofWeights(weights), ContentHash.ofSequences(dataset), tokenizer, temperature);
         }
     }
 
@@ -130,7 +146,7 @@ public final class PrecomputedReference implements ReferenceModel {
         try (ReferenceModel reference = live.get()) {
             for (int from = 0; from < dataset.size(); from += batchSize) {
                 List<int[]> chunk = dataset.subList(from, Math.min(from + batchSize, dataset.size()));
-                type = scoreChunk(reference, chunk, padId, from, offsets, tokens, values);
+                type = scoreChunk(reference, chunk, padId, from, offsets, tokens, values, key.temperature());
             }
         }
         ReferenceCache cache = new ReferenceCache(key, tokens, offsets, Tensor.of(values, type, values.length));
@@ -140,7 +156,7 @@ public final class PrecomputedReference implements ReferenceModel {
 
     /** Scores one right-padded batch: every real next token; copies ids and log-probs into the flat arrays. */
     private static DType scoreChunk(ReferenceModel reference, List<int[]> chunk, int padId, int first, long[] offsets,
-                                    int[] tokens, double[] values) {
+                                    int[] tokens, double[] values, double temperature) {
         PaddedBatch batch = PaddedBatch.rightPadded(chunk, padId);
         int t = batch.length();
         double[] mask = new double[chunk.size() * (t - 1)];                                   // (B, T-1)
@@ -148,7 +164,7 @@ public final class PrecomputedReference implements ReferenceModel {
             Arrays.fill(mask, r * (t - 1), r * (t - 1) + chunk.get(r).length - 1, 1.0);
         }
         try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
-            Tensor lp = reference.logProbs(batch, Tensor.of(mask, DType.FLOAT32, chunk.size(), t - 1)).logProbs();  // (B, T-1)
+            Tensor lp = reference.logProbs(batch, Tensor.of(mask, DType.FLOAT32, chunk.size(), t - 1), temperature).logProbs();  // (B, T-1)
             double[] v = lp.toDoubleArray();
             for (int r = 0; r < chunk.size(); r++) {
                 int s = first + r;
@@ -162,6 +178,16 @@ public final class PrecomputedReference implements ReferenceModel {
 
     @Override
     public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask) {
+        return logProbs(batch, completionMask, 1.0);
+    }
+
+    /** The cached log-probs; {@code temperature} must be the one the cache was computed at. */
+    @Override
+    public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
+        if (temperature != cache.key().temperature()) {
+            throw new IllegalArgumentException("PrecomputedReference: the cache holds log-probs at temperature " + cache.key().temperature()
+                    + ", asked for " + temperature + " (prepare a cache keyed on that temperature)");
+        }
         CausalLm.checkMask(batch, completionMask);
         int b = batch.batchSize();
         int w = batch.length() - 1;
@@ -214,6 +240,9 @@ public final class PrecomputedReference implements ReferenceModel {
         }
         if (!had.tokenizer().equals(want.tokenizer())) {
             changed.add("the tokenizer changed");
+        }
+        if (Double.compare(had.temperature(), want.temperature()) != 0) {
+            changed.add("the temperature changed (" + had.temperature() + " -> " + want.temperature() + ")");
         }
         return String.join(", ", changed);
     }

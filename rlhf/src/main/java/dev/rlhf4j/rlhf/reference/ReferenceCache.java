@@ -17,7 +17,7 @@ import java.util.Map;
  *   tokens     I64 (N)        every sequence's ids, one after another
  *   offsets    I64 (S + 1)    sequence s is tokens[offsets[s] .. offsets[s+1]), offsets[0] = 0, offsets[S] = N
  *   log_probs  F32/F64 (N-S)  sequence s's n_s - 1 next-token log-probs start at offsets[s] - s
- *   __metadata__: format, weights_sha256, data_sha256, tokenizer_sha256, content_sha256 (of the three tensors)
+ *   __metadata__: format, weights_sha256, data_sha256, tokenizer_sha256, temperature, content_sha256 (of the three tensors)
  * </pre>
  * Reading checks the structure (the safetensors reader's checks), the layout above and the content hash, so a
  * truncated or altered file is refused with a {@link CheckpointException} that names it.
@@ -42,6 +42,7 @@ record ReferenceCache(PrecomputedReference.Key key, int[] tokens, long[] offsets
         meta.put("weights_sha256", key.weights());
         meta.put("data_sha256", key.data());
         meta.put("tokenizer_sha256", key.tokenizer());
+        meta.put("temperature", Double.toString(key.temperature()));
         meta.put("content_sha256", ContentHash.ofWeights(tensors));
         SafetensorsWriter.write(file, tensors, meta);
         tensors.get("tokens").release();
@@ -81,7 +82,8 @@ record ReferenceCache(PrecomputedReference.Key key, int[] tokens, long[] offsets
             read.get("tokens").release();
             read.get("offsets").release();
             checkLayout(file, tokens, offsets, logProbs);
-            var key = new PrecomputedReference.Key(meta.get("weights_sha256"), meta.get("data_sha256"), meta.get("tokenizer_sha256"));
+            var key = new PrecomputedReference.Key(meta.get("weights_sha256"), meta.get("data_sha256"), meta.get("tokenizer_sha256"),
+                    temperature(file, meta.get("temperature"), logProbs));
             return new ReferenceCache(key, tokens, offsets, logProbs);
         }
     }
@@ -103,6 +105,23 @@ record ReferenceCache(PrecomputedReference.Key key, int[] tokens, long[] offsets
             throw bad(file, "log_probs must be F32 or F64 (" + want + "), got " + logProbs.dtype().safetensorsName()
                     + Arrays.toString(logProbs.shape()));
         }
+    }
+
+    /** The recorded temperature; a file without one was written before caches recorded it, at temperature 1. */
+    private static double temperature(Path file, String recorded, Tensor logProbs) {
+        if (recorded == null) {
+            return 1.0;
+        }
+        try {
+            double t = Double.parseDouble(recorded);
+            if (t > 0 && !Double.isInfinite(t)) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        logProbs.release();
+        throw bad(file, "temperature '" + recorded + "' is not a positive number");
     }
 
     private static String summary(long[] a) {

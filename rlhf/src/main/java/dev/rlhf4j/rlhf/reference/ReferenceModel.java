@@ -23,7 +23,9 @@ import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
  *
  * <p>Every strategy gives {@code logp_ref[b, t] = log softmax(ref(ids[b, :t+1]))[ids[b, t+1]]}, the log-prob of the
  * token that follows, as {@link TokenLogProbs#of} defines it (temperature 1). Results carry no graph and are in
- * float32, or float64 for a float64 model: never in half precision.
+ * float32, or float64 for a float64 model: never in half precision. PPO samples at a temperature tau and compares
+ * policy and reference on the same tempered distributions ({@code log_softmax(logits / tau)}, as TRL divides the
+ * reference logits too); {@link #logProbs(PaddedBatch, Tensor, double)} is that pass.
  */
 public interface ReferenceModel extends AutoCloseable {
     /**
@@ -34,6 +36,21 @@ public interface ReferenceModel extends AutoCloseable {
      * @return log-probs (B, T-1), exactly 0 where the mask is 0, with the mask; owned by the caller's arena
      */
     TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask);
+
+    /**
+     * The reference's log-probs of each next token under its logits divided by {@code temperature}:
+     * {@code logp_ref[b, t] = log_softmax(ref(ids[b, :t+1]) / temperature)[ids[b, t+1]]}. Every strategy of this
+     * package computes any temperature; a strategy that only knows temperature 1 refuses another one by name.
+     *
+     * @param temperature the policy's sampling temperature (> 0); 1 is {@link #logProbs(PaddedBatch, Tensor)}
+     */
+    default TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
+        if (temperature != 1.0) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " computes reference log-probs at temperature 1 only, asked for "
+                    + temperature);
+        }
+        return logProbs(batch, completionMask);
+    }
 
     /**
      * Tells the strategy that the trainer has just taken optimizer step {@code step} (1, 2, ...) of {@code policy}:

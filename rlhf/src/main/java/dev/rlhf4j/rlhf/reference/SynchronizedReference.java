@@ -47,6 +47,11 @@ public final class SynchronizedReference implements ReferenceModel {
         return copy.logProbs(batch, completionMask);
     }
 
+    @Override
+    public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
+        return copy.logProbs(batch, completionMask, temperature);
+    }
+
     /** After step {@code step}: mixes the reference towards {@code policy} when {@code step} is a multiple of syncSteps. */
     @Override
     public void onStep(Module policy, long step) {

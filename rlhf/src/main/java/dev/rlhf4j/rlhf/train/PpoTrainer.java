@@ -1,0 +1,396 @@
+package dev.rlhf4j.rlhf.train;
+
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.NoGrad;
+import dev.rlhf4j.core.ShapeException;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.generate.GenerationConfig;
+import dev.rlhf4j.nn.generate.GenerationResult;
+import dev.rlhf4j.nn.generate.Generator;
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.optim.AdamW;
+import dev.rlhf4j.nn.optim.GradClip;
+import dev.rlhf4j.rlhf.Masked;
+import dev.rlhf4j.rlhf.advantage.GeneralizedAdvantageEstimation;
+import dev.rlhf4j.rlhf.advantage.Whitening;
+import dev.rlhf4j.rlhf.kl.KlController;
+import dev.rlhf4j.rlhf.logprob.TokenEntropy;
+import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import dev.rlhf4j.rlhf.ppo.ClippedSurrogateLoss;
+import dev.rlhf4j.rlhf.ppo.ClippedValueLoss;
+import dev.rlhf4j.rlhf.ppo.PpoConfig;
+import dev.rlhf4j.rlhf.ppo.PpoDiagnostics;
+import dev.rlhf4j.rlhf.reference.ReferenceModel;
+import dev.rlhf4j.rlhf.reward.RewardFunction;
+import dev.rlhf4j.rlhf.reward.RewardShaping;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * RLHF with PPO and its four models (Ouyang et al. 2022; TRL's {@code PPOTrainer}): the actor (the policy, trained,
+ * optionally through LoRA), the critic ({@link Critic}), the frozen reward ({@link RewardFunction}) and the frozen
+ * reference ({@link ReferenceModel}, any strategy). {@link #iterate} is one iteration of the RLHF computation flow,
+ * its steps numbered in the code:
+ * <pre>
+ *   1 prompts -> 2 actor generates -> 3 reward scores -> 4 log pi_old, log pi_ref -> 5 r_t = -beta KL_t (+ score at the end)
+ *   -> 6 V_old -> 7 whitened GAE -> 8 epochs x minibatches of L_clip + vf_coef L_V -> 9 update beta
+ * </pre>
+ * Every log-prob (rollout, reference, training) is taken at the sampling temperature, {@code log_softmax(logits / tau)}.
+ * The rollout's log pi_old is recomputed by a forward pass over the padded batch rather than taken from the
+ * sampler: the training passes see the same padded batch, so at the first minibatch the ratio is exactly 1 and
+ * nothing but the update moves it. Every tensor of an iteration lives in arenas closed before it returns; what
+ * crosses from rollout to training is {@link PpoRollout}'s heap arrays, so iterations do not grow memory.
+ *
+ * <p>Metrics per iteration are TRL's ({@code objective/*} per-sequence sums averaged over the batch, {@code *_avg} over
+ * micro-batches, ratio and approx KL as masked means over completion tokens), plus {@code objective/kl_coef}, {@code
+ * policy/early_stopped}, {@code tokens_per_second} (completion tokens generated per second of the whole iteration)
+ * and the time split in seconds: {@code time/generation}, {@code time/scoring} (the reward), {@code time/reference}
+ * and {@code time/training} (the rollout's actor and critic passes, GAE and the PPO epochs).
+ *
+ * <p>Legend: B batch, T prompt + completion + padding, C channels, V vocabulary.
+ */
+public final class PpoTrainer {
+    private final Gpt2LMHeadModel actor;
+    private final Critic critic;
+    private final ReferenceModel reference;
+    private final RewardFunction reward;
+    private final List<int[]> prompts;
+    private final PpoTrainerConfig config;
+    private final PpoConfig math;
+    private final MetricsSink sink;
+    private final AdamW optimizer;
+    private final SplittableRandom random;
+    private final int eosId;
+    private final DType type;
+    private final long iterations;
+    private KlController kl;
+    private int[] order = new int[0];
+    private int cursor;
+    private long iteration;
+    private long optimizerSteps;
+
+    /**
+     * @param actor     the policy, put in eval mode (TRL's {@code disable_dropout}: rollout and training passes must agree);
+     *                  with {@code lora} its base weights stay frozen and only the adapters train
+     * @param lora      the LoRA adapters attached to {@code actor}, or null to train every parameter
+     * @param critic    a {@link SeparateCritic} or a {@link SharedTrunkCritic} on {@code actor}
+     * @param reference the frozen reference (e.g. a {@code FrozenCopyReference}, or {@code LoraDisabledReference} with LoRA)
+     * @param reward    the frozen reward, scoring prompt + completion
+     * @param prompts   tokenized prompts (at least one batch of them)
+     */
+    public PpoTrainer(Gpt2LMHeadModel actor, LoraModel lora, Critic critic, ReferenceModel reference, RewardFunction reward,
+                      List<int[]> prompts, PpoTrainerConfig config, MetricsSink sink) {
+        if (prompts.size() < config.batchSize()) {
+            throw new IllegalArgumentException("PpoTrainer: an iteration samples " + config.batchSize() + " prompts, the dataset has "
+                    + prompts.size());
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            int n = prompts.get(i).length;
+            if (n == 0 || n + config.responseLength() > actor.config().nPositions()) {
+                throw new IllegalArgumentException("PpoTrainer: prompt " + i + " has " + n + " tokens; it needs 1 to "
+                        + (actor.config().nPositions() - config.responseLength()) + " so that " + config.responseLength()
+                        + " new tokens fit the model's " + actor.config().nPositions() + " positions");
+            }
+        }
+        this.actor = actor;
+        this.critic = critic;
+        this.reference = reference;
+        this.reward = reward;
+        this.prompts = List.copyOf(prompts);
+        this.config = config;
+        this.math = config.math();
+        this.sink = sink;
+        this.random = new SplittableRandom(config.seed());
+        this.eosId = actor.config().eosTokenId();
+        this.type = actor.dtype().computeType();
+        this.iterations = config.iterations(prompts.size());
+        this.kl = math.klController();
+        actor.eval();
+        if (lora != null) {
+            lora.eval();
+        }
+        Map<String, Tensor> trained = new LinkedHashMap<>(lora != null ? lora.namedParameters() : actor.namedParameters());
+        trained.putAll(critic.trainableParameters());
+        this.optimizer = new AdamW(trained, new AdamW.Config(config.learningRate(), 0.9, 0.999, 1e-8, config.weightDecay()), n -> true);
+    }
+
+    /** Runs every iteration ({@link PpoTrainerConfig#iterations}), reporting each to the sink. */
+    public void train() {
+        while (iteration < iterations) {
+            iterate();
+        }
+    }
+
+    /** One PPO iteration; returns (and reports) its metrics under TRL's names. */
+    public Map<String, Double> iterate() {
+        long start = System.nanoTime();
+        double lr = config.learningRate() * Math.max(0.0, 1.0 - (double) iteration / Math.max(1, iterations));
+        optimizer.setLearningRate(lr);
+        Map<String, Double> m = new LinkedHashMap<>();
+        double[] seconds = new double[4];                       // generation, scoring, reference, training
+        PpoRollout[] rollouts;
+        int generated = 0;
+        double eosCount = 0;
+        try (Arena rollout = Arena.open()) {
+            // 1. a batch of prompts, in a seeded order
+            List<int[]> queries = nextPrompts();
+            // 2. the actor generates at the temperature (KV cache, left-padded prompts); each row stops at its stop token
+            long t = System.nanoTime();
+            GenerationResult gen = new Generator(actor).generate(queries, generation(random.nextLong()));
+            seconds[0] = since(t);
+            // 3. completions end after their first stop token (where the generator stopped them); the reward scores them
+            t = System.nanoTime();
+            List<CompletionExample> examples = new ArrayList<>();
+            double[] containsEos = new double[queries.size()];
+            for (int b = 0; b < queries.size(); b++) {
+                examples.add(new CompletionExample(queries.get(b), gen.tokens()[b]));
+                generated += gen.tokens()[b].length;
+                for (int token : gen.tokens()[b]) {
+                    containsEos[b] = token == eosId ? 1.0 : containsEos[b];
+                }
+                eosCount += containsEos[b];
+            }
+            CompletionBatch batch = CompletionBatch.of(examples, eosId);
+            Tensor scores = score(batch);                                                  // (B)
+            seconds[1] = since(t);
+            // 4. log pi_old by a forward over the padded batch (not the sampler's numbers), and log pi_ref, both at tau
+            t = System.nanoTime();
+            Tensor mask = batch.completionMask(type);                                      // (B, T-1)
+            Tensor logp;
+            Tensor hidden = null;
+            try (Arena pass = Arena.open(); NoGrad ng = NoGrad.enter()) {
+                Tensor h = actor.transformer().forward(batch.batch());                     // (B, T, C)
+                Tensor logits = actor.head(h);                                             // (B, T, V)
+                logp = pass.keep(TokenLogProbs.of(logits, batch.inputIds(), mask, config.temperature()).logProbs());  // (B, T-1)
+                hidden = critic.sharesActorTrunk() ? pass.keep(h) : null;
+            }
+            double actorSeconds = since(t);
+            t = System.nanoTime();
+            Tensor refLogp = reference.logProbs(batch.batch(), mask, config.temperature()).logProbs().to(type);  // (B, T-1)
+            seconds[2] = since(t);
+            t = System.nanoTime();
+            // 5. per-token KL penalty and the score at the last completion token (minus missing_eos_penalty without EOS)
+            RewardShaping.ShapedRewards shaped = math.rewardShaping().apply(scores, logp, refLogp, mask,
+                    Tensor.of(containsEos, DType.FLOAT64, containsEos.length), kl.beta());
+            Tensor rewards = config.whitenRewards() ? Whitening.trlRewards().apply(shaped.rewards(), mask) : shaped.rewards();  // (B, T-1)
+            // 6. the critic's values V_old
+            Tensor values;
+            try (Arena pass = Arena.open(); NoGrad ng = NoGrad.enter()) {
+                values = pass.keep(critic.values(batch.batch(), hidden).to(type));         // (B, T-1)
+            }
+            // 7. GAE advantages and returns; advantages whitened over the batch's completion tokens
+            GeneralizedAdvantageEstimation.Advantages gae = math.gae().estimate(rewards, values, mask);
+            Tensor advantages = math.advantageWhitening().apply(gae.advantages(), mask);   // (B, T-1)
+            rollouts = PpoRollout.split(batch, examples, logp, values, advantages, gae.returns());
+            seconds[3] = actorSeconds + since(t);
+            objectives(m, shaped, logp, mask);
+        }
+        // 8. num_ppo_epochs passes over num_mini_batches shuffled minibatches, one optimizer step each
+        long t = System.nanoTime();
+        Stats stats = new Stats();
+        boolean stopped = false;
+        for (int epoch = 0; epoch < config.numPpoEpochs() && !stopped; epoch++) {
+            int[] shuffled = permutation(rollouts.length);
+            for (int from = 0; from < rollouts.length && !stopped; from += config.miniBatchSize()) {
+                List<PpoRollout> rows = new ArrayList<>();
+                for (int i = from; i < from + config.miniBatchSize(); i++) {
+                    rows.add(rollouts[shuffled[i]]);
+                }
+                double approxKl = trainMinibatch(rows, stats);
+                stopped = config.targetKl() != null && approxKl > 1.5 * config.targetKl();
+            }
+        }
+        seconds[3] += since(t);
+        // 9. the KL coefficient for the next iteration (fixed, or adaptive towards the target KL)
+        double usedBeta = kl.beta();
+        kl = kl.update(m.get("objective/kl"), rollouts.length);
+        iteration++;
+        stats.report(m);
+        m.put("val/num_eos_tokens", eosCount);
+        m.put("lr", lr);
+        m.put("episode", (double) iteration * config.batchSize());
+        m.put("objective/kl_coef", usedBeta);
+        m.put("policy/early_stopped", stopped ? 1.0 : 0.0);
+        m.put("tokens_per_second", generated / since(start));
+        m.put("time/generation", seconds[0]);
+        m.put("time/scoring", seconds[1]);
+        m.put("time/reference", seconds[2]);
+        m.put("time/training", seconds[3]);
+        sink.onStep(iteration, m);
+        return m;
+    }
+
+    /** The policy side of one minibatch step: the clipped surrogate and its diagnostics, in the graph of the actor. */
+    public record PolicyStep(Tensor loss, Tensor hidden, Tensor logProbs, double clipFraction, double approxKl, double ratio,
+                             double entropy) {
+    }
+
+    /**
+     * The actor's forward over a minibatch and its clipped surrogate loss (TRL's masked mean over completion tokens),
+     * with approx KL {@code 0.5 masked_mean((logp - logp_old)^2)}, the clip fraction, the mean ratio and the mean
+     * per-token entropy. The hidden states are returned for a critic that shares the trunk.
+     */
+    public PolicyStep policyStep(PpoRollout.Minibatch b) {
+        Tensor hidden = actor.transformer().forward(b.batch().batch());                    // (B, T, C)
+        Tensor logits = actor.head(hidden);                                                // (B, T, V)
+        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.temperature()).logProbs();  // (B, T-1)
+        ClippedSurrogateLoss.Output policy = math.policyLoss().compute(logp, b.logProbs(), b.advantages(), b.mask());
+        PpoDiagnostics d = PpoDiagnostics.of(logp, b.logProbs(), b.advantages(), b.values(), b.returns(), b.mask(), config.cliprange());
+        double entropy;
+        try (NoGrad ng = NoGrad.enter()) {
+            entropy = Masked.mean(TokenEntropy.of(logits, b.mask(), config.temperature()), b.mask()).item();
+        }
+        return new PolicyStep(policy.loss(), hidden, logp, policy.clipFraction(), d.approxKl(), d.ratioMean(), entropy);
+    }
+
+    /**
+     * One optimizer step on a minibatch: per micro-batch of per_device_train_batch_size rows, {@code (L_clip + vf_coef
+     * L_V) / gradient_accumulation_steps} backpropagated; then gradient clipping (if set) and AdamW. Returns the
+     * minibatch's mean approx KL.
+     */
+    private double trainMinibatch(List<PpoRollout> rows, Stats stats) {
+        double approxKl = 0;
+        int micro = config.perDeviceTrainBatchSize();
+        for (int from = 0; from < rows.size(); from += micro) {
+            try (Arena step = Arena.open()) {
+                PpoRollout.Minibatch b = PpoRollout.Minibatch.of(rows.subList(from, from + micro), eosId, type);
+                PolicyStep p = policyStep(b);
+                Tensor v = critic.values(b.batch().batch(), p.hidden()).to(type);            // (B, T-1)
+                ClippedValueLoss.Output value = math.valueLoss().compute(v, b.values(), b.returns(), b.mask());
+                Tensor loss = p.loss().add(value.loss().mul(config.vfCoef())).div(config.gradientAccumulationSteps());  // ()
+                loss.backward();
+                stats.add(p, p.loss().item(), value.loss().item(), value.clipFraction());
+                approxKl += p.approxKl() / config.gradientAccumulationSteps();
+            }
+        }
+        try (Arena step = Arena.open()) {
+            if (config.maxGradNorm() != null) {
+                GradClip.clipGradNorm(optimizer.parameters(), config.maxGradNorm());
+            }
+            optimizer.step();
+            optimizer.zeroGrad();
+        }
+        optimizerSteps++;
+        reference.onStep(actor, optimizerSteps);
+        return approxKl;
+    }
+
+    /** TRL's objective/* metrics of the rollout: per-sequence sums averaged over the batch. */
+    private static void objectives(Map<String, Double> m, RewardShaping.ShapedRewards shaped, Tensor logp, Tensor mask) {
+        try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
+            double klSum = Masked.rowSum(shaped.kl(), mask).mean().item();
+            double nonScore = Masked.rowSum(shaped.klRewards(), mask).mean().item();
+            double scores = shaped.scores().mean().item();
+            m.put("objective/kl", klSum);
+            m.put("objective/entropy", Masked.rowSum(logp.neg(), mask).mean().item());
+            m.put("objective/non_score_reward", nonScore);
+            m.put("objective/rlhf_reward", nonScore + scores);
+            m.put("objective/scores", scores);
+        }
+    }
+
+    private Tensor score(CompletionBatch batch) {
+        Tensor scores;
+        try (NoGrad ng = NoGrad.enter()) {
+            scores = reward.scores(batch).detach();
+        }
+        if (scores.rank() != 1 || scores.size(0) != batch.size()) {
+            throw new ShapeException("PpoTrainer: the reward function must give one score per row (" + batch.size() + "), got "
+                    + Masked.str(scores.shape()));
+        }
+        return scores.to(DType.FLOAT64);                                                   // (B)
+    }
+
+    private GenerationConfig generation(long seed) {
+        int stop = config.stopTokenId() == null ? -1 : config.stopTokenId();
+        return new GenerationConfig(config.responseLength(), true, config.temperature(), 0, 1.0, stop, eosId, seed, true);
+    }
+
+    /** The next batch of prompts: a fresh seeded permutation whenever fewer than a batch remain (TRL drops the rest). */
+    private List<int[]> nextPrompts() {
+        if (cursor + config.batchSize() > order.length) {
+            order = permutation(prompts.size());
+            cursor = 0;
+        }
+        List<int[]> out = new ArrayList<>(config.batchSize());
+        for (int i = 0; i < config.batchSize(); i++) {
+            out.add(prompts.get(order[cursor++]));
+        }
+        return out;
+    }
+
+    /** Fisher-Yates with the trainer's seeded random. */
+    private int[] permutation(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
+
+    private static double since(long nanos) {
+        return (System.nanoTime() - nanos) / 1e9;
+    }
+
+    /** The iterations {@link #train} runs. */
+    public long iterations() {
+        return iterations;
+    }
+
+    /** Optimizer steps taken so far. */
+    public long optimizerSteps() {
+        return optimizerSteps;
+    }
+
+    /** The KL coefficient the next iteration will use. */
+    public double klCoef() {
+        return kl.beta();
+    }
+
+    /** Frees the optimizer's moments; the models belong to the caller. */
+    public void release() {
+        optimizer.release();
+    }
+
+    /** Per micro-batch statistics, averaged as TRL's *_avg metrics. */
+    private static final class Stats {
+        private final List<double[]> rows = new ArrayList<>();      // approxkl, clipfrac, pg, vf, vclip, entropy, ratio
+
+        void add(PolicyStep p, double pgLoss, double vfLoss, double vfClip) {
+            rows.add(new double[] {p.approxKl(), p.clipFraction(), pgLoss, vfLoss, vfClip, p.entropy(), p.ratio()});
+        }
+
+        void report(Map<String, Double> m) {
+            String[] names = {"policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/clipfrac_avg",
+                "policy/entropy_avg", "val/ratio"};
+            for (int k = 0; k < names.length; k++) {
+                m.put(names[k], mean(k));
+            }
+            double mean = mean(6);
+            double ss = 0;
+            for (double[] r : rows) {
+                ss += (r[6] - mean) * (r[6] - mean);
+            }
+            m.put("val/ratio_var", rows.size() > 1 ? ss / (rows.size() - 1) : 0.0);
+        }
+
+        private double mean(int k) {
+            double s = 0;
+            for (double[] r : rows) {
+                s += r[k];
+            }
+            return s / rows.size();
+        }
+    }
+}
