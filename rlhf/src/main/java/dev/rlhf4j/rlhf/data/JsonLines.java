@@ -9,11 +9,16 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -47,9 +52,25 @@ public final class JsonLines {
         List<T> records = new ArrayList<>();
         int firstBlank = 0;                              // the first blank line since the last record, or 0
         int lineNumber = 0;
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            for (String line = in.readLine(); line != null; line = in.readLine()) {
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
+            for (boolean more = true; more; ) {
+                more = readLine(in, bytes);
+                if (!more && bytes.size() == 0) {
+                    break;
+                }
                 lineNumber++;
+                String line;
+                try {
+                    line = utf8.decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+                } catch (CharacterCodingException e) {
+                    throw error(file, lineNumber, "not valid UTF-8");
+                }
+                if (line.endsWith("\r")) {
+                    line = line.substring(0, line.length() - 1);
+                }
                 if (lineNumber == 1 && line.startsWith("\uFEFF")) {
                     line = line.substring(1);
                 }
@@ -65,8 +86,6 @@ public final class JsonLines {
             }
         } catch (NoSuchFileException e) {
             throw new DatasetException("dataset file " + file + " does not exist", e);
-        } catch (CharacterCodingException e) {
-            throw error(file, lineNumber + 1, "not valid UTF-8");
         } catch (IOException e) {
             throw new DatasetException("cannot read dataset file " + file + ": " + e.getMessage(), e);
         }
@@ -110,6 +129,18 @@ public final class JsonLines {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write dataset file " + file, e);
         }
+    }
+
+    /** Reads one line's bytes (without "\n" or "\r\n") into {@code line}; false at the end of the input. */
+    private static boolean readLine(InputStream in, ByteArrayOutputStream line) throws IOException {
+        line.reset();
+        for (int b = in.read(); b != -1; b = in.read()) {
+            if (b == '\n') {
+                return true;
+            }
+            line.write(b);
+        }
+        return false;
     }
 
     private static <T> T parseLine(Path file, int lineNumber, String line, DatasetFormat<T> format) {
