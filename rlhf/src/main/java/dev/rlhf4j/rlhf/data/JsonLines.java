@@ -29,7 +29,8 @@ import java.util.List;
 /**
  * Reads and writes TRL's datasets as JSON lines: one JSON object per line, UTF-8.
  *
- * <p>Reading is strict, so that nothing is dropped or guessed silently. Each line must be exactly one JSON object
+ * <p>Reading is strict, so that nothing is dropped or guessed silently. Lines end in {@code \n} or {@code \r\n}; a
+ * leading byte-order mark is skipped; bytes that are not UTF-8 are an error. Each line must be exactly one JSON object
  * (no trailing text, no duplicate keys) holding every key of the {@link DatasetFormat} as a non-empty string; other
  * keys (an {@code id}, a {@code source}) are ignored, as TRL ignores extra columns. Blank lines are allowed only at
  * the end of the file (an editor's final newlines); a blank line between records is an error, so that record

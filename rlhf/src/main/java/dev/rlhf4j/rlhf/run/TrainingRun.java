@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * One training command's run, from folder to summary, so that each command only builds its trainer:
@@ -52,14 +53,24 @@ public final class TrainingRun implements AutoCloseable {
      * {@link RunFolder#writeConfig}) and starts the progress bar on standard error (quiet off a terminal).
      */
     public static TrainingRun start(RunSpec spec, Map<String, ?> configSections) {
-        return start(spec, configSections, Progress.open(spec.command(), spec.totalSteps(), spec.quiet()));
+        return begin(spec, configSections, () -> Progress.open(spec.command(), spec.totalSteps(), spec.quiet()));
     }
 
     /** As {@link #start(RunSpec, Map)} with a given progress display (e.g. {@link Progress#to} in a test). */
     public static TrainingRun start(RunSpec spec, Map<String, ?> configSections, Progress progress) {
+        try {
+            return begin(spec, configSections, () -> progress);
+        } catch (RuntimeException e) {
+            progress.close();
+            throw e;
+        }
+    }
+
+    /** The bar starts only once the folder and its files exist, so a refused folder leaves no bar running. */
+    private static TrainingRun begin(RunSpec spec, Map<String, ?> configSections, Supplier<Progress> progress) {
         RunFolder folder = RunFolder.open(spec.out(), spec.command());
         folder.writeConfig(spec.command(), spec.seed(), spec.model(), configSections);
-        return new TrainingRun(spec, folder, folder.createMetricsLog(), progress);
+        return new TrainingRun(spec, folder, folder.createMetricsLog(), progress.get());
     }
 
     /** Where the trainer reports: each step goes to {@code metrics.jsonl}, then to the progress bar. */

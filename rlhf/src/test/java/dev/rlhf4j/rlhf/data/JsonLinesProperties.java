@@ -53,17 +53,17 @@ class JsonLinesProperties {
         }
     }
 
-    @Property(tries = 200)
+    @Property(tries = 100)
     void sftRecordsRoundTrip(@ForAll("sft") List<SftRecord> records) throws IOException {
         assertEquals(records, roundTrip(DatasetFormat.SFT, records));
     }
 
-    @Property(tries = 200)
+    @Property(tries = 100)
     void preferenceRecordsRoundTrip(@ForAll("preferences") List<PreferenceRecord> records) throws IOException {
         assertEquals(records, roundTrip(DatasetFormat.PREFERENCE, records));
     }
 
-    @Property(tries = 200)
+    @Property(tries = 100)
     void promptRecordsRoundTrip(@ForAll("prompts") List<PromptRecord> records) throws IOException {
         assertEquals(records, roundTrip(DatasetFormat.PROMPT, records));
     }
