@@ -1,7 +1,9 @@
 package dev.rlhf4j.rlhf.cli;
 
+import dev.rlhf4j.rlhf.cli.bench.DpoBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.GenerateBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.MatmulBenchmark;
+import dev.rlhf4j.rlhf.cli.bench.PpoBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.ReferenceBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.TokenizerBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.TrainBenchmark;
@@ -57,6 +59,37 @@ public final class BenchCommand {
                   @Option(names = "--repeats", defaultValue = "3", description = "timed rounds over all strategies (best is kept)") int repeats,
                   @Option(names = "--no-rss", description = "skip the child processes that measure each strategy's peak RSS") boolean noRss) {
         ReferenceBenchmark.run(System.out, preset, batch, seq, repeats, !noRss);
+        return 0;
+    }
+
+    @Command(name = "ppo", mixinStandardHelpOptions = true,
+            description = "One PPO iteration (PpoTrainer.iterate: generation, scoring, reference, training) in training steps of the"
+                    + " same model, batch and length; its tokens/s. The table goes to stderr.")
+    int ppo(@Option(names = "--preset", defaultValue = "gpt2", description = "gpt2, gpt2-medium, ... or small, tiny") String preset,
+            @Option(names = "--batch", defaultValue = "4", description = "prompts per iteration") int batch,
+            @Option(names = "--seq", defaultValue = "64", description = "prompt + response tokens per row") int seq,
+            @Option(names = "--response-length", defaultValue = "32", description = "new tokens per completion") int response,
+            @Option(names = "--critic", defaultValue = "shared",
+                    description = "shared (value head on the actor's trunk) or separate (a GPT-2 from the reward model)") String critic,
+            @Option(names = "--epochs", defaultValue = "1", description = "num_ppo_epochs") int epochs,
+            @Option(names = "--minibatches", defaultValue = "1", description = "num_mini_batches") int miniBatches,
+            @Option(names = "--iterations", defaultValue = "3", description = "timed rounds (after one warm-up); the median is kept") int iterations) {
+        if (!critic.equals("shared") && !critic.equals("separate")) {
+            throw new IllegalArgumentException("bench ppo: --critic must be shared or separate, got '" + critic + "'");
+        }
+        PpoBenchmark.run(System.out, System.err, preset, batch, seq, response, critic.equals("separate"), epochs, miniBatches, iterations);
+        return 0;
+    }
+
+    @Command(name = "dpo", mixinStandardHelpOptions = true,
+            description = "One DPO optimizer step (2B rows, frozen reference) in training steps of the same model, batch and length;"
+                    + " its tokens/s. The table goes to stderr.")
+    int dpo(@Option(names = "--preset", defaultValue = "gpt2", description = "gpt2, gpt2-medium, ... or small, tiny") String preset,
+            @Option(names = "--batch", defaultValue = "4", description = "preference pairs per step (twice as many rows)") int batch,
+            @Option(names = "--seq", defaultValue = "64", description = "prompt + response tokens per row") int seq,
+            @Option(names = "--response-length", defaultValue = "32", description = "tokens of each chosen and rejected completion") int response,
+            @Option(names = "--iterations", defaultValue = "3", description = "timed rounds (after one warm-up); the median is kept") int iterations) {
+        DpoBenchmark.run(System.out, System.err, preset, batch, seq, response, iterations);
         return 0;
     }
 }
