@@ -13,7 +13,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   forward:   lse_i = max_i + log sum_j exp(z_ij - max_i)              (max, then exp and sum)
  *   backward:  dz_ij = scale_i (exp(z_ij - lse_i) - [j = t_i])           (the softmax recomputed, not kept)
  * </pre>
- * Sums add float lanes over blocks of {@link #BLOCK} and the blocks in float64. Recomputing the softmax in
+ * Sums add float lanes over blocks of {@link #BLOCK}, the lanes in order, and the blocks in float64; exp is
+ * {@link VectorExp}, so a run's numbers do not depend on when the JIT compiles the loop. Recomputing the softmax in
  * backward costs one exp pass and keeps no (N, V) array alive between the passes. Only loaded when
  * {@link CpuKernels#applies} allows the SIMD path.
  */
@@ -63,10 +64,10 @@ final class CrossEntropyKernel {
                     float shift = (float) lse[r];
                     int i = 0;
                     for (; i < S.loopBound(v); i += S.length()) {
-                        FloatVector.fromArray(S, row, i).sub(shift).lanewise(VectorOperators.EXP).mul(s).intoArray(row, i);
+                        VectorExp.exp(FloatVector.fromArray(S, row, i).sub(shift)).mul(s).intoArray(row, i);
                     }
                     for (; i < v; i++) {
-                        row[i] = (float) Math.exp(row[i] - shift) * s;
+                        row[i] = VectorExp.exp(row[i] - shift) * s;
                     }
                     row[(int) targets[r]] -= s;
                 }
@@ -100,11 +101,15 @@ final class CrossEntropyKernel {
         FloatVector acc = FloatVector.zero(S);
         int i = from;
         for (; i + S.length() <= to; i += S.length()) {
-            acc = acc.add(FloatVector.fromArray(S, row, i).sub(shift).lanewise(VectorOperators.EXP));
+            acc = acc.add(VectorExp.exp(FloatVector.fromArray(S, row, i).sub(shift)));
         }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
+        float lanes = 0f;
+        for (float lane : acc.toArray()) {                  // in lane order: reduceLanes(ADD) leaves the order open
+            lanes += lane;
+        }
+        double sum = lanes;
         for (; i < to; i++) {
-            sum += Math.exp(row[i] - shift);
+            sum += VectorExp.exp(row[i] - shift);
         }
         return sum;
     }
