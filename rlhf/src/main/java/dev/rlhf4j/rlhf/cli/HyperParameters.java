@@ -17,7 +17,8 @@ import picocli.CommandLine.Model.OptionSpec;
  * A trainer's hyper-parameter record as command-line options: one option per record component, named as TRL names the
  * field, in kebab-case ({@code learningRate} is TRL's {@code learning_rate}, the option {@code --learning-rate}), its
  * default read from the record's {@code trlDefaults()} preset, so no default is written twice. After parsing,
- * {@link #resolve} builds the record from the options' values, and the record's own checks name a bad value.
+ * {@link #resolve} builds the record from the options' values; a value the record's own checks refuse is a usage error
+ * (exit code 2) with the record's message, which names the hyper-parameter.
  *
  * <p>Options a command declares itself (the {@link TrainingOptions} mixin's {@code --seed}, {@code --max-steps},
  * {@code --num-train-epochs}) are not added again; their defaults come from the same preset through the
@@ -131,8 +132,12 @@ final class HyperParameters<R extends Record> {
                     Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
             return canonical.newInstance(values);
         } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IllegalArgumentException bad) {
+                // the record's own check, naming the hyper-parameter: a usage error like a value that does not parse
+                throw new CommandLine.ParameterException(spec.commandLine(), bad.getMessage(), bad);
+            }
             if (e.getCause() instanceof RuntimeException r) {
-                throw r;                                   // the record's own check, naming the hyper-parameter
+                throw r;
             }
             throw new IllegalStateException(e.getCause());
         } catch (ReflectiveOperationException e) {

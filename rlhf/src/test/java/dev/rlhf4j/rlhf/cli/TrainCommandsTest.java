@@ -148,6 +148,19 @@ class TrainCommandsTest {
     }
 
     @Test
+    void theHeldOutSplitIsDrawnFromTheSeed() {
+        List<dev.rlhf4j.rlhf.train.PreferenceExample> pairs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            pairs.add(new dev.rlhf4j.rlhf.train.PreferenceExample(new int[] {i}, new int[] {1}, new int[] {2}));
+        }
+        List<List<dev.rlhf4j.rlhf.train.PreferenceExample>> a = RewardCommand.split(pairs, 0.25, 7);
+        assertEquals(15, a.get(0).size());
+        assertEquals(5, a.get(1).size());
+        assertEquals(a, RewardCommand.split(pairs, 0.25, 7));
+        assertNotEquals(a.get(1), RewardCommand.split(pairs, 0.25, 8).get(1));
+    }
+
+    @Test
     void aMalformedLineIsAnErrorNamingFileAndLine() throws IOException {
         Path model = TinyRunFiles.model(dir.resolve("tiny"));
         Path bad = Files.writeString(dir.resolve("bad.jsonl"), "{\"prompt\": \"a\", \"completion\": \"b\"}\n{\"prompt\": \"a\"}\n");
@@ -208,8 +221,9 @@ class TrainCommandsTest {
         }
         CommandRun negative = CommandRun.of("dpo", "--model", model.toString(), "--data", data, "--out", dir.resolve("r").toString(),
                 "--beta", "-1", "--quiet");
-        assertEquals(1, negative.exit());
-        assertTrue(negative.err().contains("beta must be > 0, got -1.0"), negative.err());
+        assertEquals(2, negative.exit());
+        assertTrue(negative.err().startsWith("DpoConfig: beta must be > 0, got -1.0") && negative.err().contains("Usage:"), negative.err());
+        assertFalse(Files.exists(dir.resolve("r")), "no run folder for a refused configuration");
         CommandRun lora = CommandRun.of("dpo", "--model", model.toString(), "--data", data, "--reference", "lora-disabled", "--quiet");
         assertEquals(1, lora.exit());
         assertTrue(lora.err().contains("--reference lora-disabled needs LoRA adapters"), lora.err());
