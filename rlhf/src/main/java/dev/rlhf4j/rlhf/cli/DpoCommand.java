@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
  * the data under the starting policy are computed once and cached in the run folder. Every other field of
  * {@link DpoConfig} is an option.
  */
-@Command(name = "dpo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "dpo", sortOptions = false,
         description = "Direct Preference Optimization on prompt/chosen/rejected JSON lines (TRL's DPOTrainer).")
 public final class DpoCommand implements Callable<Integer> {
     /** {@code precompute_ref_log_probs} is {@code --reference precomputed}. */

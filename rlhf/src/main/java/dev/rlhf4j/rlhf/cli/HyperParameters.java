@@ -47,7 +47,7 @@ final class HyperParameters<R extends Record> {
             Map.entry("max_grad_norm", "global gradient-norm clip (0 or unset: none)"),
             Map.entry("lr_scheduler_type", "learning-rate schedule after the warm-up"),
             Map.entry("warmup_ratio", "fraction of the steps spent warming up"),
-            Map.entry("warmup_steps", "warm-up steps (win over the ratio when positive)"),
+            Map.entry("warmup_steps", "steps of linear warm-up from 0 (win over warmup_ratio when positive)"),
             Map.entry("seed", "seed of data order, dropout, sampling and initialisation"),
             Map.entry("logging_steps", "report every n-th optimizer step (and the last)"),
             Map.entry("center_rewards_coefficient", "weight of the mean squared reward, keeping rewards centred (TRL suggests 0.01)"),
@@ -77,6 +77,12 @@ final class HyperParameters<R extends Record> {
             Map.entry("reference_free", "no reference model: log ref = 0"),
             Map.entry("precompute_ref_log_probs", "reference log-probs computed once and cached"));
 
+    /** Fields TRL's current trainers do not have under that name: where TRL has them. */
+    private static final Map<String, String> TRL_ALIAS = Map.of(
+            "adaptive_kl_target", "legacy TRL's target",
+            "adaptive_kl_horizon", "legacy TRL's horizon",
+            "simpo_gamma", "TRL's CPOConfig simpo_gamma");
+
     private final Class<R> type;
     private final R defaults;
     private final Set<String> derived;
@@ -92,7 +98,10 @@ final class HyperParameters<R extends Record> {
         this.derived = Set.copyOf(derived);
     }
 
-    /** The command's spec with an option for every component it does not declare, and the preset as default provider. */
+    /**
+     * The command's spec with an option for every component it does not declare, the preset as default provider, and
+     * {@code --help}.
+     */
     CommandSpec addTo(CommandSpec spec) {
         for (RecordComponent c : type.getRecordComponents()) {
             String name = option(c.getName());
@@ -108,6 +117,7 @@ final class HyperParameters<R extends Record> {
             spec.addOption(o.build());
         }
         spec.defaultValueProvider(this::defaultValue);
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
         return spec;
     }
 
@@ -167,14 +177,18 @@ final class HyperParameters<R extends Record> {
         }
         for (RecordComponent c : type.getRecordComponents()) {
             if (option(c.getName()).equals(o.longestName())) {
-                try {
-                    return text(c.getAccessor().invoke(defaults));
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException(e);
-                }
+                return defaultValue(c);
             }
         }
         return null;
+    }
+
+    private String defaultValue(RecordComponent c) {
+        try {
+            return text(c.getAccessor().invoke(defaults));
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private String describe(RecordComponent c) {
@@ -182,7 +196,9 @@ final class HyperParameters<R extends Record> {
         String meaning = MEANING.getOrDefault(trl, trl);
         String choices = c.getType().isEnum() ? "; one of " + String.join(", ", Arrays.stream(c.getType().getEnumConstants())
                 .map(HyperParameters::text).toList()) : "";
-        return meaning + choices + " (TRL's " + trl + "; default: ${DEFAULT-VALUE})";
+        String name = TRL_ALIAS.getOrDefault(trl, "TRL's " + trl);
+        boolean unset = defaultValue(c) == null;
+        return meaning + choices + " (" + name + (unset ? "; unset by default)" : "; default: ${DEFAULT-VALUE})");
     }
 
     private static String text(Object value) {

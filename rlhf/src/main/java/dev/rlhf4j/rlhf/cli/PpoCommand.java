@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
  * a value head on the actor's trunk) and the reference ({@code --reference}). Prompts keep their last
  * {@code n_positions - response_length} tokens. Every field of {@link PpoTrainerConfig} is an option.
  */
-@Command(name = "ppo", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "ppo", sortOptions = false,
         description = "RLHF with PPO on prompt-only JSON lines, scored by a reward model (TRL's PPOTrainer).")
 public final class PpoCommand implements Callable<Integer> {
     static final HyperParameters<PpoTrainerConfig> HYPER = new HyperParameters<>(PpoTrainerConfig.trlDefaults(), Set.of());

@@ -36,7 +36,7 @@ import picocli.CommandLine.Spec;
  * reported after each epoch. The model is saved as a {@code GPT2ForSequenceClassification} folder in
  * {@code <run>/model/}, ready for {@code ppo --reward-model}.
  */
-@Command(name = "reward", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "reward", sortOptions = false,
         description = "Train a reward model on prompt/chosen/rejected JSON lines (TRL's RewardTrainer).")
 public final class RewardCommand implements Callable<Integer> {
     static final HyperParameters<RewardConfig> HYPER = new HyperParameters<>(RewardConfig.trlDefaults(), Set.of());

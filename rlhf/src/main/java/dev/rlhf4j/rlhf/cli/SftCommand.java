@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
  * EOS so that the model learns to stop; a prompt longer than the context keeps its last tokens. The trained model is
  * saved in Hugging Face layout in {@code <run>/model/}.
  */
-@Command(name = "sft", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "sft", sortOptions = false,
         description = "Supervised fine-tuning on prompt/completion JSON lines (TRL's SFTTrainer).")
 public final class SftCommand implements Callable<Integer> {
     static final HyperParameters<SftConfig> HYPER = new HyperParameters<>(SftConfig.trlDefaults(), Set.of());

@@ -203,7 +203,8 @@ class TrainCommandsTest {
             assertTrue(help.contains("peak AdamW learning rate (TRL's learning_rate; default: " + c[2] + ")"), help);
             assertTrue(help.contains("--seed=N seed of data order, dropout, sampling and initialisation (default: 42)"), help);
         }
-        assertTrue(ok("ppo", "--help").out().contains("--reward-model=DIR"));
+        String ppo = ok("ppo", "--help").out().replaceAll("\\s+", " ");
+        assertTrue(ppo.contains("--reward-model=DIR") && ppo.contains("(TRL's target_kl; unset by default)"), ppo);
         assertTrue(ok("dpo", "--help").out().replaceAll("\\s+", " ").contains("(TRL's loss_type; default: sigmoid)"));
     }
 
