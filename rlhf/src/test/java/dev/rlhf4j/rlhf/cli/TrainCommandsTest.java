@@ -148,6 +148,39 @@ class TrainCommandsTest {
     }
 
     @Test
+    void everyReferenceStrategyAndCriticRuns() throws IOException {
+        Path model = TinyRunFiles.model(dir.resolve("tiny"));
+        Path pairs = TinyRunFiles.preferences(dir.resolve("pairs.jsonl"));
+        Path prompts = TinyRunFiles.prompts(dir.resolve("prompts.jsonl"));
+        Path rm = dir.resolve("rm");
+        ok("reward", "--model", model.toString(), "--data", pairs.toString(), "--eval-data", pairs.toString(), "--out", rm.toString(),
+                "--max-steps", "1", "--quiet");
+        assertEquals(8, JSON.readTree(rm.resolve("config.json").toFile()).get("eval_data").get("examples").asInt());
+        List<String[]> ppoRuns = List.of(new String[] {"--reference", "offloaded", "--critic", "shared", "--lora-r", "2",
+                "--lora-target-modules", "all-linear"}, new String[] {"--reference", "lora-disabled", "--lora-r", "2"},
+                new String[] {"--reference", "fp16", "--critic", "separate"});
+        for (int i = 0; i < ppoRuns.size(); i++) {
+            List<String> args = new ArrayList<>(List.of("ppo", "--model", model.toString(), "--reward-model", rm.resolve("model").toString(),
+                    "--data", prompts.toString(), "--out", dir.resolve("ppo" + i).toString(), "--max-steps", "1",
+                    "--per-device-train-batch-size", "4", "--response-length", "3", "--quiet"));
+            args.addAll(Arrays.asList(ppoRuns.get(i)));
+            ok(args.toArray(String[]::new));
+            assertEquals(i < 2, Files.exists(dir.resolve("ppo" + i).resolve("adapter").resolve("adapter_config.json")));
+        }
+        List<String[]> dpoRuns = List.of(new String[] {"--reference", "offloaded", "--loss-type", "hinge"},
+                new String[] {"--reference", "bf16", "--loss-type", "robust", "--label-smoothing", "0.1"},
+                new String[] {"--loss-type", "simpo"}, new String[] {"--reference-free", "true"});
+        List<String> expected = List.of("offloaded", "bf16", "none (loss_type simpo)", "none (reference_free)");
+        for (int i = 0; i < dpoRuns.size(); i++) {
+            List<String> args = new ArrayList<>(List.of("dpo", "--model", model.toString(), "--data", pairs.toString(), "--out",
+                    dir.resolve("dpo" + i).toString(), "--max-steps", "1", "--quiet"));
+            args.addAll(Arrays.asList(dpoRuns.get(i)));
+            ok(args.toArray(String[]::new));
+            assertEquals(expected.get(i), JSON.readTree(dir.resolve("dpo" + i).resolve("config.json").toFile()).get("reference").asText());
+        }
+    }
+
+    @Test
     void theHeldOutSplitIsDrawnFromTheSeed() {
         List<dev.rlhf4j.rlhf.train.PreferenceExample> pairs = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
