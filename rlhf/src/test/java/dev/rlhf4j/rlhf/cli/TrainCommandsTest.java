@@ -139,11 +139,15 @@ class TrainCommandsTest {
     void dpoPrecomputesTheReferenceIntoTheRunFolder() throws IOException {
         Path model = TinyRunFiles.model(dir.resolve("tiny"));
         Path out = dir.resolve("dpo");
-        ok("dpo", "--model", model.toString(), "--data", TinyRunFiles.preferences(dir.resolve("p.jsonl")).toString(), "--out",
-                out.toString(), "--seed", "7", "--max-steps", "2", "--per-device-train-batch-size", "4", "--reference", "precomputed",
-                "--quiet");
+        CommandRun r = ok("dpo", "--model", model.toString(), "--data", TinyRunFiles.preferences(dir.resolve("p.jsonl")).toString(),
+                "--out", out.toString(), "--seed", "7", "--max-steps", "2", "--per-device-train-batch-size", "4", "--reference",
+                "precomputed", "--max-prompt-length", "1", "--quiet");
         assertTrue(Files.size(out.resolve("reference_log_probs.safetensors")) > 0);
-        assertTrue(JSON.readTree(out.resolve("config.json").toFile()).get("trainer").get("precompute_ref_log_probs").asBoolean());
+        JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
+        assertTrue(config.get("trainer").get("precompute_ref_log_probs").asBoolean());
+        int truncated = config.get("data").get("prompts_truncated").asInt();
+        assertTrue(truncated > 0, "multi-token prompts cut to one token");
+        assertTrue(r.out().contains(truncated + " prompts truncated (left)"), r.out());
         assertEquals(2, MetricsLog.read(out.resolve("metrics.jsonl")).size());
     }
 
