@@ -112,7 +112,7 @@ final class HyperParameters<R extends Record> {
             OptionSpec.Builder o = OptionSpec.builder(name).type(t).paramLabel(label(t))
                     .description(describe(c)).arity("1");
             if (t.isEnum()) {
-                o.converters(value -> enumValue(t, name, value));
+                o.converters(value -> enumValue(t, value));
             }
             spec.addOption(o.build());
         }
@@ -219,7 +219,7 @@ final class HyperParameters<R extends Record> {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static Object enumValue(Class<?> t, String option, String value) {
+    private static Object enumValue(Class<?> t, String value) {
         for (Object constant : t.getEnumConstants()) {
             if (((Enum) constant).name().equalsIgnoreCase(value)) {
                 return constant;
