@@ -3,7 +3,10 @@ package dev.rlhf4j.rlhf.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code rlhf4j} command line: {@code ./rlhf4j <command> [options]}; {@code ./rlhf4j help} lists the commands. */
+/**
+ * The {@code rlhf4j} command line: {@code ./rlhf4j <command> [options]}; {@code ./rlhf4j help} lists the commands.
+ * The training commands ({@code sft}, {@code reward}, {@code ppo}, {@code dpo}) are added in {@link #run}.
+ */
 @Command(name = "rlhf4j", mixinStandardHelpOptions = true, version = "rlhf4j 0.1.0",
         description = "RLHF from scratch on the JVM.",
         subcommands = {
@@ -13,7 +16,6 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ForwardCommand.class,
             MemoryCommand.class,
-            CommandLine.HelpCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -26,6 +28,12 @@ public final class Main implements Runnable {
     /** Runs the command line and returns its exit code (for tests). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        // the trainers' options are built from their config records, so these commands are specs, not classes
+        cli.addSubcommand(SftCommand.command());
+        cli.addSubcommand(RewardCommand.command());
+        cli.addSubcommand(PpoCommand.command());
+        cli.addSubcommand(DpoCommand.command());
+        cli.addSubcommand(new CommandLine.HelpCommand());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(e));
             return 1;

@@ -1,0 +1,148 @@
+package dev.rlhf4j.rlhf.cli;
+
+import dev.rlhf4j.core.TensorRandom;
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.rlhf.data.ExampleTokenizer;
+import dev.rlhf4j.rlhf.data.JsonLines;
+import dev.rlhf4j.rlhf.data.TokenLimits;
+import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.rlhf.reference.ReferenceModel;
+import dev.rlhf4j.rlhf.reward.RewardModel;
+import dev.rlhf4j.rlhf.run.TrainingRun;
+import dev.rlhf4j.rlhf.train.Critic;
+import dev.rlhf4j.rlhf.train.PpoTrainer;
+import dev.rlhf4j.rlhf.train.PpoTrainerConfig;
+import dev.rlhf4j.rlhf.train.SeparateCritic;
+import dev.rlhf4j.rlhf.train.SharedTrunkCritic;
+import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./rlhf4j ppo --model DIR --reward-model DIR --data FILE.jsonl}: RLHF with PPO ({@link PpoTrainer}) on
+ * {@code {"prompt"}} lines. The four models: the actor from {@code --model} (optionally through LoRA), the frozen
+ * reward model from {@code --reward-model} (a {@code reward} run's {@code model/} folder), the critic
+ * ({@code --critic separate}: a GPT-2 initialised from the reward model, TRL's {@code value_model}; {@code shared}:
+ * a value head on the actor's trunk) and the reference ({@code --reference}). Prompts keep their last
+ * {@code n_positions - response_length} tokens. Every field of {@link PpoTrainerConfig} is an option.
+ */
+@Command(name = "ppo", sortOptions = false,
+        description = "RLHF with PPO on prompt-only JSON lines, scored by a reward model (TRL's PPOTrainer).")
+public final class PpoCommand implements Callable<Integer> {
+    static final HyperParameters<PpoTrainerConfig> HYPER = new HyperParameters<>(PpoTrainerConfig.trlDefaults(), Set.of());
+
+    /** Where the critic's trunk comes from. */
+    enum CriticKind { SEPARATE, SHARED }
+
+    @Mixin
+    TrainingOptions options;
+
+    @Mixin
+    LoraOptions lora;
+
+    @Option(names = "--reward-model", required = true, paramLabel = "DIR",
+            description = "the reward model: a GPT2ForSequenceClassification folder, e.g. a reward run's model/")
+    Path rewardModel;
+
+    @Option(names = "--critic", paramLabel = "KIND", defaultValue = "separate",
+            description = "separate (a GPT-2 initialised from the reward model) or shared (a value head on the actor's trunk);"
+                    + " default: ${DEFAULT-VALUE}")
+    CriticKind critic;
+
+    @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKind.Converter.class,
+            description = "frozen, bf16, fp16, offloaded or lora-disabled (needs --lora-r); default: ${DEFAULT-VALUE}")
+    ReferenceKind reference;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The command with an option for every {@link PpoTrainerConfig} field. */
+    static CommandSpec command() {
+        CommandSpec spec = HYPER.addTo(CommandSpec.forAnnotatedObject(new PpoCommand()));
+        spec.parser().caseInsensitiveEnumValuesAllowed(true);                          // --critic shared
+        return spec;
+    }
+
+    @Override
+    public Integer call() {
+        PpoTrainerConfig config = HYPER.resolve(spec, Map.of());
+        if (reference == ReferenceKind.PRECOMPUTED) {
+            throw new IllegalArgumentException("--reference precomputed is for dpo: PPO scores completions it has just generated");
+        }
+        reference.check(lora.enabled());
+        Gpt2LMHeadModel actor = options.policy();
+        RewardModel rewards = null;
+        ReferenceModel ref = null;
+        LoraModel adapters = null;
+        Critic values = null;
+        try {
+            Gpt2Tokenizer tokenizer = options.tokenizer(actor);
+            rewards = RewardModel.fromPretrained(rewardModel);
+            TrainingOptions.requireSameVocabulary(actor, options.model, rewards.config().vocabSize(), "--reward-model", rewardModel);
+            int positions = actor.config().nPositions();
+            if (config.responseLength() >= positions) {
+                throw new IllegalArgumentException("--response-length " + config.responseLength() + " leaves no room for a prompt in the"
+                        + " model's " + positions + " positions");
+            }
+            ExampleTokenizer examples = new ExampleTokenizer(tokenizer,
+                    new TokenLimits(positions - config.responseLength(), positions, false));
+            Tokenized<int[]> prompts = TrainingOptions.report("prompts", options.data, examples.prompts(JsonLines.readPrompts(options.data)));
+            // the copies are taken before the adapters are attached: they hold the base model
+            ref = reference.copiesPolicy() ? reference.create(actor, options.model, null) : null;
+            adapters = lora.attach(actor, config.seed());
+            ref = ref != null ? ref : reference.create(actor, options.model, adapters);
+            values = critic == CriticKind.SEPARATE
+                    ? SeparateCritic.fromRewardModel(rewards.transformer(), rewards.namedParameters().get("score.weight"))
+                    : new SharedTrunkCritic(actor.config().nEmbd(), actor.dtype(), new TensorRandom(config.seed()), RewardModel.INITIALIZER_RANGE);
+            Map<String, Object> sections = new LinkedHashMap<>();
+            sections.put("trainer", config);
+            sections.put("models", Map.of("reward_model", rewardModel.toString(), "critic", critic.name().toLowerCase(java.util.Locale.ROOT), "reference", reference.toString()));
+            sections.put("lora", lora.config());
+            sections.put("data", TrainingOptions.dataSection(options.data, prompts));
+            try (TrainingRun run = TrainingRun.start(options.run("ppo", config.seed(), config.iterations(prompts.size())), sections)) {
+                PpoTrainer trainer = new PpoTrainer(actor, adapters, values, ref, rewards, prompts.examples(), config, run.sink());
+                try {
+                    trainer.train();
+                } finally {
+                    trainer.release();
+                }
+                ref.verifyFrozen();
+                if (adapters != null) {
+                    run.saveAdapter(adapters, tokenizer);
+                } else {
+                    run.saveModel(actor, tokenizer);
+                }
+                System.out.println(run.finish());
+            }
+        } finally {
+            release(values, ref, rewards, adapters, actor);
+        }
+        return 0;
+    }
+
+    /** Frees the models in order (the adapters before the actor they are attached to); nulls are skipped. */
+    private static void release(Critic critic, ReferenceModel ref, RewardModel rewards, LoraModel adapters, Gpt2LMHeadModel actor) {
+        if (critic != null) {
+            critic.close();
+        }
+        if (ref != null) {
+            ref.close();
+        }
+        if (rewards != null) {
+            rewards.release();
+        }
+        if (adapters != null) {
+            adapters.release();
+        }
+        actor.release();
+    }
+}

@@ -1,0 +1,75 @@
+package dev.rlhf4j.rlhf.cli;
+
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.data.ExampleTokenizer;
+import dev.rlhf4j.rlhf.data.JsonLines;
+import dev.rlhf4j.rlhf.data.TokenLimits;
+import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.rlhf.run.TrainingRun;
+import dev.rlhf4j.rlhf.train.CompletionExample;
+import dev.rlhf4j.rlhf.train.SftConfig;
+import dev.rlhf4j.rlhf.train.SftTrainer;
+import dev.rlhf4j.rlhf.train.TrainingPlan;
+import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code ./rlhf4j sft --model DIR --data FILE.jsonl}: supervised fine-tuning ({@link SftTrainer}) on
+ * {@code {"prompt", "completion"}} lines; every field of {@link SftConfig} is an option. Each completion ends with
+ * EOS so that the model learns to stop; a prompt longer than the context keeps its last tokens. The trained model is
+ * saved in Hugging Face layout in {@code <run>/model/}.
+ */
+@Command(name = "sft", sortOptions = false,
+        description = "Supervised fine-tuning on prompt/completion JSON lines (TRL's SFTTrainer).")
+public final class SftCommand implements Callable<Integer> {
+    static final HyperParameters<SftConfig> HYPER = new HyperParameters<>(SftConfig.trlDefaults(), Set.of());
+
+    @Mixin
+    TrainingOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    /** The command with an option for every {@link SftConfig} field. */
+    static CommandSpec command() {
+        return HYPER.addTo(CommandSpec.forAnnotatedObject(new SftCommand()));
+    }
+
+    @Override
+    public Integer call() {
+        SftConfig config = HYPER.resolve(spec, Map.of());
+        Gpt2LMHeadModel policy = options.policy();
+        try {
+            Gpt2Tokenizer tokenizer = options.tokenizer(policy);
+            int length = Math.min(config.maxLength(), policy.config().nPositions());
+            ExampleTokenizer examples = new ExampleTokenizer(tokenizer, new TokenLimits(length - 1, length, true));
+            Tokenized<CompletionExample> data = TrainingOptions.report("data", options.data,
+                    examples.sft(JsonLines.readSft(options.data)));
+            long steps = new TrainingPlan(data.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
+                    config.numTrainEpochs(), config.maxSteps()).totalSteps();
+            Map<String, Object> sections = new LinkedHashMap<>();
+            sections.put("trainer", config);
+            sections.put("data", TrainingOptions.dataSection(options.data, data));
+            try (TrainingRun run = TrainingRun.start(options.run("sft", config.seed(), steps), sections)) {
+                SftTrainer trainer = new SftTrainer(policy, data.examples(), config, run.sink());
+                try {
+                    trainer.train();
+                } finally {
+                    trainer.release();
+                }
+                run.saveModel(policy, tokenizer);
+                System.out.println(run.finish());
+            }
+        } finally {
+            policy.release();
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,85 @@
+package dev.rlhf4j.rlhf.cli;
+
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.rlhf.run.RunSpec;
+import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every training command shares ({@code sft}, {@code reward}, {@code ppo}, {@code dpo}), as a picocli
+ * mixin, and what the commands do with them alike: load the policy and its tokenizer, check vocabularies, report the
+ * data's truncation counts, describe the run. {@code --seed}, {@code --max-steps} and {@code --num-train-epochs} are
+ * fields of every trainer's config; their defaults come from its {@code trlDefaults()} ({@link HyperParameters}).
+ */
+final class TrainingOptions {
+    @Option(names = "--model", required = true, paramLabel = "DIR",
+            description = "Hugging Face GPT-2 folder: config.json, model.safetensors and the tokenizer files (vocab.json + merges.txt)")
+    Path model;
+
+    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl", description = "training data as JSON lines in TRL's shape")
+    Path data;
+
+    @Option(names = "--out", paramLabel = "RUN_DIR", description = "run folder (default: runs/<command>-<yyyyMMdd-HHmmss>/)")
+    Path out;
+
+    @Option(names = "--seed", paramLabel = "N", description = "seed of data order, dropout, sampling and initialisation (default: ${DEFAULT-VALUE})")
+    Long seed;
+
+    @Option(names = "--max-steps", paramLabel = "N", description = "optimizer steps (PPO: iterations); -1 to count them from the epochs (default: ${DEFAULT-VALUE})")
+    Long maxSteps;
+
+    @Option(names = "--num-train-epochs", paramLabel = "X", description = "passes over the data when --max-steps is -1 (default: ${DEFAULT-VALUE})")
+    Double numTrainEpochs;
+
+    @Option(names = "--quiet", description = "no progress bar, even on a terminal")
+    boolean quiet;
+
+    /** The policy in {@code --model}. */
+    Gpt2LMHeadModel policy() {
+        return ModelDirectory.model(model);
+    }
+
+    /** The tokenizer stored with {@code --model}; refused when there is none or it has ids the model does not. */
+    Gpt2Tokenizer tokenizer(Gpt2LMHeadModel policy) {
+        int vocab = policy.config().vocabSize();
+        Gpt2Tokenizer t = ModelDirectory.tokenizer(model, vocab).orElseThrow(() -> new IllegalArgumentException("--model " + model
+                + ": no tokenizer files (vocab.json + merges.txt) beside the model, and its vocabulary (" + vocab + ") is not GPT-2's"));
+        if (t.vocabSize() > vocab) {
+            throw new IllegalArgumentException("--model " + model + ": the tokenizer has " + t.vocabSize() + " tokens but the model's"
+                    + " vocabulary only " + vocab);
+        }
+        return t;
+    }
+
+    /** Refuses a second model (reward model) whose vocabulary differs from the policy's, naming both sizes. */
+    static void requireSameVocabulary(Gpt2LMHeadModel policy, Path policyDir, int otherVocab, String option, Path otherDir) {
+        int vocab = policy.config().vocabSize();
+        if (vocab != otherVocab) {
+            throw new IllegalArgumentException(option + " " + otherDir + " has a vocabulary of " + otherVocab + " tokens, the policy (--model "
+                    + policyDir + ") " + vocab + ": they must share one tokenizer");
+        }
+    }
+
+    /** Prints what tokenizing {@code file} gave, truncations included, and returns it. */
+    static <T> Tokenized<T> report(String what, Path file, Tokenized<T> data) {
+        System.out.println(what + " " + file + ": " + data.summary());
+        return data;
+    }
+
+    /** The {@code config.json} section of a data file: its path and {@link Tokenized#counts()}. */
+    static Map<String, Object> dataSection(Path file, Tokenized<?> data) {
+        Map<String, Object> section = new LinkedHashMap<>();
+        section.put("file", file.toString());
+        section.putAll(data.counts());
+        return section;
+    }
+
+    /** The run of {@code command} with the resolved seed and its step count. */
+    RunSpec run(String command, long resolvedSeed, long totalSteps) {
+        return new RunSpec(command, out, resolvedSeed, model, totalSteps, quiet);
+    }
+}
