@@ -31,6 +31,14 @@ public final class PreferenceLabeller {
         public boolean agreesWithGold() {
             return chosenGold > rejectedGold;
         }
+
+        /**
+         * Whether both completions have the same gold reward, so the label is a coin flip. Two samples of the SFT
+         * model tie about one time in six; dropping ties keeps the reward model's held-out accuracy meaningful.
+         */
+        public boolean isTie() {
+            return chosenGold == rejectedGold;
+        }
     }
 
     private final double tau;

@@ -22,8 +22,9 @@ import java.util.Random;
  * short sentences, positive, negative or mixed, with negations ("The lid is not flimsy.") and neutral filler
  * ("I got it last week."), followed by the end marker {@code <|endoftext|>}. The grammar draws from a
  * {@link Random} with the given seed, whose algorithm Java specifies, so a seed gives the same reviews on every
- * JVM. The vocabulary is about 125 words: a byte-level BPE trained on it runs out of pairs after a few hundred
- * merges, when every word (with its leading space) and every punctuation mark is one token.
+ * JVM. The vocabulary is about 125 words: a byte-level BPE trained on 4,000 reviews runs out of pairs after about
+ * 370 merges (a vocabulary of about 630 with the end marker), when every word with its leading space and every
+ * punctuation mark is one token; a completion is then at most about 16 tokens.
  */
 public final class ReviewCorpus {
     /** Ends every completion; the BPE vocabulary's special token and the model's EOS. */

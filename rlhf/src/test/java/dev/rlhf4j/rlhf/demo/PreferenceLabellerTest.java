@@ -65,6 +65,7 @@ class PreferenceLabellerTest {
                 flips += labels.get(i).agreesWithGold() ? 0 : 1;
                 decided++;
             }
+            assertEquals(d == 0, labels.get(i).isTie());
         }
         assertTrue(decided > N / 2, decided + " pairs with different gold rewards");
         assertEquals(expectedFlips, flips, 5 * Math.sqrt(variance), "noisy labels among " + decided + " pairs");
