@@ -68,8 +68,11 @@ public final class DemoPlots {
 
     private static XYChart chart(String title, String x, String y) {
         XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(x).yAxisTitle(y).build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSW);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+        chart.getStyler().setLegendLayout(Styler.LegendLayout.Horizontal);
         chart.getStyler().setMarkerSize(4);
+        chart.getStyler().setXAxisMaxLabelCount(12);
+        chart.getStyler().setYAxisGroupPosition(1, Styler.YAxisPosition.Right);
         return chart;
     }
 
