@@ -1,0 +1,89 @@
+package dev.rlhf4j.rlhf.demo;
+
+/**
+ * The training curves the demo plots, as the trainers' metric streams give them: one value per reward-model epoch,
+ * per PPO iteration and per DPO step.
+ *
+ * @param rmTrainAccuracy reward-model pairwise accuracy on the training pairs, per epoch
+ * @param rmHeldoutAccuracy the same on the held-out pairs, per epoch
+ * @param ppoProxyReward mean reward-model score of the iteration's rollouts (TRL {@code env/reward_mean})
+ * @param ppoGoldReward mean gold reward of the same rollouts
+ * @param ppoKl mean KL to the reference per completion (TRL {@code objective/kl})
+ * @param dpoMargins mean of beta (chosen - rejected) implicit-reward margin (TRL {@code rewards/margins})
+ * @param dpoAccuracy fraction of pairs with a positive margin (TRL {@code rewards/accuracies})
+ */
+public record DemoCurves(double[] rmTrainAccuracy, double[] rmHeldoutAccuracy, double[] ppoProxyReward,
+                         double[] ppoGoldReward, double[] ppoKl, double[] dpoMargins, double[] dpoAccuracy) {
+
+    public DemoCurves {
+        rmTrainAccuracy = checked("rmTrainAccuracy", rmTrainAccuracy);
+        rmHeldoutAccuracy = checked("rmHeldoutAccuracy", rmHeldoutAccuracy);
+        ppoProxyReward = checked("ppoProxyReward", ppoProxyReward);
+        ppoGoldReward = checked("ppoGoldReward", ppoGoldReward);
+        ppoKl = checked("ppoKl", ppoKl);
+        dpoMargins = checked("dpoMargins", dpoMargins);
+        dpoAccuracy = checked("dpoAccuracy", dpoAccuracy);
+        sameLength("the RM accuracies", rmTrainAccuracy, rmHeldoutAccuracy);
+        sameLength("the PPO curves", ppoProxyReward, ppoGoldReward);
+        sameLength("the PPO curves", ppoProxyReward, ppoKl);
+        sameLength("the DPO curves", dpoMargins, dpoAccuracy);
+    }
+
+    private static double[] checked(String name, double[] values) {
+        if (values.length == 0) {
+            throw new IllegalArgumentException("DemoCurves: " + name + " is empty; every curve needs at least one point");
+        }
+        StageSamples.requireFinite("DemoCurves", name, values);
+        return values.clone();
+    }
+
+    private static void sameLength(String what, double[] a, double[] b) {
+        if (a.length != b.length) {
+            throw new IllegalArgumentException("DemoCurves: " + what + " have different lengths, " + a.length + " and " + b.length);
+        }
+    }
+
+    /** sqrt(max(KL, 0)) per PPO iteration: the x axis of Gao et al.'s over-optimisation plot. */
+    public double[] ppoSqrtKl() {
+        double[] out = new double[ppoKl.length];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Math.sqrt(Math.max(0, ppoKl[i]));
+        }
+        return out;
+    }
+
+    @Override
+    public double[] rmTrainAccuracy() {
+        return rmTrainAccuracy.clone();
+    }
+
+    @Override
+    public double[] rmHeldoutAccuracy() {
+        return rmHeldoutAccuracy.clone();
+    }
+
+    @Override
+    public double[] ppoProxyReward() {
+        return ppoProxyReward.clone();
+    }
+
+    @Override
+    public double[] ppoGoldReward() {
+        return ppoGoldReward.clone();
+    }
+
+    @Override
+    public double[] ppoKl() {
+        return ppoKl.clone();
+    }
+
+    @Override
+    public double[] dpoMargins() {
+        return dpoMargins.clone();
+    }
+
+    @Override
+    public double[] dpoAccuracy() {
+        return dpoAccuracy.clone();
+    }
+}
