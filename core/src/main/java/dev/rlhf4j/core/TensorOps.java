@@ -62,6 +62,8 @@ public sealed interface TensorOps permits Tensor {
 
     default Tensor layerNorm(Tensor weight, Tensor bias, double eps) { return LayerNorm.apply(self(), weight, bias, eps); }
     default Tensor crossEntropy(Tensor targets, long ignoreIndex) { return CrossEntropy.apply(self(), targets, ignoreIndex); }
+    /** {@code logSoftmax(this / temperature)} at one index per row, fused: (..., V) and (...) give (...). */
+    default Tensor logSoftmaxGather(Tensor index, double temperature) { return LogSoftmaxGather.apply(self(), index, temperature); }
     default Tensor dropout(double p, TensorRandom random) { return Dropout.apply(self(), p, random); }
 
     // ---------------------------------------------------------------- copies, conversions, in-place updates

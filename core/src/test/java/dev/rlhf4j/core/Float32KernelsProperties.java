@@ -84,6 +84,22 @@ class Float32KernelsProperties {
         agrees(z -> z.crossEntropy(t, -100), logits, null, 2e-6, 8e-6);
     }
 
+    @Property(tries = 30)
+    void logSoftmaxGatherMatchesFloat64(@ForAll @IntRange(min = 1, max = 3) int batch, @ForAll @IntRange(min = 1, max = 5) int rows,
+                                       @ForAll @IntRange(min = 2, max = 300) int vocab, @ForAll @IntRange(min = 0, max = 2) int tempo,
+                                       @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        TensorRandom r = new TensorRandom(seed);
+        double temperature = new double[] {1.0, 0.7, 1.3}[tempo];
+        Tensor logits = r.uniform(DType.FLOAT32, -20, 20, batch, rows, vocab);
+        long[] targets = new long[batch * rows];
+        for (int i = 0; i < targets.length; i++) {
+            targets[i] = r.nextLong(vocab);
+        }
+        Tensor t = Tensor.ofLongs(targets, batch, rows);
+        // float32 runs the fused SIMD pass; float64 runs the composite logSoftmax(z / tau).gatherLast(t) that defines it
+        agrees(z -> z.logSoftmaxGather(t, temperature), logits, r.normal(DType.FLOAT32, 0, 1, batch, rows), 4e-6, 2e-5);
+    }
+
     @Test
     void crossEntropyOfOnlyIgnoredRowsIsNanWithZeroGradient() {
         Tensor z = new TensorRandom(4).normal(DType.FLOAT32, 0, 1, 2, 50).requiresGrad(true);

@@ -54,7 +54,8 @@ public record TokenLogProbs(Tensor logProbs, Tensor mask) {
      */
     public static TokenLogProbs ofActions(Tensor logits, Tensor actions, Tensor mask, double temperature) {
         checkAligned("TokenLogProbs.ofActions", logits, actions, mask);
-        Tensor logp = logSoftmax(logits, temperature).gatherLast(actions);                 // (B, N)
+        Tensor wide = logits.dtype().isHalf() ? logits.to(DType.FLOAT32) : logits;         // (B, N, V)
+        Tensor logp = wide.logSoftmaxGather(actions, temperature);                         // (B, N)
         return new TokenLogProbs(logp, mask);
     }
 
