@@ -33,8 +33,8 @@ final class LogSoftmaxGather {
             throw new IllegalArgumentException("logSoftmaxGather: temperature must be positive and finite, got " + temperature);
         }
         Tensor scaled = temperature == 1.0 ? logits : logits.div(temperature);                 // (..., V)
-        INDArray z = scaled.computeValue();
-        if (!ShapeOps.isContiguous(z) || !CpuKernels.applies(Path.SIMD, z)) {
+        INDArray z = ShapeOps.dense(scaled);                                                 // e.g. logits[:, :-1] copied
+        if (!CpuKernels.applies(Path.SIMD, z)) {
             return scaled.logSoftmax(-1).gatherLast(index);                                 // (...)
         }
         long v = ls[ls.length - 1];

@@ -120,6 +120,15 @@ final class ShapeOps {
     }
 
     /** True when the elements are laid out in row-major order without gaps. */
+    /**
+     * The tensor's float32 value as a contiguous array for a host kernel: itself when it already is one, else a c-order
+     * copy owned by the current arena (other types are returned as they are, for the caller's fallback).
+     */
+    static INDArray dense(Tensor x) {
+        INDArray v = x.computeValue();
+        return isContiguous(v) || v.dataType() != org.nd4j.linalg.api.buffer.DataType.FLOAT ? v : Tensor.wrap(v.dup('c')).value();
+    }
+
     static boolean isContiguous(INDArray x) {
         long[] shape = x.shape();
         long[] stride = x.stride();

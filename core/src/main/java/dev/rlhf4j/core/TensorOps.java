@@ -64,6 +64,8 @@ public sealed interface TensorOps permits Tensor {
     default Tensor crossEntropy(Tensor targets, long ignoreIndex) { return CrossEntropy.apply(self(), targets, ignoreIndex); }
     /** {@code logSoftmax(this / temperature)} at one index per row, fused: (..., V) and (...) give (...). */
     default Tensor logSoftmaxGather(Tensor index, double temperature) { return LogSoftmaxGather.apply(self(), index, temperature); }
+    /** Entropy of {@code softmax(this / temperature)} along the last dimension: (..., V) gives (...). */
+    default Tensor softmaxEntropy(double temperature) { return SoftmaxEntropy.apply(self(), temperature); }
     default Tensor dropout(double p, TensorRandom random) { return Dropout.apply(self(), p, random); }
 
     // ---------------------------------------------------------------- copies, conversions, in-place updates

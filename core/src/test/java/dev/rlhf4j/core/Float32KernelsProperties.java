@@ -90,14 +90,33 @@ class Float32KernelsProperties {
                                        @ForAll @IntRange(min = 0, max = 1000) int seed) {
         TensorRandom r = new TensorRandom(seed);
         double temperature = new double[] {1.0, 0.7, 1.3}[tempo];
-        Tensor logits = r.uniform(DType.FLOAT32, -20, 20, batch, rows, vocab);
+        Tensor logits = r.uniform(DType.FLOAT32, -20, 20, batch, rows + 1, vocab);
         long[] targets = new long[batch * rows];
         for (int i = 0; i < targets.length; i++) {
             targets[i] = r.nextLong(vocab);
         }
         Tensor t = Tensor.ofLongs(targets, batch, rows);
         // float32 runs the fused SIMD pass; float64 runs the composite logSoftmax(z / tau).gatherLast(t) that defines it
-        agrees(z -> z.logSoftmaxGather(t, temperature), logits, r.normal(DType.FLOAT32, 0, 1, batch, rows), 4e-6, 2e-5);
+        // on logits[:, :-1], a strided view as the trainers pass it
+        agrees(z -> z.narrow(1, 0, rows).logSoftmaxGather(t, temperature), logits, r.normal(DType.FLOAT32, 0, 1, batch, rows), 4e-6, 2e-5);
+    }
+
+    @Property(tries = 30)
+    void softmaxEntropyAsAMetricMatchesFloat64(@ForAll @IntRange(min = 1, max = 3) int batch, @ForAll @IntRange(min = 2, max = 5) int rows,
+                                             @ForAll @IntRange(min = 2, max = 300) int vocab, @ForAll @IntRange(min = 0, max = 2) int tempo,
+                                             @ForAll @IntRange(min = 0, max = 1000) int seed) {
+        TensorRandom r = new TensorRandom(seed);
+        double temperature = new double[] {1.0, 0.7, 1.3}[tempo];
+        Tensor logits = r.uniform(DType.FLOAT32, -20, 20, batch, rows, vocab);
+        try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
+            Tensor shifted = logits.narrow(1, 0, rows - 1);                               // a strided view, as logits[:, :-1]
+            double[] fused = shifted.softmaxEntropy(temperature).toDoubleArray();        // the SIMD pass
+            Tensor wide = shifted.to(DType.FLOAT64);
+            Tensor logp = wide.div(temperature).logSoftmax(-1);
+            double[] composite = logp.exp().mul(logp).sum(-1, false).neg().toDoubleArray();
+            close(composite, fused, 4e-6, 2e-5, "entropy");
+        }
+        logits.release();
     }
 
     @Test

@@ -69,6 +69,11 @@ public final class CpuKernels {
         return CrossEntropyKernel.logSumExp(z, n, v);
     }
 
+    /** Entropy of {@code softmax(z_i / temperature)} for each row of a contiguous (n, v) array. */
+    public static double[] softmaxEntropyRows(INDArray z, int n, int v, double temperature) {
+        return CrossEntropyKernel.entropy(z, n, v, (float) temperature);
+    }
+
     /** {@code out_ij = scale_i (exp(z_ij - lse_i) - [j = t_i])}, 0 on rows whose scale is 0. */
     public static void crossEntropyBackward(INDArray z, double[] lse, long[] targets, double[] scale, INDArray out, int n, int v) {
         CrossEntropyKernel.backward(z, lse, targets, scale, out, n, v);

@@ -76,6 +76,66 @@ final class CrossEntropyKernel {
         });
     }
 
+    /**
+     * Entropy of the softmax of each row of {@code z / temperature}: {@code H_i = lse_i - sum_j p_ij s_ij}, s = z / tau,
+     * from the row's max and one pass of {@code e_j = exp(s_j - max)}: {@code lse = max + log sum e},
+     * {@code sum p s = sum e s / sum e}.
+     */
+    static double[] entropy(INDArray z, int n, int v, float temperature) {
+        FloatBuffer in = HostMemory.floats(z);
+        double[] h = new double[n];
+        float inv = 1f / temperature;
+        HostMemory.inParallel(n, 8, (from, to) -> {
+            float[] row = row(v);
+            for (int r = from; r < to; r++) {
+                in.get(r * v, row, 0, v);
+                int i = 0;
+                if (inv != 1f) {
+                    for (; i < S.loopBound(v); i += S.length()) {
+                        FloatVector.fromArray(S, row, i).mul(inv).intoArray(row, i);
+                    }
+                    for (; i < v; i++) {
+                        row[i] *= inv;
+                    }
+                }
+                float max = max(row, v);
+                float shift = Float.isInfinite(max) ? 0f : max;
+                double sum = 0;
+                double weighted = 0;
+                for (int start = 0; start < v; start += BLOCK) {
+                    int end = Math.min(v, start + BLOCK);
+                    FloatVector acc = FloatVector.zero(S);
+                    FloatVector accS = FloatVector.zero(S);
+                    int j = start;
+                    for (; j + S.length() <= end; j += S.length()) {
+                        FloatVector x = FloatVector.fromArray(S, row, j).sub(shift);
+                        FloatVector e = VectorExp.exp(x);
+                        acc = acc.add(e);
+                        accS = e.fma(x, accS);
+                    }
+                    sum += inOrder(acc);
+                    weighted += inOrder(accS);
+                    for (; j < end; j++) {
+                        float x = row[j] - shift;
+                        float e = VectorExp.exp(x);
+                        sum += e;
+                        weighted += e * x;
+                    }
+                }
+                h[r] = Math.log(sum) - weighted / sum;                  // lse - sum p s, both relative to the shift
+            }
+        });
+        return h;
+    }
+
+    private static float inOrder(FloatVector lanes) {
+        float total = 0f;
+        for (float lane : lanes.toArray()) {
+            total += lane;
+        }
+        return total;
+    }
+
     private static float[] row(int v) {
         float[][] holder = ROW.get();
         if (holder[0].length < v) {
@@ -103,11 +163,7 @@ final class CrossEntropyKernel {
         for (; i + S.length() <= to; i += S.length()) {
             acc = acc.add(VectorExp.exp(FloatVector.fromArray(S, row, i).sub(shift)));
         }
-        float lanes = 0f;
-        for (float lane : acc.toArray()) {                  // in lane order: reduceLanes(ADD) leaves the order open
-            lanes += lane;
-        }
-        double sum = lanes;
+        double sum = inOrder(acc);                           // in lane order: reduceLanes(ADD) leaves the order open
         for (; i < to; i++) {
             sum += VectorExp.exp(row[i] - shift);
         }

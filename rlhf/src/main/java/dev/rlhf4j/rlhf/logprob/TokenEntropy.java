@@ -1,5 +1,6 @@
 package dev.rlhf4j.rlhf.logprob;
 
+import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.rlhf.Masked;
@@ -34,7 +35,7 @@ public final class TokenEntropy {
 
     /** Entropy of {@code softmax(logits / temperature)} along the last dimension, unmasked: (..., V) gives (...). */
     public static Tensor ofDistributions(Tensor logits, double temperature) {
-        Tensor logp = TokenLogProbs.logSoftmax(logits, temperature);                       // (..., V)
-        return logp.exp().mul(logp).sum(-1, false).neg();                                  // (...)
+        Tensor wide = logits.dtype().isHalf() ? logits.to(DType.FLOAT32) : logits;         // (..., V)
+        return wide.softmaxEntropy(temperature);                                           // (...)
     }
 }
