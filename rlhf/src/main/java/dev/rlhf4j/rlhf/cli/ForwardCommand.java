@@ -36,7 +36,16 @@ public final class ForwardCommand implements Callable<Integer> {
         if (tokens.length > m.config().nPositions()) {
             throw new IllegalArgumentException("--ids: " + tokens.length + " tokens exceed n_positions " + m.config().nPositions());
         }
-        System.out.println(new ObjectMapper().writeValueAsString(m.logits(tokens)));
+        double[][] logits = m.logits(tokens);
+        for (int t = 0; t < logits.length; t++) {
+            for (double x : logits[t]) {
+                if (!Double.isFinite(x)) {
+                    throw new IllegalStateException(model + ": the model gives non-finite logits at position " + t
+                            + " (corrupt or diverged weights?)");
+                }
+            }
+        }
+        System.out.println(new ObjectMapper().writeValueAsString(logits));
         return 0;
     }
 }

@@ -37,4 +37,27 @@ class TokenizeCommandTest {
         assertEquals(1, missing.exit());
         assertTrue(missing.err().contains("no such file") && missing.err().contains("absent.jsonl"), missing.err());
     }
+
+    @Test
+    void idsAreExactIntegersInTheVocabularyAndLinesAreUtf8() throws IOException {
+        String[][] cases = {
+            {"[1, \"2\"]", "line 1: id 1 must be an integer", "(a string)"},
+            {"[1, 2.5]", "line 1: id 1 must be an integer", "(a fraction)"},
+            {"[true]", "line 1: id 0 must be an integer", "(a boolean)"},
+            {"[4294967296]", "line 1: id 0 must be an integer", "out of range"},
+            {"[50257]", "line 1: id 0 = 50257 is outside the vocabulary [0, 50257)", ""},
+            {"[1] [2]", "line 1: invalid JSON", "Trailing token"},
+        };
+        for (String[] c : cases) {
+            Path bad = Files.writeString(dir.resolve("ids.jsonl"), c[0] + "\n");
+            CommandRun r = CommandRun.of("tokenize", "--decode", "--jsonl", bad.toString());
+            assertEquals(1, r.exit(), c[0]);
+            assertTrue(r.err().contains("ids.jsonl " + c[1]) && r.err().contains(c[2]), c[0] + " -> " + r.err());
+        }
+        Path latin1 = dir.resolve("latin1.jsonl");
+        Files.write(latin1, new byte[] {'"', 'o', 'k', '"', '\n', '"', (byte) 0xE9, '"', '\n'});
+        CommandRun r = CommandRun.of("tokenize", "--jsonl", latin1.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("latin1.jsonl line 2: not valid UTF-8"), r.err());
+    }
 }
