@@ -103,7 +103,7 @@ public final class DemoPipeline {
                     s.labelTau(), seed + 4, bar);
         }
         console.result(String.format(Locale.ROOT, "3 pairs: %d training and %d held-out pairs (%d ties dropped), labels agree"
-                + " with gold %.0f%%", pairs.train().size(), pairs.heldOut().size(), pairs.ties(), 100 * pairs.agreement()));
+                + " with gold %.1f%%", pairs.train().size(), pairs.heldOut().size(), pairs.ties(), 100 * pairs.agreement()));
 
         // 4. reward model: the SFT trunk and a new score head, Bradley-Terry loss
         RewardModel rewardModel = RewardModel.fromLm(sft, seed + 5);
