@@ -178,6 +178,8 @@ public final class DemoPipeline {
                     ppoRun.kl(), unbox(margins), unbox(accuracies));
             ppo.release();
             dpo.release();
+            sft.release();
+            rewardModel.release();
             return new Outcome(summary, curves, stages);
         } finally {
             reference.close();
@@ -189,8 +191,8 @@ public final class DemoPipeline {
     }
 
     /** Stage 5: PPO from a copy of the SFT model. */
-    private PpoRun ppo(Gpt2LMHeadModel sft, RewardModel rewardModel, FrozenCopyReference reference,
-                                Gpt2Tokenizer tokenizer, int eos) {
+    private PpoRun ppo(Gpt2LMHeadModel sft, RewardModel rewardModel, FrozenCopyReference reference, Gpt2Tokenizer tokenizer,
+                       int eos) {
         DemoSettings s = settings;
         Gpt2LMHeadModel actor = sft.deepCopy();
         SeparateCritic critic = SeparateCritic.fromRewardModel(rewardModel.transformer(),
