@@ -9,6 +9,7 @@ import dev.rlhf4j.rlhf.run.TrainingRun;
 import dev.rlhf4j.rlhf.train.CompletionExample;
 import dev.rlhf4j.rlhf.train.SftConfig;
 import dev.rlhf4j.rlhf.train.SftTrainer;
+import dev.rlhf4j.rlhf.train.TrainerState;
 import dev.rlhf4j.rlhf.train.TrainingPlan;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.LinkedHashMap;
@@ -57,10 +58,22 @@ public final class SftCommand implements Callable<Integer> {
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("data", TrainingOptions.dataSection(options.data, data));
-            try (TrainingRun run = TrainingRun.start(options.run("sft", config.seed(), steps), sections)) {
+            try (TrainingRun run = options.open(options.run("sft", config.seed(), steps), sections)) {
                 SftTrainer trainer = new SftTrainer(policy, data.examples(), config, run.sink());
                 try {
-                    trainer.train();
+                    run.resumedFrom().ifPresent(c -> {
+                        TrainingOptions.restoreWeights(policy, c.dir().resolve(TrainingRun.MODEL));
+                        trainer.restoreState(c.dir());
+                    });
+                    trainer.train(step -> {
+                        if (options.checkpointDue(step, steps)) {
+                            run.checkpoint(step, dir -> {
+                                TrainerState.requireFinite("weight", policy.namedParameters());
+                                trainer.saveState(dir);
+                                policy.save(dir.resolve(TrainingRun.MODEL));
+                            });
+                        }
+                    });
                 } finally {
                     trainer.release();
                 }

@@ -50,6 +50,7 @@ public final class DpoTrainer implements AutoCloseable {
     private final PreferenceLoss loss;
     private final AdamW optimizer;
     private final DType logProbType;
+    private final NonFiniteGuard guard;
 
     /**
      * @param policy    the model whose log-probs the loss reads (with its LoRA adapters attached, if any)
@@ -76,6 +77,7 @@ public final class DpoTrainer implements AutoCloseable {
         this.logProbType = policy.dtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
         this.optimizer = new AdamW(trainable.namedParameters(),
                 new AdamW.Config(config.learningRate(), 0.9, 0.999, 1e-8, config.weightDecay()), name -> true);
+        this.guard = new NonFiniteGuard("dpo", config.maxConsecutiveNonfinite());
         if (optimizer.parameters().isEmpty()) {
             throw new IllegalArgumentException("DpoTrainer: " + trainable.getClass().getSimpleName() + " has no trainable parameter");
         }
@@ -131,7 +133,8 @@ public final class DpoTrainer implements AutoCloseable {
                 }
                 // 2. clip, step AdamW at the scheduled rate, let the reference follow (TR-DPO)
                 double lr = schedule.at(step);
-                double gradNorm = update(lr, ++step);
+                double stepLoss = micro.stream().mapToDouble(DpoStep::loss).sum();
+                double gradNorm = update(lr, ++step, stepLoss);
                 // 3. report
                 double seconds = (System.nanoTime() - start) / 1e9;
                 LinkedHashMap<String, Double> metrics = new LinkedHashMap<>();
@@ -140,6 +143,7 @@ public final class DpoTrainer implements AutoCloseable {
                 metrics.put("grad_norm", gradNorm);
                 metrics.put("learning_rate", lr);
                 metrics.putAll(dpo);
+                guard.report(metrics, guard.consecutive() == 0);
                 metrics.put("tokens_per_second", micro.stream().mapToInt(DpoStep::tokens).sum() / seconds);
                 metrics.put("epoch", epoch + (double) last / microPerEpoch);
                 sink.onStep(step, metrics);
@@ -199,14 +203,19 @@ public final class DpoTrainer implements AutoCloseable {
         return config.lossType().lengthNormalised() ? tokens.mean() : tokens.sum();         // (2B)
     }
 
-    /** Clips the accumulated gradients, steps AdamW at {@code lr}, clears them and tells the reference; returns grad_norm. */
-    private double update(double lr, long step) {
+    /**
+     * Clips the accumulated gradients, steps AdamW at {@code lr} (unless the loss or the gradient is not finite: see
+     * {@link NonFiniteGuard}), clears them and tells the reference; returns grad_norm.
+     */
+    private double update(double lr, long step, double stepLoss) {
         double gradNorm;
         try (Arena arena = Arena.open()) {
             gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
                     config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
             optimizer.setLearningRate(lr);
-            optimizer.step();
+            if (guard.admit(step, stepLoss, gradNorm, optimizer)) {
+                optimizer.step();
+            }
             optimizer.zeroGrad();
         }
         if (reference != null) {

@@ -68,6 +68,7 @@ public final class PpoTrainer {
     private final int eosId;
     private final DType type;
     private final long iterations;
+    private final NonFiniteGuard guard;
     private KlController kl;
     private int[] order = new int[0];
     private int cursor;
@@ -110,6 +111,7 @@ public final class PpoTrainer {
         this.type = actor.dtype().computeType();
         this.iterations = config.iterations(prompts.size());
         this.kl = math.klController();
+        this.guard = new NonFiniteGuard("ppo", config.maxConsecutiveNonfinite());
         actor.eval();
         if (lora != null) {
             lora.eval();
@@ -192,7 +194,8 @@ public final class PpoTrainer {
         }
         // 8. num_ppo_epochs passes over num_mini_batches shuffled minibatches, one optimizer step each
         long t = System.nanoTime();
-        Stats stats = new Stats();
+        PpoStats stats = new PpoStats();
+        long skippedBefore = guard.skipped();
         boolean stopped = false;
         for (int epoch = 0; epoch < config.numPpoEpochs() && !stopped; epoch++) {
             int[] shuffled = permutation(rollouts.length);
@@ -216,6 +219,7 @@ public final class PpoTrainer {
         m.put("episode", (double) iteration * config.batchSize());
         m.put("objective/kl_coef", usedBeta);
         m.put("policy/early_stopped", stopped ? 1.0 : 0.0);
+        guard.reportSince(m, skippedBefore);
         m.put("tokens_per_second", generated / since(start));
         m.put("time/generation", seconds[0]);
         m.put("time/scoring", seconds[1]);
@@ -253,8 +257,9 @@ public final class PpoTrainer {
      * L_V) / gradient_accumulation_steps} backpropagated; then gradient clipping (if set) and AdamW. Returns the
      * minibatch's mean approx KL.
      */
-    private double trainMinibatch(List<PpoRollout> rows, Stats stats) {
+    private double trainMinibatch(List<PpoRollout> rows, PpoStats stats) {
         double approxKl = 0;
+        double stepLoss = 0;
         int micro = config.perDeviceTrainBatchSize();
         for (int from = 0; from < rows.size(); from += micro) {
             try (Arena step = Arena.open()) {
@@ -264,15 +269,18 @@ public final class PpoTrainer {
                 ClippedValueLoss.Output value = math.valueLoss().compute(v, b.values(), b.returns(), b.mask());
                 Tensor loss = p.loss().add(value.loss().mul(config.vfCoef())).div(config.gradientAccumulationSteps());  // ()
                 loss.backward();
+                stepLoss += loss.item();
                 stats.add(p, p.loss().item(), value.loss().item(), value.clipFraction());
                 approxKl += p.approxKl() / config.gradientAccumulationSteps();
             }
         }
         try (Arena step = Arena.open()) {
-            if (config.maxGradNorm() != null) {
-                GradClip.clipGradNorm(optimizer.parameters(), config.maxGradNorm());
+            double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
+                    config.maxGradNorm() != null ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
+            // AdamW, unless the loss or the gradient is not finite (NonFiniteGuard)
+            if (guard.admit(optimizerSteps + 1, stepLoss, gradNorm, optimizer)) {
+                optimizer.step();
             }
-            optimizer.step();
             optimizer.zeroGrad();
         }
         optimizerSteps++;
@@ -361,36 +369,5 @@ public final class PpoTrainer {
     /** Frees the optimizer's moments; the models belong to the caller. */
     public void release() {
         optimizer.release();
-    }
-
-    /** Per micro-batch statistics, averaged as TRL's *_avg metrics. */
-    private static final class Stats {
-        private final List<double[]> rows = new ArrayList<>();      // approxkl, clipfrac, pg, vf, vclip, entropy, ratio
-
-        void add(PolicyStep p, double pgLoss, double vfLoss, double vfClip) {
-            rows.add(new double[] {p.approxKl(), p.clipFraction(), pgLoss, vfLoss, vfClip, p.entropy(), p.ratio()});
-        }
-
-        void report(Map<String, Double> m) {
-            String[] names = {"policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/clipfrac_avg",
-                "policy/entropy_avg", "val/ratio"};
-            for (int k = 0; k < names.length; k++) {
-                m.put(names[k], mean(k));
-            }
-            double mean = mean(6);
-            double ss = 0;
-            for (double[] r : rows) {
-                ss += (r[6] - mean) * (r[6] - mean);
-            }
-            m.put("val/ratio_var", rows.size() > 1 ? ss / (rows.size() - 1) : 0.0);
-        }
-
-        private double mean(int k) {
-            double s = 0;
-            for (double[] r : rows) {
-                s += r[k];
-            }
-            return s / rows.size();
-        }
     }
 }

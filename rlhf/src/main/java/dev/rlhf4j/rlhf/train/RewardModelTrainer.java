@@ -41,6 +41,7 @@ public final class RewardModelTrainer {
     private final TrainingPlan plan;
     private final LrSchedule schedule;
     private final AdamW optimizer;
+    private final NonFiniteGuard guard;
     private int truncated;
     private long steps;
 
@@ -73,6 +74,7 @@ public final class RewardModelTrainer {
                 config.numTrainEpochs(), config.maxSteps());
         this.schedule = plan.schedule(config.lrSchedulerType(), config.learningRate(), config.warmupRatio(), config.warmupSteps());
         this.optimizer = new AdamW(model.namedParameters(), config.adamW(), AdamW.matricesOnly(model.namedParameters()));
+        this.guard = new NonFiniteGuard("reward", config.maxConsecutiveNonfinite());
     }
 
     /**
@@ -167,8 +169,11 @@ public final class RewardModelTrainer {
         // 3. clip the global gradient norm
         double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
                 config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
-        // 4. AdamW
-        optimizer.step();
+        // 4. AdamW, unless the loss or the gradient is not finite
+        boolean updated = guard.admit(steps + 1, stepLoss, gradNorm, optimizer);
+        if (updated) {
+            optimizer.step();
+        }
         optimizer.zeroGrad();
         steps++;
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -178,6 +183,7 @@ public final class RewardModelTrainer {
         metrics.put("learning_rate", lr);
         metrics.put("accuracy", correct / (double) pairs);
         metrics.put("margin", margin / pairs);
+        guard.report(metrics, updated);
         metrics.put("tokens_per_second", real / seconds);
         return metrics;
     }
