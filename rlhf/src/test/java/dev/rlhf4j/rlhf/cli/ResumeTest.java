@@ -1,0 +1,105 @@
+package dev.rlhf4j.rlhf.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.rlhf4j.rlhf.run.Checkpoints;
+import dev.rlhf4j.rlhf.run.MetricsLog;
+import dev.rlhf4j.rlhf.run.MetricsRow;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --save-steps} and {@code --resume} of the training commands in this JVM: a run resumed from an earlier
+ * checkpoint ends with the same weights and metric lines as the uninterrupted run; a resume with other options is
+ * refused naming the key; only the last two checkpoints are kept. (The real {@code kill -9} is {@code KillResumeTest}
+ * in the tests module.)
+ */
+class ResumeTest {
+    @TempDir
+    Path dir;
+
+    private static CommandRun ok(List<String> args) {
+        CommandRun r = CommandRun.of(args.toArray(String[]::new));
+        assertEquals(0, r.exit(), () -> String.join(" ", args) + "\n" + r.out() + r.err());
+        return r;
+    }
+
+    static List<MetricsRow> withoutWallClock(Path run) {
+        return MetricsLog.read(run.resolve("metrics.jsonl")).stream().map(MetricsRow::withoutWallClock).toList();
+    }
+
+    private List<String> sft(Path model, Path data, String... more) {
+        List<String> args = new ArrayList<>(List.of("sft", "--model", model.toString(), "--data", data.toString(), "--seed", "7",
+                "--max-steps", "6", "--per-device-train-batch-size", "3", "--learning-rate", "1e-3", "--quiet", "--save-steps", "2"));
+        args.addAll(Arrays.asList(more));
+        return args;
+    }
+
+    @Test
+    void sftResumedFromAnEarlierCheckpointEndsBitIdentical() throws IOException {
+        Path model = TinyRunFiles.model(dir.resolve("tiny"));
+        Path data = TinyRunFiles.sft(dir.resolve("sft.jsonl"));
+        Path whole = dir.resolve("whole");
+        ok(sft(model, data, "--out", whole.toString()));
+        assertEquals(List.of(4L, 6L), Checkpoints.list(whole).stream().map(Checkpoints.Checkpoint::step).toList(),
+                "every 2 steps, the last two kept");
+        try (Stream<Path> files = Files.list(whole.resolve("checkpoints/step-6"))) {
+            assertEquals(List.of("model", "optimizer.safetensors", "run_state.json", "trainer_state.json"),
+                    files.map(p -> p.getFileName().toString()).sorted().toList());
+        }
+
+        // the same run, as if it had died after step 4: its last checkpoint gone, later lines half written
+        Path cut = dir.resolve("cut");
+        ok(sft(model, data, "--out", cut.toString()));
+        deleteTree(cut.resolve("checkpoints/step-6"));
+        Files.writeString(cut.resolve("metrics.jsonl"), "{\"step\": 7, \"lo", java.nio.file.StandardOpenOption.APPEND);
+        CommandRun resumed = ok(sft(model, data, "--resume", cut.toString()));
+        assertTrue(resumed.out().contains("sft: 6 steps"), resumed.out());
+        assertArrayEquals(Files.readAllBytes(whole.resolve("model/model.safetensors")),
+                Files.readAllBytes(cut.resolve("model/model.safetensors")));
+        assertEquals(withoutWallClock(whole), withoutWallClock(cut));
+        assertArrayEquals(Files.readAllBytes(whole.resolve("checkpoints/step-6/optimizer.safetensors")),
+                Files.readAllBytes(cut.resolve("checkpoints/step-6/optimizer.safetensors")));
+    }
+
+    @Test
+    void aResumeWithOtherOptionsOrWithoutACheckpointIsRefusedNamingWhy() throws IOException {
+        Path model = TinyRunFiles.model(dir.resolve("tiny"));
+        Path data = TinyRunFiles.sft(dir.resolve("sft.jsonl"));
+        Path run = dir.resolve("run");
+        ok(sft(model, data, "--out", run.toString()));
+        List<String> other = sft(model, data, "--resume", run.toString(), "--max-length", "32");
+        CommandRun r = CommandRun.of(other.toArray(String[]::new));
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("trainer.max_length: the run has 1024, the options give 32"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+
+        deleteTree(run.resolve("checkpoints"));
+        CommandRun none = CommandRun.of(sft(model, data, "--resume", run.toString()).toArray(String[]::new));
+        assertEquals(1, none.exit());
+        assertTrue(none.err().contains("no complete checkpoint in " + run.resolve("checkpoints")), none.err());
+
+        CommandRun notARun = CommandRun.of(sft(model, data, "--resume", dir.resolve("nowhere").toString()).toArray(String[]::new));
+        assertEquals(1, notARun.exit());
+        assertTrue(notARun.err().contains("no config.json there"), notARun.err());
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        try (Stream<Path> all = Files.walk(p)) {
+            for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+        assertFalse(Files.exists(p));
+    }
+}
