@@ -9,7 +9,6 @@ import dev.rlhf4j.rlhf.run.TrainingRun;
 import dev.rlhf4j.rlhf.train.CompletionExample;
 import dev.rlhf4j.rlhf.train.SftConfig;
 import dev.rlhf4j.rlhf.train.SftTrainer;
-import dev.rlhf4j.rlhf.train.TrainerState;
 import dev.rlhf4j.rlhf.train.TrainingPlan;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.LinkedHashMap;
@@ -65,15 +64,10 @@ public final class SftCommand implements Callable<Integer> {
                         TrainingOptions.restoreWeights(policy, c.dir().resolve(TrainingRun.MODEL));
                         trainer.restoreState(c.dir());
                     });
-                    trainer.train(step -> {
-                        if (options.checkpointDue(step, steps)) {
-                            run.checkpoint(step, dir -> {
-                                TrainerState.requireFinite("weight", policy.namedParameters());
-                                trainer.saveState(dir);
-                                policy.save(dir.resolve(TrainingRun.MODEL));
-                            });
-                        }
-                    });
+                    trainer.train(options.checkpoints(run, steps, policy.namedParameters(), dir -> {
+                        trainer.saveState(dir);
+                        policy.save(dir.resolve(TrainingRun.MODEL));
+                    }));
                 } finally {
                     trainer.release();
                 }

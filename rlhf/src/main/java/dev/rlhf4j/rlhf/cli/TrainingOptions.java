@@ -2,12 +2,16 @@ package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.rlhf.run.FolderWriter;
 import dev.rlhf4j.rlhf.run.RunSpec;
+import dev.rlhf4j.rlhf.train.TrainerState;
 import dev.rlhf4j.rlhf.run.TrainingRun;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import picocli.CommandLine.Option;
 
 /**
@@ -106,6 +110,21 @@ final class TrainingOptions {
     /** Whether {@code step} of {@code totalSteps} is checkpointed: every {@code --save-steps}-th and the last. */
     boolean checkpointDue(long step, long totalSteps) {
         return step == totalSteps || saveSteps > 0 && step % saveSteps == 0;
+    }
+
+    /**
+     * What a training command does after each step: on every {@code --save-steps}-th and the last, checks the
+     * {@code weights} are finite and writes a checkpoint with {@code writer} (the trainer's state and the model).
+     */
+    LongConsumer checkpoints(TrainingRun run, long totalSteps, Map<String, Tensor> weights, FolderWriter writer) {
+        return step -> {
+            if (checkpointDue(step, totalSteps)) {
+                run.checkpoint(step, dir -> {
+                    TrainerState.requireFinite("weight", weights);
+                    writer.writeTo(dir);
+                });
+            }
+        };
     }
 
     /** Copies the weights saved in Hugging Face layout in {@code dir} into {@code model} (a checkpoint's). */

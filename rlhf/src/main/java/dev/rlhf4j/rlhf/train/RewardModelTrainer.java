@@ -9,10 +9,13 @@ import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
 import dev.rlhf4j.rlhf.reward.BradleyTerryLoss;
 import dev.rlhf4j.rlhf.reward.RewardModel;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * Reward-model training (TRL's {@code RewardTrainer}; Ouyang et al. 2022): a Bradley-Terry preference loss on the
@@ -102,10 +105,20 @@ public final class RewardModelTrainer {
 
     /** The whole run: every step of the {@link TrainingPlan}, held-out scores after each epoch, reported to the sink. */
     public void train() {
-        TensorRandom dropout = new TensorRandom(config.seed());
+        train(step -> { });
+    }
+
+    /**
+     * The rest of the run, from step {@link #steps()} on (0, or where {@link #restoreState} left it), calling
+     * {@code afterStep} with each step's number once it is reported (where the caller checkpoints).
+     */
+    public void train(LongConsumer afterStep) {
         long total = plan.totalSteps();
         try {
-            for (TrainingPlan.Step planned : plan.steps(config.seed())) {
+            List<TrainingPlan.Step> all = plan.steps(config.seed());
+            for (TrainingPlan.Step planned : all.subList((int) Math.min(steps, all.size()), all.size())) {
+                // dropout drawn from (seed, step), so that a resumed run draws the same masks
+                TensorRandom dropout = new TensorRandom(TrainingPlan.stepSeed(config.seed(), steps));
                 // 1. batch: chosen and rejected rows of each micro-batch's pairs
                 List<Batch> microBatches = new ArrayList<>();
                 for (int[] indices : planned.microBatches()) {
@@ -127,6 +140,7 @@ public final class RewardModelTrainer {
                 }
                 // 6. report
                 sink.onStep(steps, metrics);
+                afterStep.accept(steps);
             }
         } finally {
             model.eval();
@@ -255,6 +269,16 @@ public final class RewardModelTrainer {
             out[i] = values[indices[i]];
         }
         return out;
+    }
+
+    /** Writes the trainer's part of a checkpoint (AdamW, counters) into {@code dir}; the caller saves the model. */
+    public void saveState(Path dir) throws IOException {
+        TrainerState.save(dir, optimizer, guard, Map.of("global_step", steps));
+    }
+
+    /** Continues from a checkpoint written by {@link #saveState} (the model's weights restored by the caller). */
+    public void restoreState(Path dir) {
+        steps = TrainerState.restore(dir, optimizer, guard, plan.totalSteps()).get("global_step");
     }
 
     /** Optimizer steps taken. */

@@ -237,26 +237,16 @@ public final class SftTrainer {
      * skipped steps); the caller saves the model. Refused, before writing anything, if a moment is not finite.
      */
     public void saveState(Path dir) throws IOException {
-        TrainerState.writeOptimizer(dir, optimizer);
         Map<String, Long> counters = new LinkedHashMap<>();
         counters.put("global_step", steps);
         counters.put("num_tokens", numTokens);
-        counters.put("skipped_steps", guard.skipped());
-        counters.put("consecutive_nonfinite", (long) guard.consecutive());
-        TrainerState.writeCounters(dir, counters);
+        TrainerState.save(dir, optimizer, guard, counters);
     }
 
     /** Continues from a checkpoint written by {@link #saveState} (the model's weights restored by the caller). */
     public void restoreState(Path dir) {
-        Map<String, Long> c = TrainerState.readCounters(dir, "global_step", "num_tokens", "skipped_steps", "consecutive_nonfinite");
-        long step = c.get("global_step");
-        if (step < 0 || step > plan.totalSteps()) {
-            throw new IllegalArgumentException(dir.resolve(TrainerState.STATE) + ": global_step " + step + " is outside the run's "
-                    + plan.totalSteps() + " steps");
-        }
-        TrainerState.readOptimizer(dir, optimizer);
-        guard.restore(c.get("skipped_steps"), Math.toIntExact(c.get("consecutive_nonfinite")));
-        steps = step;
+        Map<String, Long> c = TrainerState.restore(dir, optimizer, guard, plan.totalSteps(), "num_tokens");
+        steps = c.get("global_step");
         numTokens = c.get("num_tokens");
     }
 

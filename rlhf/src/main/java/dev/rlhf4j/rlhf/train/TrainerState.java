@@ -34,6 +34,40 @@ public final class TrainerState {
     private TrainerState() {
     }
 
+    /**
+     * Writes a trainer's state into {@code dir}: AdamW, and {@code counters} (led by {@code global_step}) with the
+     * guard's {@code skipped_steps} and {@code consecutive_nonfinite}. Nothing is written if a moment is not finite.
+     */
+    public static void save(Path dir, AdamW optimizer, NonFiniteGuard guard, Map<String, ? extends Number> counters)
+            throws IOException {
+        writeOptimizer(dir, optimizer);
+        Map<String, Number> all = new LinkedHashMap<>(counters);
+        all.put("skipped_steps", guard.skipped());
+        all.put("consecutive_nonfinite", guard.consecutive());
+        writeCounters(dir, all);
+    }
+
+    /**
+     * Restores what {@link #save} wrote: AdamW and the guard; returns {@code global_step} and the other {@code keys}.
+     * A {@code global_step} beyond {@code totalSteps} is refused.
+     */
+    public static Map<String, Long> restore(Path dir, AdamW optimizer, NonFiniteGuard guard, long totalSteps, String... keys) {
+        String[] all = new String[keys.length + 3];
+        all[0] = "global_step";
+        all[1] = "skipped_steps";
+        all[2] = "consecutive_nonfinite";
+        System.arraycopy(keys, 0, all, 3, keys.length);
+        Map<String, Long> c = readCounters(dir, all);
+        long step = c.get("global_step");
+        if (step < 0 || step > totalSteps) {
+            throw new IllegalArgumentException(dir.resolve(STATE) + ": global_step " + step + " is outside the run's " + totalSteps
+                    + " steps");
+        }
+        readOptimizer(dir, optimizer);
+        guard.restore(c.get("skipped_steps"), Math.toIntExact(c.get("consecutive_nonfinite")));
+        return c;
+    }
+
     /** Refuses, naming the tensor, any of {@code tensors} that holds a NaN or an infinity. */
     public static void requireFinite(String what, Map<String, Tensor> tensors) {
         try (Arena scratch = Arena.open(); NoGrad ng = NoGrad.enter()) {

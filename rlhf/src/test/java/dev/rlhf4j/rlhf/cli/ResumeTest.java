@@ -49,27 +49,47 @@ class ResumeTest {
     void sftResumedFromAnEarlierCheckpointEndsBitIdentical() throws IOException {
         Path model = TinyRunFiles.model(dir.resolve("tiny"));
         Path data = TinyRunFiles.sft(dir.resolve("sft.jsonl"));
+        resumeMatchesTheWholeRun("model/model.safetensors", List.of(4L, 6L), sft(model, data));
+    }
+
+    @Test
+    void rewardResumedFromAnEarlierCheckpointEndsBitIdentical() throws IOException {
+        Path model = TinyRunFiles.model(dir.resolve("tiny"));
+        Path pairs = TinyRunFiles.preferences(dir.resolve("pairs.jsonl"));
+        resumeMatchesTheWholeRun("model/model.safetensors", List.of(6L, 8L), new ArrayList<>(List.of("reward", "--model",
+                model.toString(), "--data", pairs.toString(), "--seed", "7", "--num-train-epochs", "2", "--per-device-train-batch-size",
+                "2", "--learning-rate", "1e-3", "--quiet", "--save-steps", "3")));
+    }
+
+    /**
+     * Runs {@code args} whole, and again with its last checkpoint deleted and a torn line at the end of the log (as
+     * if killed after the one before), resumed: the weights file, the optimizer state and the metric lines match.
+     */
+    private void resumeMatchesTheWholeRun(String weights, List<Long> kept, List<String> args) throws IOException {
         Path whole = dir.resolve("whole");
-        ok(sft(model, data, "--out", whole.toString()));
-        assertEquals(List.of(4L, 6L), Checkpoints.list(whole).stream().map(Checkpoints.Checkpoint::step).toList(),
-                "every 2 steps, the last two kept");
-        try (Stream<Path> files = Files.list(whole.resolve("checkpoints/step-6"))) {
+        List<String> first = new ArrayList<>(args);
+        first.addAll(List.of("--out", whole.toString()));
+        ok(first);
+        assertEquals(kept, Checkpoints.list(whole).stream().map(Checkpoints.Checkpoint::step).toList(), "the last two kept");
+        long last = kept.get(1);
+        try (Stream<Path> files = Files.list(whole.resolve("checkpoints/step-" + last))) {
             assertEquals(List.of("model", "optimizer.safetensors", "run_state.json", "trainer_state.json"),
                     files.map(p -> p.getFileName().toString()).sorted().toList());
         }
 
-        // the same run, as if it had died after step 4: its last checkpoint gone, later lines half written
         Path cut = dir.resolve("cut");
-        ok(sft(model, data, "--out", cut.toString()));
-        deleteTree(cut.resolve("checkpoints/step-6"));
-        Files.writeString(cut.resolve("metrics.jsonl"), "{\"step\": 7, \"lo", java.nio.file.StandardOpenOption.APPEND);
-        CommandRun resumed = ok(sft(model, data, "--resume", cut.toString()));
-        assertTrue(resumed.out().contains("sft: 6 steps"), resumed.out());
-        assertArrayEquals(Files.readAllBytes(whole.resolve("model/model.safetensors")),
-                Files.readAllBytes(cut.resolve("model/model.safetensors")));
+        List<String> second = new ArrayList<>(args);
+        second.addAll(List.of("--out", cut.toString()));
+        ok(second);
+        deleteTree(cut.resolve("checkpoints/step-" + last));
+        Files.writeString(cut.resolve("metrics.jsonl"), "{\"step\": 99, \"lo", java.nio.file.StandardOpenOption.APPEND);
+        List<String> resume = new ArrayList<>(args);
+        resume.addAll(List.of("--resume", cut.toString()));
+        ok(resume);
+        assertArrayEquals(Files.readAllBytes(whole.resolve(weights)), Files.readAllBytes(cut.resolve(weights)));
         assertEquals(withoutWallClock(whole), withoutWallClock(cut));
-        assertArrayEquals(Files.readAllBytes(whole.resolve("checkpoints/step-6/optimizer.safetensors")),
-                Files.readAllBytes(cut.resolve("checkpoints/step-6/optimizer.safetensors")));
+        assertArrayEquals(Files.readAllBytes(whole.resolve("checkpoints/step-" + last + "/optimizer.safetensors")),
+                Files.readAllBytes(cut.resolve("checkpoints/step-" + last + "/optimizer.safetensors")));
     }
 
     @Test
