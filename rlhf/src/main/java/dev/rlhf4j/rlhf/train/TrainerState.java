@@ -110,6 +110,38 @@ public final class TrainerState {
         }
     }
 
+    /**
+     * Writes {@code tensors} under their own names to {@code dir/file}, e.g. a LoRA adapter's trainable factors beside
+     * its PEFT folder, so that {@link #readInto} puts each value back into the same tensor.
+     */
+    public static void writeTensors(Path dir, String file, Map<String, Tensor> tensors) {
+        requireFinite("tensor", tensors);
+        SafetensorsWriter.write(dir.resolve(file), tensors, Map.of());
+    }
+
+    /** Copies every tensor of {@code dir/file} into the tensor of that name in {@code into}; names and shapes must match. */
+    public static void readInto(Path dir, String file, Map<String, Tensor> into) {
+        Path path = dir.resolve(file);
+        try (SafetensorsReader reader = SafetensorsReader.open(path)) {
+            if (!reader.entries().keySet().equals(into.keySet())) {
+                throw new IllegalArgumentException(path + ": holds " + reader.entries().size() + " tensors that do not match the "
+                        + into.size() + " trained ones (e.g. " + into.keySet().iterator().next() + ")");
+            }
+            for (Map.Entry<String, Tensor> e : into.entrySet()) {
+                Tensor saved = reader.read(e.getKey());
+                try {
+                    if (!java.util.Arrays.equals(saved.shape(), e.getValue().shape())) {
+                        throw new IllegalArgumentException(path + ": " + e.getKey() + " has shape " + java.util.Arrays.toString(saved.shape())
+                                + ", the model's " + java.util.Arrays.toString(e.getValue().shape()));
+                    }
+                    e.getValue().assign(saved);
+                } finally {
+                    saved.release();
+                }
+            }
+        }
+    }
+
     /** Writes the counters as {@code trainer_state.json} into {@code dir}. */
     public static void writeCounters(Path dir, Map<String, ? extends Number> counters) throws IOException {
         ObjectNode node = JSON.createObjectNode();
