@@ -146,7 +146,7 @@ public final class TrainerState {
     public static void writeCounters(Path dir, Map<String, ? extends Number> counters) throws IOException {
         ObjectNode node = JSON.createObjectNode();
         for (Map.Entry<String, ? extends Number> c : counters.entrySet()) {
-            if (c.getValue() instanceof Double d) {
+            if (c.getValue() instanceof Double d) {                // written in Java's shortest exact form, read back bit for bit
                 if (!Double.isFinite(d)) {
                     throw new IllegalStateException("not writing a checkpoint: counter " + c.getKey() + " is " + d);
                 }

@@ -75,6 +75,26 @@ class ResumeTest {
         resumeMatchesTheWholeRun("adapter/adapter_model.safetensors", List.of(6L, 7L), lora);
     }
 
+    @Test
+    void ppoWithAdaptiveKlAndWithLoraResumesMidPassBitIdentical() throws IOException {
+        Path model = TinyRunFiles.model(dir.resolve("tiny"));
+        Path rm = dir.resolve("rm");
+        ok(List.of("reward", "--model", model.toString(), "--data", TinyRunFiles.preferences(dir.resolve("pairs.jsonl")).toString(),
+                "--out", rm.toString(), "--max-steps", "1", "--quiet"));
+        List<String> ppo = List.of("ppo", "--model", model.toString(), "--reward-model", rm.resolve("model").toString(), "--data",
+                TinyRunFiles.prompts(dir.resolve("prompts.jsonl")).toString(), "--seed", "7", "--max-steps", "5",
+                "--per-device-train-batch-size", "2", "--response-length", "4", "--learning-rate", "1e-3", "--quiet", "--save-steps", "3");
+        List<String> adaptive = new ArrayList<>(ppo);
+        adaptive.addAll(List.of("--adaptive-kl-target", "0.05"));
+        resumeMatchesTheWholeRun("model/model.safetensors", List.of(3L, 5L), adaptive);
+        assertTrue(Files.exists(dir.resolve("whole/checkpoints/step-5/critic.safetensors")));
+        deleteTree(dir.resolve("whole"));
+        deleteTree(dir.resolve("cut"));
+        List<String> lora = new ArrayList<>(ppo);
+        lora.addAll(List.of("--lora-r", "2", "--reference", "lora-disabled", "--critic", "shared"));
+        resumeMatchesTheWholeRun("adapter/adapter_model.safetensors", List.of(3L, 5L), lora);
+    }
+
     /**
      * Runs {@code args} whole, and again with its last checkpoint deleted and a torn line at the end of the log (as
      * if killed after the one before), resumed: the weights file, the optimizer state and the metric lines match.
