@@ -59,10 +59,9 @@ public final class NonFiniteGuard {
         log.println(trainer + ": step " + step + ": non-finite loss " + loss + " or grad_norm " + gradNorm
                 + ", update skipped (" + consecutive + " in a row, " + skipped + " in all)");
         if (consecutive >= maxConsecutive) {
-            throw new NonFiniteStepException(trainer + ": step " + step + " is the " + consecutive
-                    + "th optimizer step in a row with a non-finite loss or gradient (max_consecutive_nonfinite = "
-                    + maxConsecutive + "); stopping the run. Lower the learning rate or check the data; the last checkpoint"
-                    + " is intact.", step);
+            throw new NonFiniteStepException(trainer + ": step " + step + ": " + consecutive + " optimizer steps in a row with a"
+                    + " non-finite loss or gradient (max_consecutive_nonfinite = " + maxConsecutive + "); stopping the run."
+                    + " Lower the learning rate or check the data; the last checkpoint is intact.", step);
         }
         return false;
     }

@@ -149,6 +149,30 @@ class ResumeTest {
         assertTrue(notARun.err().contains("no config.json there"), notARun.err());
     }
 
+    @Test
+    void aDivergingRunStopsWithOneLineAndNoNonFiniteCheckpoint() throws IOException {
+        Path model = TinyRunFiles.model(dir.resolve("tiny"));
+        Path data = TinyRunFiles.sft(dir.resolve("sft.jsonl"));
+        Path run = dir.resolve("run");
+        List<String> args = new ArrayList<>(List.of("sft", "--model", model.toString(), "--data", data.toString(), "--seed", "7",
+                "--max-steps", "30", "--per-device-train-batch-size", "3", "--learning-rate", "1e30", "--quiet", "--save-steps", "1",
+                "--max-consecutive-nonfinite", "2", "--out", run.toString()));
+        CommandRun r = CommandRun.of(args.toArray(String[]::new));
+        assertEquals(1, r.exit(), r.out() + r.err());
+        List<String> errors = r.err().lines().filter(l -> !l.contains("update skipped")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.get(0).startsWith("rlhf4j sft: sft: step "), r.err());
+        assertTrue(r.err().contains("update skipped (1 in a row, 1 in all)"), "each skipped step is logged with its step");
+        assertTrue(errors.get(0).contains("not writing a checkpoint: weight") || errors.get(0).contains("max_consecutive_nonfinite = 2"),
+                r.err());
+        for (Checkpoints.Checkpoint c : Checkpoints.list(run)) {
+            for (MetricsRow row : MetricsLog.read(run.resolve("metrics.jsonl")).subList(0, c.metricsLines())) {
+                assertTrue(row.step() <= c.step());
+            }
+        }
+        assertTrue(Checkpoints.latest(run).isPresent(), "the checkpoints before the divergence are kept");
+    }
+
     static void deleteTree(Path p) throws IOException {
         try (Stream<Path> all = Files.walk(p)) {
             for (Path f : all.sorted(java.util.Comparator.reverseOrder()).toList()) {

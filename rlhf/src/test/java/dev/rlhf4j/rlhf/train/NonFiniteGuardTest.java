@@ -131,7 +131,7 @@ class NonFiniteGuardTest {
         poisonable(model).fill(Double.NaN);
         NonFiniteGuard.NonFiniteStepException e = assertThrows(NonFiniteGuard.NonFiniteStepException.class, trainer::train);
         assertEquals(5, e.step());
-        assertTrue(e.getMessage().startsWith("sft: step 5 "), e.getMessage());
+        assertTrue(e.getMessage().startsWith("sft: step 5: 5 optimizer steps in a row"), e.getMessage());
         assertEquals(4, reports.size(), "steps 1-4 were reported before the stop");
         assertEquals(4.0, reports.get(3).get("skipped_steps"));
         trainer.release();
@@ -167,7 +167,7 @@ class NonFiniteGuardTest {
             NonFiniteGuard.NonFiniteStepException e = assertThrows(NonFiniteGuard.NonFiniteStepException.class,
                     () -> trainer.train(DpoToy.toyPreference(16, 3), metrics));
             assertEquals(3, e.step());
-            assertTrue(e.getMessage().startsWith("dpo: step 3 "), e.getMessage());
+            assertTrue(e.getMessage().startsWith("dpo: step 3: 3 optimizer steps in a row"), e.getMessage());
             assertEquals(2, metrics.steps.size());
             assertEquals(2.0, metrics.steps.get(1).get("skipped_steps"));
             assertEquals(dpoBefore, hashExcept(policy, p));
@@ -192,7 +192,7 @@ class NonFiniteGuardTest {
             PpoTrainer trainer = new PpoTrainer(actor, null, critic, reference, nan, prompts, ppo, MetricsSink.NONE);
             NonFiniteGuard.NonFiniteStepException e = assertThrows(NonFiniteGuard.NonFiniteStepException.class, trainer::train);
             assertEquals(5, e.step(), "the fifth minibatch step of the first iteration");
-            assertTrue(e.getMessage().startsWith("ppo: step 5 "), e.getMessage());
+            assertTrue(e.getMessage().startsWith("ppo: step 5: 5 optimizer steps in a row"), e.getMessage());
             assertEquals(before, ContentHash.ofWeights(actor.namedParameters()), "no update reached the actor");
             trainer.release();
         }
