@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The issue's crash test: {@code rlhf4j sft} runs in a child JVM, is killed with SIGKILL ({@link Process#destroyForcibly})
+ * The issue's crash test: {@code rlhf4j sft} (and {@code dpo}) runs in a child JVM, is killed with SIGKILL ({@link Process#destroyForcibly})
  * at a random step after its first checkpoint, and {@code sft --resume} finishes it. The final weights are the same bytes,
  * and every metric line (wall-clock figures aside) the same, as those of an uninterrupted run with the seed.
  */
@@ -29,8 +29,8 @@ class KillResumeTest {
     @TempDir
     Path dir;
 
-    private List<String> sft(Path model, Path data) {
-        return new ArrayList<>(List.of("sft", "--model", model.toString(), "--data", data.toString(), "--seed", "7", "--max-steps",
+    private static List<String> run(String command, Path model, Path data) {
+        return new ArrayList<>(List.of(command, "--model", model.toString(), "--data", data.toString(), "--seed", "7", "--max-steps",
                 Integer.toString(STEPS), "--per-device-train-batch-size", "3", "--learning-rate", "1e-3", "--quiet", "--save-steps", "4"));
     }
 
@@ -46,9 +46,18 @@ class KillResumeTest {
     @Test
     void sftKilledAtARandomStepResumesToTheSameWeightsAndMetrics() throws Exception {
         Path model = TinyRunFiles.model(dir.resolve("tiny"));
-        Path data = TinyRunFiles.sft(dir.resolve("sft.jsonl"));
+        killAndResume(run("sft", model, TinyRunFiles.sft(dir.resolve("sft.jsonl"))));
+    }
+
+    @Test
+    void dpoKilledAtARandomStepResumesToTheSameWeightsAndMetrics() throws Exception {
+        Path model = TinyRunFiles.model(dir.resolve("tiny"));
+        killAndResume(run("dpo", model, TinyRunFiles.preferences(dir.resolve("pairs.jsonl"))));
+    }
+
+    private void killAndResume(List<String> args) throws Exception {
         Path whole = dir.resolve("whole");
-        List<String> uninterrupted = sft(model, data);
+        List<String> uninterrupted = new ArrayList<>(args);
         uninterrupted.addAll(List.of("--out", whole.toString()));
         ok(uninterrupted);
 
@@ -56,10 +65,10 @@ class KillResumeTest {
         Path killed = dir.resolve("killed");
         long seed = System.nanoTime();
         Random random = new Random(seed);
-        int killAfter = 5 + random.nextInt(STEPS - 12);
+        int killAfter = 5 + random.nextInt(STEPS / 2 - 4);            // steps 5-20 of 40: the child is far from done
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-Xmx1g", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(sft(model, data));
+        command.addAll(args);
         command.addAll(List.of("--out", killed.toString()));
         Path log = dir.resolve("child.log");
         Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -77,10 +86,10 @@ class KillResumeTest {
         assertTrue(last.isPresent(), "a checkpoint was complete when the child died");
         long resumedAt = last.get().step();
         assertTrue(resumedAt >= 4 && resumedAt < STEPS, "resumes at " + resumedAt);
-        System.out.printf("kill -9 after step %d (seed %d); resuming from checkpoint step %d%n", killAfter, seed, resumedAt);
+        System.out.printf(args.get(0) + ": kill -9 after step %d (seed %d); resuming from checkpoint step %d%n", killAfter, seed, resumedAt);
 
         // 2. resumed to the end: the same bytes and the same metric lines as the uninterrupted run
-        List<String> resume = sft(model, data);
+        List<String> resume = new ArrayList<>(args);
         resume.addAll(List.of("--resume", killed.toString()));
         ok(resume);
         assertArrayEquals(Files.readAllBytes(whole.resolve("model/model.safetensors")),
