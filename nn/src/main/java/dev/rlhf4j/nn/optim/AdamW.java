@@ -107,6 +107,50 @@ public final class AdamW implements Optimizer {
         return java.util.Collections.unmodifiableList(out);
     }
 
+    /**
+     * The state {@code torch.optim.AdamW.state_dict()} holds, to checkpoint a run: {@code "<i>.exp_avg"} and
+     * {@code "<i>.exp_avg_sq"} (m and v) of the i-th trained parameter in {@link #parameters()} order, as torch keys
+     * its state by parameter index. The tensors are the live buffers, not copies; the step count is {@link #steps()}.
+     */
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> out = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < params.size(); i++) {
+            Tensor[] mv = moments.get(params.get(i));
+            out.put(i + ".exp_avg", mv[0]);
+            out.put(i + ".exp_avg_sq", mv[1]);
+        }
+        return out;
+    }
+
+    /**
+     * Continues from a {@link #state()} and step count saved by an optimizer over the same parameters: every moment
+     * is copied into place. A missing key or a shape that differs is refused, naming it, before anything changes.
+     */
+    public void restore(long steps, Map<String, Tensor> saved) {
+        if (steps < 0) {
+            throw new IllegalArgumentException("AdamW: a negative step count " + steps);
+        }
+        Map<String, Tensor> live = state();
+        for (Map.Entry<String, Tensor> e : live.entrySet()) {
+            Tensor s = saved.get(e.getKey());
+            if (s == null) {
+                throw new IllegalArgumentException("AdamW: the saved state has no " + e.getKey() + " (" + live.size() / 2
+                        + " parameters expected, " + saved.size() / 2 + " saved)");
+            }
+            if (!java.util.Arrays.equals(s.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException("AdamW: saved " + e.getKey() + " has shape " + java.util.Arrays.toString(s.shape())
+                        + ", the parameter " + java.util.Arrays.toString(e.getValue().shape()));
+            }
+        }
+        if (saved.size() != live.size()) {
+            throw new IllegalArgumentException("AdamW: the saved state has " + saved.size() + " moments, this optimizer " + live.size());
+        }
+        for (Map.Entry<String, Tensor> e : live.entrySet()) {
+            e.getValue().assign(saved.get(e.getKey()));
+        }
+        this.t = steps;
+    }
+
     @Override
     public double learningRate() {
         return lr;

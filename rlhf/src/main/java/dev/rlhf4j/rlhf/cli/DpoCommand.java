@@ -1,5 +1,6 @@
 package dev.rlhf4j.rlhf.cli;
 
+import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
@@ -14,6 +15,7 @@ import dev.rlhf4j.rlhf.run.TrainingRun;
 import dev.rlhf4j.rlhf.train.DpoConfig;
 import dev.rlhf4j.rlhf.train.DpoTrainer;
 import dev.rlhf4j.rlhf.train.PreferenceExample;
+import dev.rlhf4j.rlhf.train.TrainerState;
 import dev.rlhf4j.rlhf.train.TrainingPlan;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
@@ -53,6 +55,9 @@ public final class DpoCommand implements Callable<Integer> {
                     + " precompute_ref_log_probs); none is used with --reference-free true or --loss-type simpo; default: ${DEFAULT-VALUE}")
     ReferenceKind reference;
 
+    /** A LoRA checkpoint's factors under the adapter's own parameter names, to restore them in place on --resume. */
+    private static final String TRAINABLE = "trainable.safetensors";
+
     @Spec
     CommandSpec spec;
 
@@ -85,7 +90,7 @@ public final class DpoCommand implements Callable<Integer> {
             sections.put("reference", strategy);
             sections.put("lora", lora.config());
             sections.put("data", TrainingOptions.dataSection(options.data, data));
-            try (TrainingRun run = TrainingRun.start(options.run("dpo", config.seed(), steps), sections)) {
+            try (TrainingRun run = options.open(options.run("dpo", config.seed(), steps), sections)) {
                 if (!config.withoutReference() && reference == ReferenceKind.PRECOMPUTED) {
                     Path cache = run.folder().dir().resolve(PrecomputedReference.FILE_NAME);
                     ref = DpoTrainer.precomputedReference(cache, data.examples(), config, policy.namedParameters(),
@@ -99,7 +104,26 @@ public final class DpoCommand implements Callable<Integer> {
                 }
                 try (DpoTrainer trainer = adapters == null ? DpoTrainer.of(policy, ref, config)
                         : new DpoTrainer(policy, adapters, ref, config)) {
-                    trainer.train(data.examples(), run.sink());
+                    LoraModel trained = adapters;
+                    // the reference was built from --model above; the checkpoint's weights replace the policy's only now
+                    run.resumedFrom().ifPresent(c -> {
+                        if (trained != null) {
+                            TrainerState.readInto(c.dir(), TRAINABLE, trained.namedParameters());
+                        } else {
+                            TrainingOptions.restoreWeights(policy, c.dir().resolve(TrainingRun.MODEL));
+                        }
+                        trainer.restoreState(c.dir(), steps);
+                    });
+                    Map<String, Tensor> weights = trained != null ? trained.namedParameters() : policy.namedParameters();
+                    trainer.train(data.examples(), run.sink(), options.checkpoints(run, steps, weights, dir -> {
+                        trainer.saveState(dir);
+                        if (trained != null) {
+                            trained.save(dir.resolve(TrainingRun.ADAPTER));
+                            TrainerState.writeTensors(dir, TRAINABLE, weights);
+                        } else {
+                            policy.save(dir.resolve(TrainingRun.MODEL));
+                        }
+                    }));
                 }
                 if (ref != null) {
                     ref.verifyFrozen();

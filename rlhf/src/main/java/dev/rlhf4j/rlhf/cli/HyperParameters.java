@@ -50,6 +50,7 @@ final class HyperParameters<R extends Record> {
             Map.entry("warmup_steps", "steps of linear warm-up from 0 (win over warmup_ratio when positive)"),
             Map.entry("seed", "seed of data order, dropout, sampling and initialisation"),
             Map.entry("logging_steps", "report every n-th optimizer step (and the last)"),
+            Map.entry("max_consecutive_nonfinite", "optimizer steps in a row with a NaN/infinite loss or gradient (each skipped) that stop the run"),
             Map.entry("center_rewards_coefficient", "weight of the mean squared reward, keeping rewards centred (TRL suggests 0.01)"),
             Map.entry("disable_dropout", "train with dropout off"),
             Map.entry("num_mini_batches", "minibatches per PPO epoch, one optimizer step each"),
@@ -81,7 +82,8 @@ final class HyperParameters<R extends Record> {
     private static final Map<String, String> TRL_ALIAS = Map.of(
             "adaptive_kl_target", "legacy TRL's target",
             "adaptive_kl_horizon", "legacy TRL's horizon",
-            "simpo_gamma", "TRL's CPOConfig simpo_gamma");
+            "simpo_gamma", "TRL's CPOConfig simpo_gamma",
+            "max_consecutive_nonfinite", "not in TRL");
 
     private final Class<R> type;
     private final R defaults;

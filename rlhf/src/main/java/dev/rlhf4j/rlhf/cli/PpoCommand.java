@@ -1,5 +1,6 @@
 package dev.rlhf4j.rlhf.cli;
 
+import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
@@ -15,6 +16,7 @@ import dev.rlhf4j.rlhf.train.PpoTrainer;
 import dev.rlhf4j.rlhf.train.PpoTrainerConfig;
 import dev.rlhf4j.rlhf.train.SeparateCritic;
 import dev.rlhf4j.rlhf.train.SharedTrunkCritic;
+import dev.rlhf4j.rlhf.train.TrainerState;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -62,6 +64,9 @@ public final class PpoCommand implements Callable<Integer> {
             description = "frozen, bf16, fp16, offloaded or lora-disabled (needs --lora-r); default: ${DEFAULT-VALUE}")
     ReferenceKind reference;
 
+    /** A LoRA checkpoint's factors under the adapter's own parameter names, to restore them in place on --resume. */
+    private static final String TRAINABLE = "trainable.safetensors";
+
     @Spec
     CommandSpec spec;
 
@@ -108,10 +113,30 @@ public final class PpoCommand implements Callable<Integer> {
             sections.put("models", Map.of("reward_model", rewardModel.toString(), "critic", critic.name().toLowerCase(java.util.Locale.ROOT), "reference", reference.toString()));
             sections.put("lora", lora.config());
             sections.put("data", TrainingOptions.dataSection(options.data, prompts));
-            try (TrainingRun run = TrainingRun.start(options.run("ppo", config.seed(), config.iterations(prompts.size())), sections)) {
+            long iterations = config.iterations(prompts.size());
+            try (TrainingRun run = options.open(options.run("ppo", config.seed(), iterations), sections)) {
                 PpoTrainer trainer = new PpoTrainer(actor, adapters, values, ref, rewards, prompts.examples(), config, run.sink());
                 try {
-                    trainer.train();
+                    LoraModel trained = adapters;
+                    // the reference was built from --model above; the checkpoint's weights replace the actor's only now
+                    run.resumedFrom().ifPresent(c -> {
+                        if (trained != null) {
+                            TrainerState.readInto(c.dir(), TRAINABLE, trained.namedParameters());
+                        } else {
+                            TrainingOptions.restoreWeights(actor, c.dir().resolve(TrainingRun.MODEL));
+                        }
+                        trainer.restoreState(c.dir());
+                    });
+                    Map<String, Tensor> weights = trained != null ? trained.namedParameters() : actor.namedParameters();
+                    trainer.train(options.checkpoints(run, iterations, weights, dir -> {
+                        trainer.saveState(dir);
+                        if (trained != null) {
+                            trained.save(dir.resolve(TrainingRun.ADAPTER));
+                            TrainerState.writeTensors(dir, TRAINABLE, weights);
+                        } else {
+                            actor.save(dir.resolve(TrainingRun.MODEL));
+                        }
+                    }));
                 } finally {
                     trainer.release();
                 }

@@ -98,10 +98,22 @@ public final class RewardCommand implements Callable<Integer> {
             }
             long steps = new TrainingPlan(train.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
                     config.numTrainEpochs(), config.maxSteps()).totalSteps();
-            try (TrainingRun run = TrainingRun.start(options.run("reward", config.seed(), steps), sections)) {
+            try (TrainingRun run = options.open(options.run("reward", config.seed(), steps), sections)) {
                 RewardModelTrainer trainer = new RewardModelTrainer(model, train, heldOut, config, run.sink());
                 try {
-                    trainer.train();
+                    run.resumedFrom().ifPresent(c -> {
+                        RewardModel saved = RewardModel.fromPretrained(c.dir().resolve(TrainingRun.MODEL), model.dtype());
+                        try {
+                            model.copyParametersFrom(saved);
+                        } finally {
+                            saved.release();
+                        }
+                        trainer.restoreState(c.dir());
+                    });
+                    trainer.train(options.checkpoints(run, steps, model.namedParameters(), dir -> {
+                        trainer.saveState(dir);
+                        model.save(dir.resolve(TrainingRun.MODEL));
+                    }));
                 } finally {
                     trainer.release();
                 }

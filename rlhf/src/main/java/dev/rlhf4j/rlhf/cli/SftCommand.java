@@ -57,10 +57,17 @@ public final class SftCommand implements Callable<Integer> {
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("data", TrainingOptions.dataSection(options.data, data));
-            try (TrainingRun run = TrainingRun.start(options.run("sft", config.seed(), steps), sections)) {
+            try (TrainingRun run = options.open(options.run("sft", config.seed(), steps), sections)) {
                 SftTrainer trainer = new SftTrainer(policy, data.examples(), config, run.sink());
                 try {
-                    trainer.train();
+                    run.resumedFrom().ifPresent(c -> {
+                        TrainingOptions.restoreWeights(policy, c.dir().resolve(TrainingRun.MODEL));
+                        trainer.restoreState(c.dir());
+                    });
+                    trainer.train(options.checkpoints(run, steps, policy.namedParameters(), dir -> {
+                        trainer.saveState(dir);
+                        policy.save(dir.resolve(TrainingRun.MODEL));
+                    }));
                 } finally {
                     trainer.release();
                 }

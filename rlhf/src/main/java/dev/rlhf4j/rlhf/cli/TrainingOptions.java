@@ -2,11 +2,16 @@ package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.rlhf.run.FolderWriter;
 import dev.rlhf4j.rlhf.run.RunSpec;
+import dev.rlhf4j.rlhf.train.TrainerState;
+import dev.rlhf4j.rlhf.run.TrainingRun;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.LongConsumer;
 import picocli.CommandLine.Option;
 
 /**
@@ -37,6 +42,14 @@ final class TrainingOptions {
 
     @Option(names = "--quiet", description = "no progress bar, even on a terminal")
     boolean quiet;
+
+    @Option(names = "--save-steps", paramLabel = "N", description = "checkpoint to <run>/checkpoints/step-<n>/ every N optimizer"
+            + " steps (PPO: iterations) and at the end; 0: only at the end (TRL's save_steps; default: ${DEFAULT-VALUE})")
+    long saveSteps;
+
+    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in RUN_DIR from its last checkpoint;"
+            + " give the options it was started with")
+    Path resume;
 
     /** The policy in {@code --model}. */
     Gpt2LMHeadModel policy() {
@@ -80,6 +93,47 @@ final class TrainingOptions {
 
     /** The run of {@code command} with the resolved seed and its step count. */
     RunSpec run(String command, long resolvedSeed, long totalSteps) {
-        return new RunSpec(command, out, resolvedSeed, model, totalSteps, quiet);
+        if (saveSteps < 0) {
+            throw new IllegalArgumentException("--save-steps must be 0 (only at the end) or positive, got " + saveSteps);
+        }
+        if (resume != null && out != null && !out.equals(resume)) {
+            throw new IllegalArgumentException("--resume " + resume + " continues that folder; --out " + out + " differs");
+        }
+        return new RunSpec(command, resume != null ? resume : out, resolvedSeed, model, totalSteps, quiet);
+    }
+
+    /** A new run, or with {@code --resume} the continued one. */
+    TrainingRun open(RunSpec spec, Map<String, ?> sections) {
+        return resume != null ? TrainingRun.resume(spec, sections) : TrainingRun.start(spec, sections);
+    }
+
+    /** Whether {@code step} of {@code totalSteps} is checkpointed: every {@code --save-steps}-th and the last. */
+    boolean checkpointDue(long step, long totalSteps) {
+        return step == totalSteps || saveSteps > 0 && step % saveSteps == 0;
+    }
+
+    /**
+     * What a training command does after each step: on every {@code --save-steps}-th and the last, checks the
+     * {@code weights} are finite and writes a checkpoint with {@code writer} (the trainer's state and the model).
+     */
+    LongConsumer checkpoints(TrainingRun run, long totalSteps, Map<String, Tensor> weights, FolderWriter writer) {
+        return step -> {
+            if (checkpointDue(step, totalSteps)) {
+                run.checkpoint(step, dir -> {
+                    TrainerState.requireFinite("weight", weights);
+                    writer.writeTo(dir);
+                });
+            }
+        };
+    }
+
+    /** Copies the weights saved in Hugging Face layout in {@code dir} into {@code model} (a checkpoint's). */
+    static void restoreWeights(Gpt2LMHeadModel model, Path dir) {
+        Gpt2LMHeadModel saved = Gpt2LMHeadModel.fromPretrained(dir, model.dtype());
+        try {
+            model.copyParametersFrom(saved);
+        } finally {
+            saved.release();
+        }
     }
 }

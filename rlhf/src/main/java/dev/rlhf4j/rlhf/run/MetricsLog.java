@@ -56,6 +56,37 @@ public final class MetricsLog implements MetricsSink, Closeable {
         }
     }
 
+    /**
+     * The log of a resumed run: {@code file} cut to its first {@code keepLines} lines (those written up to the
+     * checkpoint; the cut is a rewrite through a rename), then opened to append. Fewer lines than that is an error.
+     */
+    public static MetricsLog resume(Path file, int keepLines) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
+        if (lines.size() < keepLines) {
+            throw new IllegalStateException(file + " has " + lines.size() + " lines, the checkpoint was taken after line " + keepLines);
+        }
+        StringBuilder kept = new StringBuilder();
+        List<MetricsRow> rows = new ArrayList<>();
+        for (int i = 0; i < keepLines; i++) {
+            kept.append(lines.get(i)).append('\n');
+            rows.add(parse(file, i + 1, lines.get(i)));
+        }
+        AtomicFiles.writeString(file, kept.toString());
+        try {
+            MetricsLog log = new MetricsLog(file, Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.APPEND,
+                    StandardOpenOption.WRITE));
+            log.rows.addAll(rows);
+            return log;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to " + file, e);
+        }
+    }
+
     @Override
     public synchronized void onStep(long step, Map<String, Double> metrics) {
         if (!rows.isEmpty() && step <= rows.get(rows.size() - 1).step()) {

@@ -1,12 +1,14 @@
 package dev.rlhf4j.rlhf.run;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.io.StrictJson;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import dev.rlhf4j.tokenizer.TokenizerFiles;
@@ -111,6 +113,11 @@ public final class RunFolder {
      * @return the file written
      */
     public Path writeConfig(String command, long seed, Path model, Map<String, ?> sections) {
+        AtomicFiles.writeString(configFile(), configText(command, seed, model, sections));
+        return configFile();
+    }
+
+    private static String configText(String command, long seed, Path model, Map<String, ?> sections) {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("command", command);
         config.put("seed", seed);
@@ -122,11 +129,61 @@ public final class RunFolder {
             config.put(s.getKey(), s.getValue());
         }
         try {
-            AtomicFiles.writeString(configFile(), CONFIG_JSON.writeValueAsString(config) + "\n");
+            return CONFIG_JSON.writeValueAsString(config) + "\n";
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("the configuration cannot be written as JSON: " + e.getOriginalMessage(), e);
         }
-        return configFile();
+    }
+
+    /** An earlier run's folder, to resume: it must hold its {@code config.json} and {@code metrics.jsonl}. */
+    public static RunFolder existing(Path dir) {
+        for (String f : new String[] {CONFIG, METRICS}) {
+            if (!Files.isRegularFile(dir.resolve(f))) {
+                throw new IllegalArgumentException("--resume " + dir + ": no " + f + " there, so it is not a run folder");
+            }
+        }
+        return new RunFolder(dir);
+    }
+
+    /**
+     * Refuses to resume when {@code config.json} differs from what {@link #writeConfig} would write for these options,
+     * naming the first key that differs (e.g. {@code trainer.learning_rate: the run has 0.001, the options give 0.01}).
+     */
+    public void requireConfig(String command, long seed, Path model, Map<String, ?> sections) {
+        JsonNode given;
+        JsonNode saved;
+        try {
+            given = CONFIG_JSON.readTree(configText(command, seed, model, sections));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        saved = StrictJson.readObject(configFile());
+        String diff = firstDifference("", saved, given);
+        if (diff != null) {
+            throw new IllegalArgumentException("--resume " + dir + ": " + diff + "; resume with the options the run was started"
+                    + " with (see its " + CONFIG + ")");
+        }
+    }
+
+    private static String firstDifference(String path, JsonNode saved, JsonNode given) {
+        if (saved.isObject() && given.isObject()) {
+            java.util.Set<String> keys = new java.util.LinkedHashSet<>();
+            saved.fieldNames().forEachRemaining(keys::add);
+            given.fieldNames().forEachRemaining(keys::add);
+            for (String k : keys) {
+                String key = path.isEmpty() ? k : path + "." + k;
+                if (!saved.has(k) || !given.has(k)) {
+                    return key + ": " + (saved.has(k) ? "the options have none" : "the run has none");
+                }
+                String d = firstDifference(key, saved.get(k), given.get(k));
+                if (d != null) {
+                    return d;
+                }
+            }
+            return null;
+        }
+        boolean same = saved.isNumber() && given.isNumber() ? saved.decimalValue().compareTo(given.decimalValue()) == 0 : saved.equals(given);
+        return same ? null : path + ": the run has " + saved + ", the options give " + given;
     }
 
     /** A new {@code metrics.jsonl} in this folder; the caller closes it. */

@@ -38,10 +38,12 @@ public final class TrainingRun implements AutoCloseable {
     private final MetricsSink sink;
     private final long startNanos = System.nanoTime();
     private final List<Path> saved = new ArrayList<>();
+    private final Checkpoints.Checkpoint resumedFrom;
     private boolean closed;
 
-    private TrainingRun(RunSpec spec, RunFolder folder, MetricsLog metrics, Progress progress) {
+    private TrainingRun(RunSpec spec, RunFolder folder, MetricsLog metrics, Progress progress, Checkpoints.Checkpoint resumedFrom) {
         this.spec = spec;
+        this.resumedFrom = resumedFrom;
         this.folder = folder;
         this.metrics = metrics;
         this.progress = progress;
@@ -70,7 +72,41 @@ public final class TrainingRun implements AutoCloseable {
     private static TrainingRun begin(RunSpec spec, Map<String, ?> configSections, Supplier<Progress> progress) {
         RunFolder folder = RunFolder.open(spec.out(), spec.command());
         folder.writeConfig(spec.command(), spec.seed(), spec.model(), configSections);
-        return new TrainingRun(spec, folder, folder.createMetricsLog(), progress.get());
+        return new TrainingRun(spec, folder, folder.createMetricsLog(), progress.get(), null);
+    }
+
+    /**
+     * Continues the run in {@code spec.out()} from its last complete checkpoint: its {@code config.json} must equal
+     * what these options would write (else the first differing key is named), {@code metrics.jsonl} is cut back to the
+     * lines written when that checkpoint was taken, and new steps are appended. The caller restores the model and the
+     * trainer from {@link #resumedFrom()}.
+     */
+    public static TrainingRun resume(RunSpec spec, Map<String, ?> configSections) {
+        RunFolder folder = RunFolder.existing(spec.out());
+        folder.requireConfig(spec.command(), spec.seed(), spec.model(), configSections);
+        Checkpoints.Checkpoint last = Checkpoints.latest(folder.dir()).orElseThrow(() -> new IllegalArgumentException("--resume "
+                + folder.dir() + ": no complete checkpoint in " + folder.dir().resolve(Checkpoints.DIR) + " to resume from"));
+        Checkpoints.removeTemporary(folder.dir());
+        MetricsLog metrics = MetricsLog.resume(folder.metricsFile(), last.metricsLines());
+        try {
+            return new TrainingRun(spec, folder, metrics, Progress.open(spec.command(), spec.totalSteps(), spec.quiet()), last);
+        } catch (RuntimeException e) {
+            metrics.close();
+            throw e;
+        }
+    }
+
+    /** The checkpoint a resumed run continues from; empty for a new run. */
+    public java.util.Optional<Checkpoints.Checkpoint> resumedFrom() {
+        return java.util.Optional.ofNullable(resumedFrom);
+    }
+
+    /**
+     * Writes the checkpoint of {@code step} to {@code <run>/checkpoints/step-<step>/} through {@code writer} (see
+     * {@link Checkpoints}); a failure is a one-line error naming the path, the earlier checkpoints intact.
+     */
+    public Path checkpoint(long step, FolderWriter writer) {
+        return Checkpoints.write(folder.dir(), step, metrics.rows().size(), writer).dir();
     }
 
     /** Where the trainer reports: each step goes to {@code metrics.jsonl}, then to the progress bar. */

@@ -32,11 +32,14 @@ import java.util.function.Function;
  * @param seed                      {@code seed}: the data order
  * @param referenceFree             {@code reference_free}: log ref = 0 (no reference model)
  * @param precomputeRefLogProbs     {@code precompute_ref_log_probs}: the reference is a {@code PrecomputedReference}
+ * @param maxConsecutiveNonfinite   optimizer steps in a row with a non-finite loss or gradient that stop the run
+ *                                  (5; not a TRL field); each such step is skipped ({@link NonFiniteGuard})
  */
 public record DpoConfig(double learningRate, double beta, LossType lossType, double labelSmoothing, double simpoGamma,
                         int maxLength, int maxPromptLength, int perDeviceTrainBatchSize, int gradientAccumulationSteps,
                         double numTrainEpochs, long maxSteps, double maxGradNorm, double weightDecay, String lrSchedulerType,
-                        long warmupSteps, long seed, boolean referenceFree, boolean precomputeRefLogProbs) {
+                        long warmupSteps, long seed, boolean referenceFree, boolean precomputeRefLogProbs,
+                        int maxConsecutiveNonfinite) {
 
     /**
      * TRL's {@code loss_type} names and the loss class each one means: the one place that maps a name to a loss.
@@ -109,6 +112,7 @@ public record DpoConfig(double learningRate, double beta, LossType lossType, dou
         require(weightDecay >= 0, "weight_decay must be >= 0", weightDecay);
         require("linear".equals(lrSchedulerType) || "constant".equals(lrSchedulerType),
                 "lr_scheduler_type must be \"linear\" or \"constant\"", lrSchedulerType);
+        require(maxConsecutiveNonfinite >= 1, "max_consecutive_nonfinite must be at least 1", maxConsecutiveNonfinite);
         require(warmupSteps >= 0, "warmup_steps must be >= 0", warmupSteps);
         require(!precomputeRefLogProbs || !referenceFree && lossType.needsReference,
                 "precompute_ref_log_probs needs a loss that reads a reference (not reference_free, not simpo)", precomputeRefLogProbs);
@@ -117,7 +121,7 @@ public record DpoConfig(double learningRate, double beta, LossType lossType, dou
     /** TRL's {@code DPOConfig()} as it comes: sigmoid loss, beta 0.1, lr 1e-6, 3 epochs of batches of 8, lengths 1024 / 512. */
     public static DpoConfig trlDefaults() {
         return new DpoConfig(1e-6, 0.1, LossType.SIGMOID, 0.0, 0.5, 1024, 512, 8, 1, 3.0, -1, 1.0, 0.0, "linear", 0, 42,
-                false, false);
+                false, false, NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
     }
 
     /** The loss class {@link #lossType} names, with this config's beta, label smoothing and gamma. */
@@ -161,6 +165,7 @@ public record DpoConfig(double learningRate, double beta, LossType lossType, dou
         private long seed;
         private boolean referenceFree;
         private boolean precomputeRefLogProbs;
+        private int maxConsecutiveNonfinite;
 
         private Builder(DpoConfig c) {
             learningRate = c.learningRate;
@@ -181,6 +186,7 @@ public record DpoConfig(double learningRate, double beta, LossType lossType, dou
             seed = c.seed;
             referenceFree = c.referenceFree;
             precomputeRefLogProbs = c.precomputeRefLogProbs;
+            maxConsecutiveNonfinite = c.maxConsecutiveNonfinite;
         }
 
         public Builder learningRate(double v) { learningRate = v; return this; }
@@ -201,11 +207,12 @@ public record DpoConfig(double learningRate, double beta, LossType lossType, dou
         public Builder seed(long v) { seed = v; return this; }
         public Builder referenceFree(boolean v) { referenceFree = v; return this; }
         public Builder precomputeRefLogProbs(boolean v) { precomputeRefLogProbs = v; return this; }
+        public Builder maxConsecutiveNonfinite(int v) { maxConsecutiveNonfinite = v; return this; }
 
         public DpoConfig build() {
             return new DpoConfig(learningRate, beta, lossType, labelSmoothing, simpoGamma, maxLength, maxPromptLength,
                     perDeviceTrainBatchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, maxGradNorm, weightDecay,
-                    lrSchedulerType, warmupSteps, seed, referenceFree, precomputeRefLogProbs);
+                    lrSchedulerType, warmupSteps, seed, referenceFree, precomputeRefLogProbs, maxConsecutiveNonfinite);
         }
     }
 }

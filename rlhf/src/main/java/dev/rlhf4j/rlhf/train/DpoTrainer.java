@@ -17,6 +17,7 @@ import dev.rlhf4j.rlhf.dpo.PreferenceOutput;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.PrecomputedReference;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,6 +25,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.LongConsumer;
 import java.util.function.Supplier;
 
 /**
@@ -50,6 +52,8 @@ public final class DpoTrainer implements AutoCloseable {
     private final PreferenceLoss loss;
     private final AdamW optimizer;
     private final DType logProbType;
+    private final NonFiniteGuard guard;
+    private long steps;
 
     /**
      * @param policy    the model whose log-probs the loss reads (with its LoRA adapters attached, if any)
@@ -76,6 +80,7 @@ public final class DpoTrainer implements AutoCloseable {
         this.logProbType = policy.dtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
         this.optimizer = new AdamW(trainable.namedParameters(),
                 new AdamW.Config(config.learningRate(), 0.9, 0.999, 1e-8, config.weightDecay()), name -> true);
+        this.guard = new NonFiniteGuard("dpo", config.maxConsecutiveNonfinite());
         if (optimizer.parameters().isEmpty()) {
             throw new IllegalArgumentException("DpoTrainer: " + trainable.getClass().getSimpleName() + " has no trainable parameter");
         }
@@ -104,6 +109,14 @@ public final class DpoTrainer implements AutoCloseable {
      * step to {@code sink}. Returns the number of optimizer steps taken.
      */
     public long train(List<PreferenceExample> data, MetricsSink sink) {
+        return train(data, sink, step -> { });
+    }
+
+    /**
+     * As {@link #train(List, MetricsSink)}, from step {@link #steps()} on (0, or where {@link #restoreState} left it),
+     * calling {@code afterStep} with each step's number once it is reported (where the caller checkpoints).
+     */
+    public long train(List<PreferenceExample> data, MetricsSink sink, LongConsumer afterStep) {
         if (data.isEmpty()) {
             throw new IllegalArgumentException("DpoTrainer: no preference pairs to train on");
         }
@@ -120,6 +133,10 @@ public final class DpoTrainer implements AutoCloseable {
             List<PreferenceExample> shuffled = new ArrayList<>(data);
             Collections.shuffle(shuffled, order);
             for (int s = 0; s < stepsPerEpoch && step < total; s++) {
+                if (step < steps) {
+                    step++;                                        // done before the checkpoint this run resumed from
+                    continue;
+                }
                 long start = System.nanoTime();
                 // 1. the micro-batches of this optimizer step: forward and backward of each, gradients accumulating
                 int first = s * config.gradientAccumulationSteps();
@@ -131,7 +148,8 @@ public final class DpoTrainer implements AutoCloseable {
                 }
                 // 2. clip, step AdamW at the scheduled rate, let the reference follow (TR-DPO)
                 double lr = schedule.at(step);
-                double gradNorm = update(lr, ++step);
+                double stepLoss = micro.stream().mapToDouble(DpoStep::loss).sum();
+                double gradNorm = update(lr, ++step, stepLoss);
                 // 3. report
                 double seconds = (System.nanoTime() - start) / 1e9;
                 LinkedHashMap<String, Double> metrics = new LinkedHashMap<>();
@@ -140,9 +158,12 @@ public final class DpoTrainer implements AutoCloseable {
                 metrics.put("grad_norm", gradNorm);
                 metrics.put("learning_rate", lr);
                 metrics.putAll(dpo);
+                guard.report(metrics, guard.consecutive() == 0);
                 metrics.put("tokens_per_second", micro.stream().mapToInt(DpoStep::tokens).sum() / seconds);
                 metrics.put("epoch", epoch + (double) last / microPerEpoch);
                 sink.onStep(step, metrics);
+                steps = step;
+                afterStep.accept(step);
             }
         }
         return step;
@@ -199,14 +220,19 @@ public final class DpoTrainer implements AutoCloseable {
         return config.lossType().lengthNormalised() ? tokens.mean() : tokens.sum();         // (2B)
     }
 
-    /** Clips the accumulated gradients, steps AdamW at {@code lr}, clears them and tells the reference; returns grad_norm. */
-    private double update(double lr, long step) {
+    /**
+     * Clips the accumulated gradients, steps AdamW at {@code lr} (unless the loss or the gradient is not finite: see
+     * {@link NonFiniteGuard}), clears them and tells the reference; returns grad_norm.
+     */
+    private double update(double lr, long step, double stepLoss) {
         double gradNorm;
         try (Arena arena = Arena.open()) {
             gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
                     config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
             optimizer.setLearningRate(lr);
-            optimizer.step();
+            if (guard.admit(step, stepLoss, gradNorm, optimizer)) {
+                optimizer.step();
+            }
             optimizer.zeroGrad();
         }
         if (reference != null) {
@@ -221,6 +247,21 @@ public final class DpoTrainer implements AutoCloseable {
         if (trainable instanceof LoraModel lora) {
             lora.eval();
         }
+    }
+
+    /** Optimizer steps taken (or restored). */
+    public long steps() {
+        return steps;
+    }
+
+    /** Writes the trainer's part of a checkpoint (AdamW, counters) into {@code dir}; the caller saves the weights. */
+    public void saveState(Path dir) throws IOException {
+        TrainerState.save(dir, optimizer, guard, Map.of("global_step", steps));
+    }
+
+    /** Continues from a checkpoint written by {@link #saveState} of a run of {@code totalSteps} steps (weights restored by the caller). */
+    public void restoreState(Path dir, long totalSteps) {
+        steps = TrainerState.restore(dir, optimizer, guard, totalSteps).get("global_step");
     }
 
     /** The AdamW optimizer over the trainable parameters. */

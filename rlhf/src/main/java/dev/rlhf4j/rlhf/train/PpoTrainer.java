@@ -25,11 +25,14 @@ import dev.rlhf4j.rlhf.ppo.PpoDiagnostics;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.RewardFunction;
 import dev.rlhf4j.rlhf.reward.RewardShaping;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.LongConsumer;
 
 /**
  * RLHF with PPO and its four models (Ouyang et al. 2022; TRL's {@code PPOTrainer}): the actor (the policy, trained,
@@ -64,13 +67,13 @@ public final class PpoTrainer {
     private final PpoConfig math;
     private final MetricsSink sink;
     private final AdamW optimizer;
-    private final SplittableRandom random;
     private final int eosId;
     private final DType type;
     private final long iterations;
+    private static final String CRITIC = "critic.safetensors";
+    private final NonFiniteGuard guard;
     private KlController kl;
-    private int[] order = new int[0];
-    private int cursor;
+    private final PromptOrder promptOrder;
     private long iteration;
     private long optimizerSteps;
 
@@ -105,11 +108,12 @@ public final class PpoTrainer {
         this.config = config;
         this.math = config.math();
         this.sink = sink;
-        this.random = new SplittableRandom(config.seed());
         this.eosId = actor.config().eosTokenId();
         this.type = actor.dtype().computeType();
         this.iterations = config.iterations(prompts.size());
         this.kl = math.klController();
+        this.guard = new NonFiniteGuard("ppo", config.maxConsecutiveNonfinite());
+        this.promptOrder = new PromptOrder(prompts.size(), config.batchSize(), config.seed());
         actor.eval();
         if (lora != null) {
             lora.eval();
@@ -121,14 +125,25 @@ public final class PpoTrainer {
 
     /** Runs every iteration ({@link PpoTrainerConfig#iterations}), reporting each to the sink. */
     public void train() {
+        train(step -> { });
+    }
+
+    /**
+     * The iterations from {@link #iteration()} on (0, or where {@link #restoreState} left it), calling {@code afterIteration}
+     * with each one's number once it is reported (where the caller checkpoints).
+     */
+    public void train(LongConsumer afterIteration) {
         while (iteration < iterations) {
             iterate();
+            afterIteration.accept(iteration);
         }
     }
 
     /** One PPO iteration; returns (and reports) its metrics under TRL's names. */
     public Map<String, Double> iterate() {
         long start = System.nanoTime();
+        // sampling and minibatch shuffles drawn from (seed, iteration): a resumed run draws what the whole one drew
+        SplittableRandom random = new SplittableRandom(TrainingPlan.stepSeed(config.seed(), iteration));
         double lr = config.learningRate() * Math.max(0.0, 1.0 - (double) iteration / Math.max(1, iterations));
         optimizer.setLearningRate(lr);
         Map<String, Double> m = new LinkedHashMap<>();
@@ -192,10 +207,11 @@ public final class PpoTrainer {
         }
         // 8. num_ppo_epochs passes over num_mini_batches shuffled minibatches, one optimizer step each
         long t = System.nanoTime();
-        Stats stats = new Stats();
+        PpoStats stats = new PpoStats();
+        long skippedBefore = guard.skipped();
         boolean stopped = false;
         for (int epoch = 0; epoch < config.numPpoEpochs() && !stopped; epoch++) {
-            int[] shuffled = permutation(rollouts.length);
+            int[] shuffled = PromptOrder.permutation(random, rollouts.length);
             for (int from = 0; from < rollouts.length && !stopped; from += config.miniBatchSize()) {
                 List<PpoRollout> rows = new ArrayList<>();
                 for (int i = from; i < from + config.miniBatchSize(); i++) {
@@ -216,6 +232,7 @@ public final class PpoTrainer {
         m.put("episode", (double) iteration * config.batchSize());
         m.put("objective/kl_coef", usedBeta);
         m.put("policy/early_stopped", stopped ? 1.0 : 0.0);
+        guard.reportSince(m, skippedBefore);
         m.put("tokens_per_second", generated / since(start));
         m.put("time/generation", seconds[0]);
         m.put("time/scoring", seconds[1]);
@@ -253,8 +270,9 @@ public final class PpoTrainer {
      * L_V) / gradient_accumulation_steps} backpropagated; then gradient clipping (if set) and AdamW. Returns the
      * minibatch's mean approx KL.
      */
-    private double trainMinibatch(List<PpoRollout> rows, Stats stats) {
+    private double trainMinibatch(List<PpoRollout> rows, PpoStats stats) {
         double approxKl = 0;
+        double stepLoss = 0;
         int micro = config.perDeviceTrainBatchSize();
         for (int from = 0; from < rows.size(); from += micro) {
             try (Arena step = Arena.open()) {
@@ -264,15 +282,18 @@ public final class PpoTrainer {
                 ClippedValueLoss.Output value = math.valueLoss().compute(v, b.values(), b.returns(), b.mask());
                 Tensor loss = p.loss().add(value.loss().mul(config.vfCoef())).div(config.gradientAccumulationSteps());  // ()
                 loss.backward();
+                stepLoss += loss.item();
                 stats.add(p, p.loss().item(), value.loss().item(), value.clipFraction());
                 approxKl += p.approxKl() / config.gradientAccumulationSteps();
             }
         }
         try (Arena step = Arena.open()) {
-            if (config.maxGradNorm() != null) {
-                GradClip.clipGradNorm(optimizer.parameters(), config.maxGradNorm());
+            double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
+                    config.maxGradNorm() != null ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
+            // AdamW, unless the loss or the gradient is not finite (NonFiniteGuard)
+            if (guard.admit(optimizerSteps + 1, stepLoss, gradNorm, optimizer)) {
+                optimizer.step();
             }
-            optimizer.step();
             optimizer.zeroGrad();
         }
         optimizerSteps++;
@@ -311,32 +332,13 @@ public final class PpoTrainer {
         return new GenerationConfig(config.responseLength(), true, config.temperature(), 0, 1.0, stop, eosId, seed, true);
     }
 
-    /** The next batch of prompts: a fresh seeded permutation whenever fewer than a batch remain (TRL drops the rest). */
+    /** The next batch of prompts ({@link PromptOrder}). */
     private List<int[]> nextPrompts() {
-        if (cursor + config.batchSize() > order.length) {
-            order = permutation(prompts.size());
-            cursor = 0;
-        }
         List<int[]> out = new ArrayList<>(config.batchSize());
-        for (int i = 0; i < config.batchSize(); i++) {
-            out.add(prompts.get(order[cursor++]));
+        for (int i : promptOrder.next()) {
+            out.add(prompts.get(i));
         }
         return out;
-    }
-
-    /** Fisher-Yates with the trainer's seeded random. */
-    private int[] permutation(int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
     }
 
     private static double since(long nanos) {
@@ -358,39 +360,39 @@ public final class PpoTrainer {
         return kl.beta();
     }
 
+    /**
+     * Writes the trainer's part of a checkpoint into {@code dir}: AdamW, the critic's trained tensors, and the counters
+     * (iteration, optimizer steps, prompt pass and cursor, the KL coefficient); the caller saves the actor.
+     */
+    public void saveState(Path dir) throws IOException {
+        TrainerState.writeTensors(dir, CRITIC, critic.trainableParameters());
+        Map<String, Number> c = new LinkedHashMap<>();
+        c.put("global_step", iteration);
+        c.put("optimizer_steps", optimizerSteps);
+        c.put("prompt_passes", promptOrder.passes());
+        c.put("prompt_cursor", promptOrder.cursor());
+        c.put("kl_coef", kl.beta());
+        TrainerState.save(dir, optimizer, guard, c);
+    }
+
+    /** Continues from a checkpoint written by {@link #saveState} (the actor's weights restored by the caller). */
+    public void restoreState(Path dir) {
+        Map<String, Long> c = TrainerState.restore(dir, optimizer, guard, iterations, "optimizer_steps", "prompt_passes", "prompt_cursor");
+        TrainerState.readInto(dir, CRITIC, critic.trainableParameters());
+        iteration = c.get("global_step");
+        optimizerSteps = c.get("optimizer_steps");
+        promptOrder.restore(c.get("prompt_passes"), c.get("prompt_cursor"), dir.resolve(TrainerState.STATE).toString());
+        double beta = TrainerState.readDouble(dir, "kl_coef");
+        kl = config.withKl(beta, config.klEstimator(), config.adaptiveKlTarget(), config.targetKl()).math().klController();
+    }
+
+    /** Iterations done. */
+    public long iteration() {
+        return iteration;
+    }
+
     /** Frees the optimizer's moments; the models belong to the caller. */
     public void release() {
         optimizer.release();
-    }
-
-    /** Per micro-batch statistics, averaged as TRL's *_avg metrics. */
-    private static final class Stats {
-        private final List<double[]> rows = new ArrayList<>();      // approxkl, clipfrac, pg, vf, vclip, entropy, ratio
-
-        void add(PolicyStep p, double pgLoss, double vfLoss, double vfClip) {
-            rows.add(new double[] {p.approxKl(), p.clipFraction(), pgLoss, vfLoss, vfClip, p.entropy(), p.ratio()});
-        }
-
-        void report(Map<String, Double> m) {
-            String[] names = {"policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/clipfrac_avg",
-                "policy/entropy_avg", "val/ratio"};
-            for (int k = 0; k < names.length; k++) {
-                m.put(names[k], mean(k));
-            }
-            double mean = mean(6);
-            double ss = 0;
-            for (double[] r : rows) {
-                ss += (r[6] - mean) * (r[6] - mean);
-            }
-            m.put("val/ratio_var", rows.size() > 1 ? ss / (rows.size() - 1) : 0.0);
-        }
-
-        private double mean(int k) {
-            double s = 0;
-            for (double[] r : rows) {
-                s += r[k];
-            }
-            return s / rows.size();
-        }
     }
 }

@@ -38,13 +38,16 @@ import dev.rlhf4j.rlhf.ppo.PpoConfig;
  *                                  its PPO loop steps the optimizer without clipping, so {@link #trlDefaults} has none.
  * @param weightDecay               {@code weight_decay} of AdamW (betas 0.9 / 0.999, eps 1e-8 as torch's)
  * @param seed                      {@code seed}: prompt order, sampling, minibatch shuffles and head initialisation
+ * @param maxConsecutiveNonfinite   optimizer steps in a row with a non-finite loss or gradient that stop the run
+ *                                  (5; not a TRL field); each such step is skipped ({@link NonFiniteGuard})
  */
 public record PpoTrainerConfig(double learningRate, int perDeviceTrainBatchSize, int gradientAccumulationSteps,
                                int numMiniBatches, int numPpoEpochs, Long totalEpisodes, double numTrainEpochs, long maxSteps,
                                int responseLength, double temperature, Integer stopTokenId, Double missingEosPenalty,
                                double klCoef, KlEstimator klEstimator, Double adaptiveKlTarget, double adaptiveKlHorizon,
                                Double targetKl, double cliprange, double cliprangeValue, double vfCoef, double gamma, double lam,
-                               boolean whitenRewards, Double maxGradNorm, double weightDecay, long seed) {
+                               boolean whitenRewards, Double maxGradNorm, double weightDecay, long seed,
+                               int maxConsecutiveNonfinite) {
 
     public PpoTrainerConfig {
         require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate must be >= 0, got " + learningRate);
@@ -69,6 +72,7 @@ public record PpoTrainerConfig(double learningRate, int perDeviceTrainBatchSize,
         require(vfCoef >= 0, "vf_coef must be >= 0, got " + vfCoef);
         require(gamma >= 0 && gamma <= 1 && lam >= 0 && lam <= 1, "gamma and lam must lie in [0, 1], got " + gamma + ", " + lam);
         require(maxGradNorm == null || maxGradNorm > 0, "max_grad_norm must be > 0 or unset, got " + maxGradNorm);
+        require(maxConsecutiveNonfinite >= 1, "max_consecutive_nonfinite must be >= 1, got " + maxConsecutiveNonfinite);
         require(weightDecay >= 0, "weight_decay must be >= 0, got " + weightDecay);
     }
 
@@ -81,7 +85,7 @@ public record PpoTrainerConfig(double learningRate, int perDeviceTrainBatchSize,
     /** TRL's defaults: lr 3e-6, batch 8 x 1 x 1, 4 PPO epochs, 53 new tokens at temperature 0.7, kl_coef 0.05 (k1), seed 42. */
     public static PpoTrainerConfig trlDefaults() {
         return new PpoTrainerConfig(3e-6, 8, 1, 1, 4, null, 3.0, -1, 53, 0.7, null, null,
-                0.05, KlEstimator.K1, null, 10_000, null, 0.2, 0.2, 0.1, 1.0, 0.95, false, null, 0.0, 42);
+                0.05, KlEstimator.K1, null, 10_000, null, 0.2, 0.2, 0.1, 1.0, 0.95, false, null, 0.0, 42, NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
     }
 
     /** Prompts per iteration. */
@@ -111,33 +115,33 @@ public record PpoTrainerConfig(double learningRate, int perDeviceTrainBatchSize,
     public PpoTrainerConfig withBatches(int perDevice, int accumulation, int miniBatches) {
         return new PpoTrainerConfig(learningRate, perDevice, accumulation, miniBatches, numPpoEpochs, totalEpisodes, numTrainEpochs,
                 maxSteps, responseLength, temperature, stopTokenId, missingEosPenalty, klCoef, klEstimator, adaptiveKlTarget,
-                adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm, weightDecay, seed);
+                adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm, weightDecay, seed, maxConsecutiveNonfinite);
     }
 
     public PpoTrainerConfig withOptimizer(double lr, Double maxNorm, int ppoEpochs) {
         return new PpoTrainerConfig(lr, perDeviceTrainBatchSize, gradientAccumulationSteps, numMiniBatches, ppoEpochs, totalEpisodes,
                 numTrainEpochs, maxSteps, responseLength, temperature, stopTokenId, missingEosPenalty, klCoef, klEstimator,
                 adaptiveKlTarget, adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxNorm,
-                weightDecay, seed);
+                weightDecay, seed, maxConsecutiveNonfinite);
     }
 
     public PpoTrainerConfig withGeneration(int length, double temp, Integer stopToken, Double eosPenalty) {
         return new PpoTrainerConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numMiniBatches, numPpoEpochs,
                 totalEpisodes, numTrainEpochs, maxSteps, length, temp, stopToken, eosPenalty, klCoef, klEstimator, adaptiveKlTarget,
-                adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm, weightDecay, seed);
+                adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm, weightDecay, seed, maxConsecutiveNonfinite);
     }
 
     public PpoTrainerConfig withKl(double coef, KlEstimator estimator, Double adaptiveTarget, Double earlyStopKl) {
         return new PpoTrainerConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numMiniBatches, numPpoEpochs,
                 totalEpisodes, numTrainEpochs, maxSteps, responseLength, temperature, stopTokenId, missingEosPenalty, coef, estimator,
                 adaptiveTarget, adaptiveKlHorizon, earlyStopKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm,
-                weightDecay, seed);
+                weightDecay, seed, maxConsecutiveNonfinite);
     }
 
     public PpoTrainerConfig withRun(Long episodes, long steps, long newSeed) {
         return new PpoTrainerConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numMiniBatches, numPpoEpochs,
                 episodes, numTrainEpochs, steps, responseLength, temperature, stopTokenId, missingEosPenalty, klCoef, klEstimator,
                 adaptiveKlTarget, adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm,
-                weightDecay, newSeed);
+                weightDecay, newSeed, maxConsecutiveNonfinite);
     }
 }

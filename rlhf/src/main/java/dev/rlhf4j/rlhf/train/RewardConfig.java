@@ -27,12 +27,14 @@ import dev.rlhf4j.nn.optim.AdamW;
  * @param warmupRatio               {@code warmup_ratio} (0.0)
  * @param warmupSteps               {@code warmup_steps} (0; wins over the ratio when positive)
  * @param seed                      {@code seed} (42)
+ * @param maxConsecutiveNonfinite   optimizer steps in a row with a non-finite loss or gradient that stop the run
+ *                                  (5; not a TRL field); each such step is skipped ({@link NonFiniteGuard})
  */
 public record RewardConfig(double learningRate, int perDeviceTrainBatchSize, int perDeviceEvalBatchSize,
                            int gradientAccumulationSteps, double numTrainEpochs, int maxSteps, int maxLength,
                            Double centerRewardsCoefficient, boolean disableDropout, double weightDecay, double adamBeta1,
                            double adamBeta2, double adamEpsilon, double maxGradNorm, TrainingPlan.SchedulerType lrSchedulerType,
-                           double warmupRatio, int warmupSteps, long seed) {
+                           double warmupRatio, int warmupSteps, long seed, int maxConsecutiveNonfinite) {
 
     public RewardConfig {
         if (!(learningRate >= 0) || !(weightDecay >= 0) || !(adamEpsilon >= 0) || !(maxGradNorm >= 0)) {
@@ -47,6 +49,9 @@ public record RewardConfig(double learningRate, int perDeviceTrainBatchSize, int
         if (maxSteps == 0 || maxSteps < -1 || (maxSteps == -1 && !(numTrainEpochs > 0))) {
             throw new IllegalArgumentException("RewardConfig: need max_steps > 0, or max_steps = -1 with num_train_epochs > 0, got max_steps "
                     + maxSteps + ", num_train_epochs " + numTrainEpochs);
+        }
+        if (maxConsecutiveNonfinite < 1) {
+            throw new IllegalArgumentException("RewardConfig: max_consecutive_nonfinite must be at least 1, got " + maxConsecutiveNonfinite);
         }
         if (maxLength < 2) {
             throw new IllegalArgumentException("RewardConfig: max_length must be at least 2, got " + maxLength);
@@ -66,7 +71,7 @@ public record RewardConfig(double learningRate, int perDeviceTrainBatchSize, int
     /** TRL's {@code RewardConfig} defaults. */
     public static RewardConfig trlDefaults() {
         return new RewardConfig(5e-5, 8, 8, 1, 3.0, -1, 1024, null, true, 0.0, 0.9, 0.999, 1e-8, 1.0,
-                TrainingPlan.SchedulerType.LINEAR, 0.0, 0, 42);
+                TrainingPlan.SchedulerType.LINEAR, 0.0, 0, 42, NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
     }
 
     /** The centering weight, 0 when {@code centerRewardsCoefficient} is null. */
@@ -77,32 +82,32 @@ public record RewardConfig(double learningRate, int perDeviceTrainBatchSize, int
     public RewardConfig withLearningRate(double lr) {
         return new RewardConfig(lr, perDeviceTrainBatchSize, perDeviceEvalBatchSize, gradientAccumulationSteps, numTrainEpochs,
                 maxSteps, maxLength, centerRewardsCoefficient, disableDropout, weightDecay, adamBeta1, adamBeta2, adamEpsilon,
-                maxGradNorm, lrSchedulerType, warmupRatio, warmupSteps, seed);
+                maxGradNorm, lrSchedulerType, warmupRatio, warmupSteps, seed, maxConsecutiveNonfinite);
     }
 
     public RewardConfig withBatchSize(int perDeviceTrainBatchSize) {
         return new RewardConfig(learningRate, perDeviceTrainBatchSize, perDeviceEvalBatchSize, gradientAccumulationSteps, numTrainEpochs,
                 maxSteps, maxLength, centerRewardsCoefficient, disableDropout, weightDecay, adamBeta1, adamBeta2, adamEpsilon,
-                maxGradNorm, lrSchedulerType, warmupRatio, warmupSteps, seed);
+                maxGradNorm, lrSchedulerType, warmupRatio, warmupSteps, seed, maxConsecutiveNonfinite);
     }
 
     /** A run of {@code maxSteps} optimizer steps (-1: {@code numTrainEpochs} epochs). */
     public RewardConfig withSteps(double numTrainEpochs, int maxSteps) {
         return new RewardConfig(learningRate, perDeviceTrainBatchSize, perDeviceEvalBatchSize, gradientAccumulationSteps, numTrainEpochs,
                 maxSteps, maxLength, centerRewardsCoefficient, disableDropout, weightDecay, adamBeta1, adamBeta2, adamEpsilon,
-                maxGradNorm, lrSchedulerType, warmupRatio, warmupSteps, seed);
+                maxGradNorm, lrSchedulerType, warmupRatio, warmupSteps, seed, maxConsecutiveNonfinite);
     }
 
     public RewardConfig withCenterRewardsCoefficient(Double coefficient) {
         return new RewardConfig(learningRate, perDeviceTrainBatchSize, perDeviceEvalBatchSize, gradientAccumulationSteps, numTrainEpochs,
                 maxSteps, maxLength, coefficient, disableDropout, weightDecay, adamBeta1, adamBeta2, adamEpsilon,
-                maxGradNorm, lrSchedulerType, warmupRatio, warmupSteps, seed);
+                maxGradNorm, lrSchedulerType, warmupRatio, warmupSteps, seed, maxConsecutiveNonfinite);
     }
 
     public RewardConfig withSeed(long seed) {
         return new RewardConfig(learningRate, perDeviceTrainBatchSize, perDeviceEvalBatchSize, gradientAccumulationSteps, numTrainEpochs,
                 maxSteps, maxLength, centerRewardsCoefficient, disableDropout, weightDecay, adamBeta1, adamBeta2, adamEpsilon,
-                maxGradNorm, lrSchedulerType, warmupRatio, warmupSteps, seed);
+                maxGradNorm, lrSchedulerType, warmupRatio, warmupSteps, seed, maxConsecutiveNonfinite);
     }
 
     /** AdamW with this config's rate, betas, epsilon and weight decay. */

@@ -9,10 +9,13 @@ import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
 import dev.rlhf4j.rlhf.reward.BradleyTerryLoss;
 import dev.rlhf4j.rlhf.reward.RewardModel;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * Reward-model training (TRL's {@code RewardTrainer}; Ouyang et al. 2022): a Bradley-Terry preference loss on the
@@ -41,6 +44,7 @@ public final class RewardModelTrainer {
     private final TrainingPlan plan;
     private final LrSchedule schedule;
     private final AdamW optimizer;
+    private final NonFiniteGuard guard;
     private int truncated;
     private long steps;
 
@@ -73,6 +77,7 @@ public final class RewardModelTrainer {
                 config.numTrainEpochs(), config.maxSteps());
         this.schedule = plan.schedule(config.lrSchedulerType(), config.learningRate(), config.warmupRatio(), config.warmupSteps());
         this.optimizer = new AdamW(model.namedParameters(), config.adamW(), AdamW.matricesOnly(model.namedParameters()));
+        this.guard = new NonFiniteGuard("reward", config.maxConsecutiveNonfinite());
     }
 
     /**
@@ -100,10 +105,20 @@ public final class RewardModelTrainer {
 
     /** The whole run: every step of the {@link TrainingPlan}, held-out scores after each epoch, reported to the sink. */
     public void train() {
-        TensorRandom dropout = new TensorRandom(config.seed());
+        train(step -> { });
+    }
+
+    /**
+     * The rest of the run, from step {@link #steps()} on (0, or where {@link #restoreState} left it), calling
+     * {@code afterStep} with each step's number once it is reported (where the caller checkpoints).
+     */
+    public void train(LongConsumer afterStep) {
         long total = plan.totalSteps();
         try {
-            for (TrainingPlan.Step planned : plan.steps(config.seed())) {
+            List<TrainingPlan.Step> all = plan.steps(config.seed());
+            for (TrainingPlan.Step planned : all.subList((int) Math.min(steps, all.size()), all.size())) {
+                // dropout drawn from (seed, step), so that a resumed run draws the same masks
+                TensorRandom dropout = new TensorRandom(TrainingPlan.stepSeed(config.seed(), steps));
                 // 1. batch: chosen and rejected rows of each micro-batch's pairs
                 List<Batch> microBatches = new ArrayList<>();
                 for (int[] indices : planned.microBatches()) {
@@ -125,6 +140,7 @@ public final class RewardModelTrainer {
                 }
                 // 6. report
                 sink.onStep(steps, metrics);
+                afterStep.accept(steps);
             }
         } finally {
             model.eval();
@@ -167,8 +183,11 @@ public final class RewardModelTrainer {
         // 3. clip the global gradient norm
         double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
                 config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
-        // 4. AdamW
-        optimizer.step();
+        // 4. AdamW, unless the loss or the gradient is not finite
+        boolean updated = guard.admit(steps + 1, stepLoss, gradNorm, optimizer);
+        if (updated) {
+            optimizer.step();
+        }
         optimizer.zeroGrad();
         steps++;
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -178,6 +197,7 @@ public final class RewardModelTrainer {
         metrics.put("learning_rate", lr);
         metrics.put("accuracy", correct / (double) pairs);
         metrics.put("margin", margin / pairs);
+        guard.report(metrics, updated);
         metrics.put("tokens_per_second", real / seconds);
         return metrics;
     }
@@ -249,6 +269,16 @@ public final class RewardModelTrainer {
             out[i] = values[indices[i]];
         }
         return out;
+    }
+
+    /** Writes the trainer's part of a checkpoint (AdamW, counters) into {@code dir}; the caller saves the model. */
+    public void saveState(Path dir) throws IOException {
+        TrainerState.save(dir, optimizer, guard, Map.of("global_step", steps));
+    }
+
+    /** Continues from a checkpoint written by {@link #saveState} (the model's weights restored by the caller). */
+    public void restoreState(Path dir) {
+        steps = TrainerState.restore(dir, optimizer, guard, plan.totalSteps()).get("global_step");
     }
 
     /** Optimizer steps taken. */

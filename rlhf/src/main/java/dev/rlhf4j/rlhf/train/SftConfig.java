@@ -27,11 +27,13 @@ import dev.rlhf4j.nn.optim.AdamW;
  * @param loggingSteps              {@code logging_steps}: report every n-th optimizer step (and the last). TRL's
  *                                  default is 10; the preset reports every step, as the run folder keeps one line
  *                                  per step. A reported step carries its own figures, not a mean over n steps.
+ * @param maxConsecutiveNonfinite   optimizer steps in a row with a non-finite loss or gradient that stop the run
+ *                                  (5; not a TRL field); each such step is skipped ({@link NonFiniteGuard})
  */
 public record SftConfig(double learningRate, int perDeviceTrainBatchSize, int gradientAccumulationSteps, double numTrainEpochs,
                         int maxSteps, int maxLength, boolean completionOnlyLoss, double weightDecay, double adamBeta1,
                         double adamBeta2, double adamEpsilon, double maxGradNorm, TrainingPlan.SchedulerType lrSchedulerType,
-                        double warmupRatio, int warmupSteps, long seed, int loggingSteps) {
+                        double warmupRatio, int warmupSteps, long seed, int loggingSteps, int maxConsecutiveNonfinite) {
 
     public SftConfig {
         if (!(learningRate >= 0) || !(weightDecay >= 0) || !(adamEpsilon >= 0) || !(maxGradNorm >= 0)) {
@@ -45,6 +47,9 @@ public record SftConfig(double learningRate, int perDeviceTrainBatchSize, int gr
         if (maxSteps == 0 || maxSteps < -1 || (maxSteps == -1 && !(numTrainEpochs > 0))) {
             throw new IllegalArgumentException("SftConfig: need max_steps > 0, or max_steps = -1 with num_train_epochs > 0, got max_steps "
                     + maxSteps + ", num_train_epochs " + numTrainEpochs);
+        }
+        if (maxConsecutiveNonfinite < 1) {
+            throw new IllegalArgumentException("SftConfig: max_consecutive_nonfinite must be at least 1, got " + maxConsecutiveNonfinite);
         }
         if (maxLength < 2) {
             throw new IllegalArgumentException("SftConfig: max_length must be at least 2, got " + maxLength);
@@ -61,33 +66,33 @@ public record SftConfig(double learningRate, int perDeviceTrainBatchSize, int gr
     /** TRL's {@code SFTConfig} defaults (logging every step, see {@code loggingSteps}). */
     public static SftConfig trlDefaults() {
         return new SftConfig(2e-5, 8, 1, 3.0, -1, 1024, true, 0.0, 0.9, 0.999, 1e-8, 1.0,
-                TrainingPlan.SchedulerType.LINEAR, 0.0, 0, 42, 1);
+                TrainingPlan.SchedulerType.LINEAR, 0.0, 0, 42, 1, NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
     }
 
     public SftConfig withLearningRate(double lr) {
         return new SftConfig(lr, perDeviceTrainBatchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, maxLength,
                 completionOnlyLoss, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, lrSchedulerType, warmupRatio,
-                warmupSteps, seed, loggingSteps);
+                warmupSteps, seed, loggingSteps, maxConsecutiveNonfinite);
     }
 
     /** The batch shape: {@code perDeviceTrainBatchSize} examples, {@code gradientAccumulationSteps} micro-batches a step. */
     public SftConfig withBatches(int perDeviceTrainBatchSize, int gradientAccumulationSteps) {
         return new SftConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, maxLength,
                 completionOnlyLoss, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, lrSchedulerType, warmupRatio,
-                warmupSteps, seed, loggingSteps);
+                warmupSteps, seed, loggingSteps, maxConsecutiveNonfinite);
     }
 
     /** A run of {@code maxSteps} optimizer steps (-1: {@code numTrainEpochs} epochs). */
     public SftConfig withSteps(double numTrainEpochs, int maxSteps) {
         return new SftConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, maxLength,
                 completionOnlyLoss, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, lrSchedulerType, warmupRatio,
-                warmupSteps, seed, loggingSteps);
+                warmupSteps, seed, loggingSteps, maxConsecutiveNonfinite);
     }
 
     public SftConfig withSeed(long seed) {
         return new SftConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numTrainEpochs, maxSteps, maxLength,
                 completionOnlyLoss, weightDecay, adamBeta1, adamBeta2, adamEpsilon, maxGradNorm, lrSchedulerType, warmupRatio,
-                warmupSteps, seed, loggingSteps);
+                warmupSteps, seed, loggingSteps, maxConsecutiveNonfinite);
     }
 
     /** AdamW with this config's rate, betas, epsilon and weight decay. */

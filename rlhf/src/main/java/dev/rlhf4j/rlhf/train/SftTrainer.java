@@ -10,10 +10,13 @@ import dev.rlhf4j.nn.optim.AdamW;
 import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * Supervised fine-tuning (TRL's {@code SFTTrainer}): next-token negative log-likelihood of the completion tokens,
@@ -40,6 +43,7 @@ public final class SftTrainer {
     private final AdamW optimizer;
     private final int padId;
     private final int truncated;
+    private final NonFiniteGuard guard;
     private long steps;
     private long numTokens;
 
@@ -64,6 +68,7 @@ public final class SftTrainer {
         this.schedule = plan.schedule(config.lrSchedulerType(), config.learningRate(), config.warmupRatio(), config.warmupSteps());
         this.optimizer = new AdamW(model.namedParameters(), config.adamW(), AdamW.matricesOnly(model.namedParameters()));
         this.padId = model.config().eosTokenId();
+        this.guard = new NonFiniteGuard("sft", config.maxConsecutiveNonfinite());
     }
 
     /**
@@ -79,11 +84,20 @@ public final class SftTrainer {
 
     /** The whole run: every step of the {@link TrainingPlan}, reported to the sink. */
     public void train() {
-        // dropout as in HF's model.train(), replayable from the seed
-        model.train(new TensorRandom(config.seed()));
+        train(step -> { });
+    }
+
+    /**
+     * The rest of the run, from step {@link #steps()} on (0, or where {@link #restoreState} left it), calling
+     * {@code afterStep} with each step's number once it is reported (where the caller checkpoints).
+     */
+    public void train(LongConsumer afterStep) {
         try {
             long total = plan.totalSteps();
-            for (TrainingPlan.Step planned : plan.steps(config.seed())) {
+            List<TrainingPlan.Step> all = plan.steps(config.seed());
+            for (TrainingPlan.Step planned : all.subList((int) Math.min(steps, all.size()), all.size())) {
+                // dropout as in HF's model.train(), drawn from (seed, step) so a resumed run draws the same masks
+                model.train(new TensorRandom(TrainingPlan.stepSeed(config.seed(), steps)));
                 // 1. batch: the step's micro-batches, each right-padded with its completion mask
                 List<CompletionBatch> microBatches = new ArrayList<>();
                 for (int[] indices : planned.microBatches()) {
@@ -96,6 +110,7 @@ public final class SftTrainer {
                 if (steps % config.loggingSteps() == 0 || steps == total) {
                     sink.onStep(steps, metrics);
                 }
+                afterStep.accept(steps);
             }
         } finally {
             model.eval();
@@ -129,8 +144,11 @@ public final class SftTrainer {
         // 3. clip the global gradient norm
         double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
                 config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
-        // 4. AdamW
-        optimizer.step();
+        // 4. AdamW, unless the loss or the gradient is not finite
+        boolean updated = guard.admit(steps + 1, loss, gradNorm, optimizer);
+        if (updated) {
+            optimizer.step();
+        }
         optimizer.zeroGrad();
         steps++;
         numTokens += real;
@@ -141,6 +159,7 @@ public final class SftTrainer {
         metrics.put("learning_rate", lr);
         metrics.put("num_tokens", (double) numTokens);
         metrics.put("mean_token_accuracy", correct / (double) scored);
+        guard.report(metrics, updated);
         metrics.put("tokens_per_second", real / seconds);
         return metrics;
     }
@@ -211,6 +230,24 @@ public final class SftTrainer {
     /** Examples cut to {@code max_length} (see {@link LengthLimit}). */
     public int truncatedExamples() {
         return truncated;
+    }
+
+    /**
+     * Writes the trainer's part of a checkpoint into {@code dir}: AdamW's moments and the counters (step, tokens seen,
+     * skipped steps); the caller saves the model. Refused, before writing anything, if a moment is not finite.
+     */
+    public void saveState(Path dir) throws IOException {
+        Map<String, Long> counters = new LinkedHashMap<>();
+        counters.put("global_step", steps);
+        counters.put("num_tokens", numTokens);
+        TrainerState.save(dir, optimizer, guard, counters);
+    }
+
+    /** Continues from a checkpoint written by {@link #saveState} (the model's weights restored by the caller). */
+    public void restoreState(Path dir) {
+        Map<String, Long> c = TrainerState.restore(dir, optimizer, guard, plan.totalSteps(), "num_tokens");
+        steps = c.get("global_step");
+        numTokens = c.get("num_tokens");
     }
 
     /** Frees the optimizer's moments; the model stays the caller's. */

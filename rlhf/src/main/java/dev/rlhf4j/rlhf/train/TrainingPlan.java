@@ -95,6 +95,14 @@ public record TrainingPlan(int examples, int batchSize, int accumulation, double
         return steps;
     }
 
+    /**
+     * The seed of everything random inside step {@code step} (0-based) of a run seeded {@code seed}, e.g. its dropout
+     * masks: a fresh generator per step, so that a run resumed at any step draws what the uninterrupted one drew.
+     */
+    public static long stepSeed(long seed, long step) {
+        return new java.util.SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (step + 1))).nextLong();
+    }
+
     /** The learning rate of each step (0-based), HF's schedule of that type with the warmup of the formula above. */
     public LrSchedule schedule(SchedulerType type, double learningRate, double warmupRatio, int warmupSteps) {
         long total = totalSteps();

@@ -64,7 +64,7 @@ class DpoTrainerTest {
             assertNotEquals(before, ContentHash.ofWeights(policy.namedParameters()));
             assertEquals(List.of("loss", "grad_norm", "learning_rate", "rewards/chosen", "rewards/rejected", "rewards/accuracies",
                     "rewards/margins", "logps/chosen", "logps/rejected", "logits/chosen", "logits/rejected", "num_truncated",
-                    "tokens_per_second", "epoch"), List.copyOf(metrics.steps.get(0).keySet()));
+                    "nonfinite", "skipped_steps", "tokens_per_second", "epoch"), List.copyOf(metrics.steps.get(0).keySet()));
             assertEquals(0.25, metrics.first("epoch"), 1e-12, "16 pairs in batches of 4: 4 steps an epoch");
             assertEquals(4.0, metrics.last("epoch", 1), 1e-12);
             assertTrue(metrics.first("tokens_per_second") > 0);

@@ -99,7 +99,7 @@ class PpoTrainerTest {
         assertEquals(List.of("objective/kl", "objective/entropy", "objective/non_score_reward", "objective/rlhf_reward",
                 "objective/scores", "policy/approxkl_avg", "policy/clipfrac_avg", "loss/policy_avg", "loss/value_avg", "val/clipfrac_avg",
                 "policy/entropy_avg", "val/ratio", "val/ratio_var", "val/num_eos_tokens", "lr", "episode", "objective/kl_coef",
-                "policy/early_stopped", "tokens_per_second", "time/generation", "time/scoring", "time/reference", "time/training"),
+                "policy/early_stopped", "nonfinite", "skipped_steps", "tokens_per_second", "time/generation", "time/scoring", "time/reference", "time/training"),
                 new ArrayList<>(metrics.get(0).keySet()));
         actor.release();
     }

@@ -51,7 +51,8 @@ class RewardModelTrainerTest {
         assertTrue(after.loss() < before.loss());
 
         assertEquals(48, reports.size(), "8 steps per epoch, 6 epochs");
-        assertEquals(List.of("loss", "grad_norm", "learning_rate", "accuracy", "margin", "tokens_per_second", "epoch"),
+        assertEquals(List.of("loss", "grad_norm", "learning_rate", "accuracy", "margin", "nonfinite", "skipped_steps", "tokens_per_second",
+                "epoch"),
                 List.copyOf(reports.get(0).keySet()));
         for (int i = 0; i < reports.size(); i++) {
             assertEquals(i % 8 == 7, reports.get(i).containsKey("eval_accuracy"), "evaluation after each epoch, step " + (i + 1));

@@ -41,7 +41,8 @@ class SftTrainerTest {
     void lowersItsLossOnRepeatedExamplesAndReportsTrlMetricsEveryStep() {
         List<Map<String, Double>> reports = run(toyConfig(40).withBatches(4, 1));
         assertEquals(40, reports.size());
-        assertEquals(List.of("loss", "grad_norm", "learning_rate", "num_tokens", "mean_token_accuracy", "tokens_per_second", "epoch"),
+        assertEquals(List.of("loss", "grad_norm", "learning_rate", "num_tokens", "mean_token_accuracy", "nonfinite", "skipped_steps",
+                "tokens_per_second", "epoch"),
                 List.copyOf(reports.get(0).keySet()));
         double first = (reports.get(0).get("loss") + reports.get(1).get("loss")) / 2;
         double last = (reports.get(38).get("loss") + reports.get(39).get("loss")) / 2;
