@@ -85,7 +85,7 @@ public final class DemoPipeline {
                 "gelu_new", "float32", eos, eos, 0, 0, 0);
         Gpt2LMHeadModel sft = Gpt2LMHeadModel.random(config, DType.FLOAT32, seed + 1);
         SftConfig sftConfig = new SftConfig(s.sftLr(), s.sftBatch(), 1, 1, s.sftSteps(), s.nPositions(), true, 0.0, 0.9, 0.99,
-                1e-8, 1.0, TrainingPlan.SchedulerType.LINEAR, 0.05, 0, seed + 2, 1);
+                1e-8, 1.0, TrainingPlan.SchedulerType.LINEAR, 0.05, 0, seed + 2, 1, 5);
         double[] sftLoss = new double[1];
         try (Progress bar = console.progress("2 sft", s.sftSteps())) {
             SftTrainer trainer = new SftTrainer(sft, sftData, sftConfig, bar.andThen((step, m) -> sftLoss[0] = m.get("loss")));
@@ -108,7 +108,7 @@ public final class DemoPipeline {
         // 4. reward model: the SFT trunk and a new score head, Bradley-Terry loss
         RewardModel rewardModel = RewardModel.fromLm(sft, seed + 5);
         RewardConfig rmConfig = new RewardConfig(s.rmLr(), s.rmBatch(), 64, 1, s.rmEpochs(), -1, s.nPositions(), null, true,
-                0.0, 0.9, 0.99, 1e-8, 1.0, TrainingPlan.SchedulerType.LINEAR, 0.0, 0, seed + 6);
+                0.0, 0.9, 0.99, 1e-8, 1.0, TrainingPlan.SchedulerType.LINEAR, 0.0, 0, seed + 6, 5);
         List<Double> rmTrain = new ArrayList<>();
         List<Double> rmHeld = new ArrayList<>();
         double[] epochAccuracy = new double[2];                   // sum of step accuracies, steps
