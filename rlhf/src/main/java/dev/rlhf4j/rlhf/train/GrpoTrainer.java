@@ -191,8 +191,9 @@ public final class GrpoTrainer {
         double kl;
         double entropy;
         try (NoGrad ng = NoGrad.enter()) {
-            kl = out.kl() == null ? Double.NaN : Masked.mean(out.kl(), b.mask()).item();
-            entropy = Masked.mean(TokenEntropy.of(logits, b.mask(), config.temperature()), b.mask()).item();
+            double tokens = Math.max(1.0, Masked.count(b.mask()));                         // all masked: 0, not NaN
+            kl = out.kl() == null ? Double.NaN : Masked.sum(out.kl(), b.mask()).item() / tokens;
+            entropy = Masked.sum(TokenEntropy.of(logits, b.mask(), config.temperature()), b.mask()).item() / tokens;
         }
         return new PolicyStep(loss, out.perToken(), logp, kl, entropy, out.lowClip(), out.highClip(), out.regionClip());
     }

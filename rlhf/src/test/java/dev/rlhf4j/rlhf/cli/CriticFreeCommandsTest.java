@@ -120,6 +120,28 @@ class CriticFreeCommandsTest {
     }
 
     @Test
+    void theBuiltInRulesScoreTheDecodedCompletion() {
+        var tokenizer = TinyRunFiles.TOKENIZER;
+        int eos = tokenizer.eosTokenId();
+        int[] prompt = tokenizer.encode("the quick");
+        int[] finished = concat(tokenizer.encode(" fox runs."), new int[] {eos});
+        int[] open = tokenizer.encode(" fox runs and runs");
+        var batch = dev.rlhf4j.rlhf.train.CompletionBatch.of(List.of(new dev.rlhf4j.rlhf.train.CompletionExample(prompt, finished),
+                new dev.rlhf4j.rlhf.train.CompletionExample(prompt, open)), eos);
+        double[] eosScores = dev.rlhf4j.rlhf.reward.RuleRewards.named("eos").decodedBy(tokenizer::decode).scores(batch).toDoubleArray();
+        double[] lengths = dev.rlhf4j.rlhf.reward.RuleRewards.named("length").decodedBy(tokenizer::decode).scores(batch).toDoubleArray();
+        assertEquals(List.of(1.0, 0.0), List.of(eosScores[0], eosScores[1]), "only the completion ending with EOS is paid");
+        assertEquals(List.of(" fox runs.".length() / 100.0, " fox runs and runs".length() / 100.0), List.of(lengths[0], lengths[1]),
+                "characters / 100, the EOS text not counted");
+    }
+
+    private static int[] concat(int[] a, int[] b) {
+        int[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    @Test
     void helpListsEveryHyperParameterWithTrlDefaults() {
         String grpo = ok("grpo", "--help").out().replaceAll("\\s+", " ");
         for (String option : HyperParameters.optionNames(dev.rlhf4j.rlhf.train.GrpoConfig.class)) {

@@ -70,4 +70,36 @@ class GrpoStepFixtureTest {
         assertEquals(8, rows.size());
         policy.release();
     }
+
+    /**
+     * mask_truncated_completions: a completion that is not scored changes bnpo's token mean exactly as leaving it out of
+     * the batch does.
+     */
+    @Test
+    void anUnscoredCompletionCountsForNothing() {
+        JsonNode grpo = TrainerVectors.json().get("grpo");
+        GrpoConfig config = GrpoConfig.trlDefaults().withBatches(8, 1, 4).withGeneration(6, 1.0, true)
+                .withLoss(0.04, 0.2, 0.28, ScaleRewards.GROUP, LossType.BNPO);
+        double[] a = config.advantages().of(GroupFixture.doubles(grpo.get("rewards")));
+        Gpt2LMHeadModel policy = Gpt2LMHeadModel.fromPretrained(dev.rlhf4j.nn.Fixtures.path("gpt2-tiny-random"), DType.FLOAT64);
+        List<GroupRollout> all = GroupFixture.rollouts(grpo, a);
+        List<GroupRollout> masked = new java.util.ArrayList<>(all);
+        GroupRollout first = all.get(0);
+        masked.set(0, new GroupRollout(first.example(), first.logProbs(), first.refLogProbs(), first.advantage(), false));
+        int eos = policy.config().eosTokenId();
+        try (FrozenCopyReference reference = new FrozenCopyReference(policy)) {
+            GrpoTrainer trainer = new GrpoTrainer(policy, null, reference,
+                    List.of(new NamedReward("zero", b -> Tensor.zeros(DType.FLOAT64, b.size()))), new double[] {1},
+                    all.stream().map(r -> r.example().prompt()).toList(), config, MetricsSink.NONE);
+            try (Arena arena = Arena.open()) {
+                double tokens = masked.stream().mapToInt(GroupRollout::scoredTokens).sum();
+                double withMask = trainer.policyStep(GroupRollout.Minibatch.of(masked, eos, DType.FLOAT64), tokens).loss().item();
+                double without = trainer.policyStep(GroupRollout.Minibatch.of(all.subList(1, 8), eos, DType.FLOAT64), tokens).loss().item();
+                assertEquals(without, withMask, 1e-12 * Math.abs(without));
+                assertEquals(all.get(0).example().completion().length, all.stream().mapToInt(GroupRollout::scoredTokens).sum() - tokens);
+            }
+            trainer.release();
+        }
+        policy.release();
+    }
 }
