@@ -86,6 +86,14 @@ class CriticFreeCommandsTest {
         assertEquals("synchronized", config.get("models").get("reference").asText());
         assertEquals("DR_GRPO", config.get("trainer").get("loss_type").asText());
 
+        Path lora = dir.resolve("grpo-lora");
+        ok("grpo", "--model", model.toString(), "--data", prompts, "--out", lora.toString(), "--seed", "7", "--max-steps", "1",
+                "--reward-funcs", "length", "--beta", "0.04", "--reference", "lora-disabled", "--lora-r", "2",
+                "--per-device-train-batch-size", "4", "--num-generations", "2", "--max-completion-length", "4", "--quiet");
+        assertEquals("lora-disabled", JSON.readTree(lora.resolve("config.json").toFile()).get("models").get("reference").asText());
+        assertTrue(Files.exists(lora.resolve("adapter").resolve("adapter_config.json")), "LoRA: the adapters are saved");
+        assertTrue(Double.isFinite(MetricsLog.read(lora.resolve("metrics.jsonl")).get(0).metrics().get("kl")));
+
         Path rloo = dir.resolve("rloo");
         ok("rloo", "--model", model.toString(), "--data", prompts, "--out", rloo.toString(), "--seed", "7", "--max-steps", "2",
                 "--reward-model", rm, "--per-device-train-batch-size", "4", "--num-generations", "2", "--max-completion-length", "4",
