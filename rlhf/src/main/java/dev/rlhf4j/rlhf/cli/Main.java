@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code rlhf4j} command line: {@code ./rlhf4j <command> [options]}; {@code ./rlhf4j help} lists the commands.
- * The training commands ({@code sft}, {@code reward}, {@code ppo}, {@code dpo}) are added in {@link #run}.
+ * The training commands ({@code sft}, {@code reward}, {@code ppo}, {@code dpo}, {@code grpo}, {@code rloo}) are added in {@link #run}.
  */
 @Command(name = "rlhf4j", mixinStandardHelpOptions = true, version = "rlhf4j 0.1.0",
         description = "RLHF from scratch on the JVM.",
@@ -33,6 +33,8 @@ public final class Main implements Runnable {
         cli.addSubcommand(RewardCommand.command());
         cli.addSubcommand(PpoCommand.command());
         cli.addSubcommand(DpoCommand.command());
+        cli.addSubcommand(GrpoCommand.command());
+        cli.addSubcommand(RlooCommand.command());
         cli.addSubcommand(new CommandLine.HelpCommand());
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(e));

@@ -4,7 +4,7 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.rlhf.train.CompletionBatch;
 
 /**
- * What an online trainer (PPO, and GRPO/RLOO later) asks of a reward: one score per prompt + completion row. A
+ * What an online trainer (PPO, GRPO, RLOO) asks of a reward: one score per prompt + completion row. A
  * trained reward model is one (read at the row's last real token); a rule written in Java is another, which is how
  * tests give PPO a reward it can trivially learn.
  */

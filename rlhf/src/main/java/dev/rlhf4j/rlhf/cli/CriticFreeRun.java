@@ -1,0 +1,126 @@
+package dev.rlhf4j.rlhf.cli;
+
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.rlhf.data.ExampleTokenizer;
+import dev.rlhf4j.rlhf.data.JsonLines;
+import dev.rlhf4j.rlhf.data.TokenLimits;
+import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.rlhf.reference.ReferenceModel;
+import dev.rlhf4j.rlhf.reference.SynchronizedReference;
+import dev.rlhf4j.rlhf.reward.NamedReward;
+import dev.rlhf4j.rlhf.run.TrainingRun;
+import dev.rlhf4j.rlhf.train.MetricsSink;
+import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code grpo} and {@code rloo} do alike: load the policy, its tokenizer and the rewards, tokenize the prompts
+ * (each keeps its last {@code n_positions - max_completion_length} tokens), build the reference (none when beta is 0; a
+ * {@link SynchronizedReference} for TR-DPO syncing), attach LoRA, train in a run folder and save the policy or its
+ * adapters.
+ */
+final class CriticFreeRun {
+    /** A trainer as the command drives it. */
+    interface Trainer {
+        void train();
+
+        void release();
+    }
+
+    /** Builds the trainer once the models exist. */
+    interface Factory {
+        Trainer create(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards, double[] weights,
+                       List<int[]> prompts, MetricsSink sink);
+    }
+
+    /**
+     * The run's shape.
+     *
+     * @param command             the command's name (the run folder's prefix)
+     * @param config              the resolved config record (written to config.json)
+     * @param seed                its seed
+     * @param maxCompletionLength its max_completion_length
+     * @param beta                its beta: 0 loads no reference
+     * @param syncSteps           ref_model_sync_steps when syncing the reference (TR-DPO), else 0
+     * @param mixupAlpha          ref_model_mixup_alpha when syncing
+     */
+    record Shape(String command, Record config, long seed, int maxCompletionLength, double beta, int syncSteps, double mixupAlpha) {
+    }
+
+    private CriticFreeRun() {
+    }
+
+    /** Runs it; returns the exit code. {@code steps} gives the run's step count for a number of prompts. */
+    static int run(Shape shape, TrainingOptions options, LoraOptions lora, RewardOptions rewardOptions, ReferenceKind kind,
+                   java.util.function.IntToLongFunction steps, Factory factory) {
+        if (kind == ReferenceKind.PRECOMPUTED) {
+            throw new IllegalArgumentException("--reference precomputed is for dpo: " + shape.command() + " scores completions it has just"
+                    + " generated");
+        }
+        boolean sync = shape.syncSteps() > 0;
+        if (sync && lora.enabled()) {
+            throw new IllegalArgumentException("--sync-ref-model true mixes every policy weight into a copy: it cannot follow LoRA adapters");
+        }
+        kind.check(lora.enabled());
+        boolean needsReference = shape.beta() > 0;
+        Gpt2LMHeadModel policy = options.policy();
+        ReferenceModel ref = null;
+        LoraModel adapters = null;
+        try {
+            Gpt2Tokenizer tokenizer = options.tokenizer(policy);
+            RewardOptions.Rewards rewards = rewardOptions.load(policy, options.model, tokenizer);
+            int positions = policy.config().nPositions();
+            if (shape.maxCompletionLength() >= positions) {
+                throw new IllegalArgumentException("--max-completion-length " + shape.maxCompletionLength() + " leaves no room for a prompt"
+                        + " in the model's " + positions + " positions");
+            }
+            ExampleTokenizer examples = new ExampleTokenizer(tokenizer,
+                    new TokenLimits(positions - shape.maxCompletionLength(), positions, false));
+            Tokenized<int[]> prompts = TrainingOptions.report("prompts", options.data, examples.prompts(JsonLines.readPrompts(options.data)));
+            if (needsReference) {
+                ref = sync ? new SynchronizedReference(policy, shape.syncSteps(), shape.mixupAlpha())
+                        : kind.copiesPolicy() ? kind.create(policy, options.model, null) : null;
+            }
+            adapters = lora.attach(policy, shape.seed());
+            if (needsReference && ref == null) {
+                ref = kind.create(policy, options.model, adapters);
+            }
+            Map<String, Object> sections = new LinkedHashMap<>();
+            sections.put("trainer", shape.config());
+            sections.put("rewards", rewardOptions.section(rewards));
+            sections.put("models", Map.of("reference", !needsReference ? "none (beta 0)" : sync ? "synchronized" : kind.toString()));
+            sections.put("lora", lora.config());
+            sections.put("data", TrainingOptions.dataSection(options.data, prompts));
+            try (TrainingRun run = TrainingRun.start(options.run(shape.command(), shape.seed(), steps.applyAsLong(prompts.size())), sections)) {
+                Trainer trainer = factory.create(policy, adapters, ref, rewards.rewards(), rewards.weights(), prompts.examples(), run.sink());
+                try {
+                    trainer.train();
+                } finally {
+                    trainer.release();
+                }
+                if (ref != null) {
+                    ref.verifyFrozen();
+                }
+                if (adapters != null) {
+                    run.saveAdapter(adapters, tokenizer);
+                } else {
+                    run.saveModel(policy, tokenizer);
+                }
+                System.out.println(run.finish());
+            }
+        } finally {
+            if (ref != null) {
+                ref.close();
+            }
+            rewardOptions.release();
+            if (adapters != null) {
+                adapters.release();
+            }
+            policy.release();
+        }
+        return 0;
+    }
+}

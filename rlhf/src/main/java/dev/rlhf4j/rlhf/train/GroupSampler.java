@@ -1,0 +1,238 @@
+package dev.rlhf4j.rlhf.train;
+
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.NoGrad;
+import dev.rlhf4j.core.ShapeException;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.generate.GenerationConfig;
+import dev.rlhf4j.nn.generate.GenerationResult;
+import dev.rlhf4j.nn.generate.Generator;
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.Masked;
+import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import dev.rlhf4j.rlhf.reference.ReferenceModel;
+import dev.rlhf4j.rlhf.reward.NamedReward;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * The rollout phase GRPO and RLOO share: a seeded batch of prompts, each repeated {@code num_generations} times
+ * (consecutive rows form a group), sampled by the policy with the KV cache until EOS or {@code max_completion_length};
+ * scored by every reward function and combined with the weights, {@code r = sum_k w_k r_k}; then log pi_old by a
+ * forward over the padded batch (as {@link PpoTrainer} does, so the first update's ratio is exactly 1) and, unless
+ * the trainer's beta is 0, log pi_ref at the same temperature. Everything tensor-valued lives in arenas closed before
+ * {@link #sample} returns.
+ */
+final class GroupSampler {
+    /** One generation batch: per row (completion) the heap arrays the update passes need, and the phase's timings. */
+    record Sample(List<CompletionExample> examples, double[][] logProbs, double[][] refLogProbs, double[] rewards,
+                  Map<String, double[]> rewardsByName, boolean[] truncated, int generatedTokens, double[] seconds) {
+        /** Prompt and completion tokens of the batch (TRL's {@code num_tokens} adds them up over the run). */
+        long tokens() {
+            long n = 0;
+            for (CompletionExample e : examples) {
+                n += e.prompt().length + e.completion().length;
+            }
+            return n;
+        }
+    }
+
+    private final Gpt2LMHeadModel policy;
+    private final ReferenceModel reference;
+    private final List<NamedReward> rewards;
+    private final double[] weights;
+    private final List<int[]> prompts;
+    private final SplittableRandom random;
+    private final int eosId;
+    private int[] order = new int[0];
+    private int cursor;
+
+    /**
+     * @param reference the reference, or null when the trainer's beta is 0 (then it is never called)
+     * @param weights   one weight per reward
+     */
+    GroupSampler(Gpt2LMHeadModel policy, ReferenceModel reference, List<NamedReward> rewards, double[] weights, List<int[]> prompts,
+                 int maxCompletionLength, long seed) {
+        if (rewards.isEmpty() || weights.length != rewards.size()) {
+            throw new IllegalArgumentException("reward_weights: " + rewards.size() + " reward functions need as many weights, got "
+                    + weights.length);
+        }
+        for (int i = 0; i < prompts.size(); i++) {
+            int n = prompts.get(i).length;
+            if (n == 0 || n + maxCompletionLength > policy.config().nPositions()) {
+                throw new IllegalArgumentException("prompt " + i + " has " + n + " tokens; it needs 1 to "
+                        + (policy.config().nPositions() - maxCompletionLength) + " so that max_completion_length " + maxCompletionLength
+                        + " new tokens fit the model's " + policy.config().nPositions() + " positions");
+            }
+        }
+        this.policy = policy;
+        this.reference = reference;
+        this.rewards = List.copyOf(rewards);
+        this.weights = weights.clone();
+        this.prompts = List.copyOf(prompts);
+        this.random = new SplittableRandom(seed);
+        this.eosId = policy.config().eosTokenId();
+    }
+
+    /** Samples {@code groups} prompts x {@code generations} completions of at most {@code maxNew} tokens at {@code temperature}. */
+    Sample sample(int groups, int generations, int maxNew, double temperature) {
+        double[] seconds = new double[4];                      // generation, scoring, reference, log pi_old
+        List<int[]> queries = new ArrayList<>();
+        for (int[] p : nextPrompts(groups)) {
+            for (int g = 0; g < generations; g++) {
+                queries.add(p);
+            }
+        }
+        try (Arena phase = Arena.open()) {
+            long t = System.nanoTime();
+            GenerationResult gen = new Generator(policy).generate(queries, new GenerationConfig(maxNew, true, temperature, 0, 1.0, eosId,
+                    eosId, random.nextLong(), true));
+            seconds[0] = since(t);
+            List<CompletionExample> examples = new ArrayList<>();
+            boolean[] truncated = new boolean[queries.size()];
+            int generated = 0;
+            for (int b = 0; b < queries.size(); b++) {
+                int[] c = gen.tokens()[b];
+                examples.add(new CompletionExample(queries.get(b), c));
+                truncated[b] = c[c.length - 1] != eosId;
+                generated += c.length;
+            }
+            CompletionBatch batch = CompletionBatch.of(examples, eosId);
+            t = System.nanoTime();
+            Map<String, double[]> byName = new LinkedHashMap<>();
+            double[] total = new double[queries.size()];
+            for (int k = 0; k < rewards.size(); k++) {
+                double[] r = score(rewards.get(k), batch);
+                byName.put(rewards.get(k).name(), r);
+                for (int b = 0; b < total.length; b++) {
+                    total[b] += weights[k] * r[b];
+                }
+            }
+            seconds[1] = since(t);
+            t = System.nanoTime();
+            DType type = policy.dtype().computeType();
+            Tensor mask = batch.completionMask(type);                                         // (B, T-1)
+            double[] logp;
+            try (NoGrad ng = NoGrad.enter()) {
+                Tensor logits = policy.forward(batch.batch());                                // (B, T, V)
+                logp = TokenLogProbs.of(logits, batch.inputIds(), mask, temperature).logProbs().toDoubleArray();  // (B, T-1)
+            }
+            seconds[3] = since(t);
+            double[] ref = null;
+            if (reference != null) {
+                t = System.nanoTime();
+                ref = reference.logProbs(batch.batch(), mask, temperature).logProbs().toDoubleArray();  // (B, T-1)
+                seconds[2] = since(t);
+            }
+            return new Sample(examples, split(batch, logp), ref == null ? null : split(batch, ref), total, byName, truncated, generated,
+                    seconds);
+        }
+    }
+
+    /** Row b's entries at its completion positions of a (B, T-1) row-major array. */
+    private static double[][] split(CompletionBatch batch, double[] perToken) {
+        int w = batch.batch().length() - 1;
+        double[][] out = new double[batch.size()][];
+        for (int b = 0; b < out.length; b++) {
+            int from = b * w + batch.promptLengths()[b] - 1;
+            out[b] = Arrays.copyOfRange(perToken, from, from + batch.completionLengths()[b]);
+        }
+        return out;
+    }
+
+    private static double[] score(NamedReward reward, CompletionBatch batch) {
+        Tensor s;
+        try (NoGrad ng = NoGrad.enter()) {
+            s = reward.function().scores(batch).detach();
+        }
+        if (s.rank() != 1 || s.size(0) != batch.size()) {
+            throw new ShapeException("reward '" + reward.name() + "' must give one score per completion (" + batch.size() + "), got "
+                    + Masked.str(s.shape()));
+        }
+        return s.toDoubleArray();
+    }
+
+    /** The next prompts: a fresh seeded permutation whenever fewer than {@code n} remain. */
+    private List<int[]> nextPrompts(int n) {
+        if (cursor + n > order.length) {
+            order = permutation(prompts.size());
+            cursor = 0;
+        }
+        List<int[]> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            out.add(prompts.get(order[cursor++]));
+        }
+        return out;
+    }
+
+    /** Fisher-Yates with the seeded random. */
+    int[] permutation(int n) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) {
+            p[i] = i;
+        }
+        for (int i = n - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            int tmp = p[i];
+            p[i] = p[j];
+            p[j] = tmp;
+        }
+        return p;
+    }
+
+    /**
+     * TRL's reward and completion metrics of a sample: {@code reward}, {@code reward_std} (the mean of the groups'
+     * std), {@code frac_reward_zero_std}, {@code rewards/<name>/mean|std} per function, and {@code completions/
+     * mean_length|min_length|max_length|clipped_ratio} (clipped: ended without EOS).
+     */
+    static void rolloutMetrics(Map<String, Double> m, Sample s, double[] groupStd, double zeroStdFraction) {
+        m.put("reward", meanStd(s.rewards())[0]);
+        m.put("reward_std", meanStd(groupStd)[0]);
+        m.put("frac_reward_zero_std", zeroStdFraction);
+        s.rewardsByName().forEach((name, r) -> {
+            double[] ms = meanStd(r);
+            m.put("rewards/" + name + "/mean", ms[0]);
+            m.put("rewards/" + name + "/std", ms[1]);
+        });
+        double[] lengths = new double[s.examples().size()];
+        double clipped = 0;
+        for (int i = 0; i < lengths.length; i++) {
+            lengths[i] = s.examples().get(i).completion().length;
+            clipped += s.truncated()[i] ? 1 : 0;
+        }
+        m.put("completions/mean_length", meanStd(lengths)[0]);
+        m.put("completions/min_length", Arrays.stream(lengths).min().orElse(0));
+        m.put("completions/max_length", Arrays.stream(lengths).max().orElse(0));
+        m.put("completions/clipped_ratio", clipped / lengths.length);
+    }
+
+    /** The time split in seconds: generation, scoring (the rewards), reference and training (log pi_old included). */
+    static void timeMetrics(Map<String, Double> m, double[] seconds, double training) {
+        m.put("time/generation", seconds[0]);
+        m.put("time/scoring", seconds[1]);
+        m.put("time/reference", seconds[2]);
+        m.put("time/training", training);
+    }
+
+    /** Mean and (unbiased, torch's) standard deviation of {@code x}. */
+    static double[] meanStd(double[] x) {
+        double mean = 0;
+        for (double v : x) {
+            mean += v / x.length;
+        }
+        double ss = 0;
+        for (double v : x) {
+            ss += (v - mean) * (v - mean);
+        }
+        return new double[] {mean, x.length > 1 ? Math.sqrt(ss / (x.length - 1)) : Double.NaN};
+    }
+
+    static double since(long nanos) {
+        return (System.nanoTime() - nanos) / 1e9;
+    }
+}
