@@ -11,6 +11,7 @@ import dev.rlhf4j.rlhf.run.Progress;
 import dev.rlhf4j.rlhf.train.CompletionExample;
 import dev.rlhf4j.rlhf.train.DpoConfig;
 import dev.rlhf4j.rlhf.train.DpoTrainer;
+import dev.rlhf4j.rlhf.train.PreferenceExample;
 import dev.rlhf4j.rlhf.train.MetricsSink;
 import dev.rlhf4j.rlhf.train.PpoTrainer;
 import dev.rlhf4j.rlhf.train.PpoTrainerConfig;
@@ -148,15 +149,18 @@ public final class DemoPipeline {
                     .maxPromptLength(s.nPositions() / 2).lrSchedulerType("constant").seed(seed + 9).build();
             List<Double> margins = new ArrayList<>();
             List<Double> accuracies = new ArrayList<>();
-            long dpoSteps = (long) Math.ceil(s.dpoEpochs() * Math.ceil(pairs.train().size() / (double) s.dpoBatch()));
+            // whole batches only: a remainder of one or two pairs would end the curves on a step of noise
+            List<PreferenceExample> dpoPairs = pairs.train().subList(0, pairs.train().size() / s.dpoBatch() * s.dpoBatch());
+            long dpoSteps = (long) Math.ceil(s.dpoEpochs() * (dpoPairs.size() / s.dpoBatch()));
             try (DpoTrainer trainer = DpoTrainer.of(dpo, reference, dpoConfig); Progress bar = console.progress("6 dpo", dpoSteps)) {
-                trainer.train(pairs.train(), bar.andThen((step, m) -> {
+                trainer.train(dpoPairs, bar.andThen((step, m) -> {
                     margins.add(m.get("rewards/margins"));
                     accuracies.add(m.get("rewards/accuracies"));
                 }));
             }
-            console.result(String.format(Locale.ROOT, "6 dpo: %d steps, beta %.2f; last rewards/margins %.3f, accuracy %.3f",
-                    margins.size(), s.dpoBeta(), margins.get(margins.size() - 1), accuracies.get(accuracies.size() - 1)));
+            int tail = Math.min(10, margins.size());
+            console.result(String.format(Locale.ROOT, "6 dpo: %d steps, beta %.2f; last %d steps' rewards/margins %.3f,"
+                    + " accuracy %.3f", margins.size(), s.dpoBeta(), tail, tailMean(margins, tail), tailMean(accuracies, tail)));
 
             // 7. evaluation of every stage on the same prompts with the same sampling seed
             DemoEvaluation evaluation = new DemoEvaluation(tokenizer, rewardModel, reference,
@@ -237,5 +241,9 @@ public final class DemoPipeline {
 
     private static double[] unbox(List<Double> values) {
         return values.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static double tailMean(List<Double> values, int n) {
+        return values.subList(values.size() - n, values.size()).stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
 }
