@@ -14,10 +14,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "forward", mixinStandardHelpOptions = true, description = "Print the logits of every position as JSON.")
 public final class ForwardCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "directory with config.json and model.safetensors")
+    @Option(names = "--model", converter = InputPaths.Directory.class, required = true, description = "directory with config.json and model.safetensors")
     Path model;
 
-    @Option(names = "--adapter", description = "a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied on top of --model")
+    @Option(names = "--adapter", converter = InputPaths.Directory.class, description = "a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied on top of --model")
     Path adapter;
 
     @Option(names = "--ids", required = true, description = "token ids, e.g. 1,2,3")

@@ -20,10 +20,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Continue a prompt with a GPT-2 checkpoint.")
 public final class GenerateCommand implements Callable<Integer> {
-    @Option(names = "--model", required = true, description = "directory with config.json and model.safetensors")
+    @Option(names = "--model", converter = InputPaths.Directory.class, required = true, description = "directory with config.json and model.safetensors")
     Path model;
 
-    @Option(names = "--adapter", description = "a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied on top of --model")
+    @Option(names = "--adapter", converter = InputPaths.Directory.class, description = "a PEFT LoRA adapter folder (adapter_config.json + adapter_model.safetensors) applied on top of --model")
     Path adapter;
 
     @Option(names = "--prompt", description = "prompt text (tokenized with the model's tokenizer)")

@@ -20,7 +20,7 @@ final class ModelDirectory {
 
     static Gpt2LMHeadModel model(Path dir) {
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("model directory " + dir + " does not exist");
+            throw new IllegalArgumentException("model directory " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist"));
         }
         return Gpt2LMHeadModel.fromPretrained(dir);
     }

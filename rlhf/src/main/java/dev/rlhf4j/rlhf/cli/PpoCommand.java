@@ -51,7 +51,7 @@ public final class PpoCommand implements Callable<Integer> {
     @Mixin
     LoraOptions lora;
 
-    @Option(names = "--reward-model", required = true, paramLabel = "DIR",
+    @Option(names = "--reward-model", converter = InputPaths.Directory.class, required = true, paramLabel = "DIR",
             description = "the reward model: a GPT2ForSequenceClassification folder, e.g. a reward run's model/")
     Path rewardModel;
 

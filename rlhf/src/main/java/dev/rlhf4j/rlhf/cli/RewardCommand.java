@@ -44,7 +44,7 @@ public final class RewardCommand implements Callable<Integer> {
     @Mixin
     TrainingOptions options;
 
-    @Option(names = "--eval-data", paramLabel = "FILE.jsonl", description = "held-out preference pairs")
+    @Option(names = "--eval-data", converter = InputPaths.File.class, paramLabel = "FILE.jsonl", description = "held-out preference pairs")
     Path evalData;
 
     @Option(names = "--eval-fraction", paramLabel = "X",

@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * {@code r = sum_k w_k r_k} with {@code --reward-weights} (default: all 1), in that order: the model first.
  */
 final class RewardOptions {
-    @Option(names = "--reward-model", paramLabel = "DIR",
+    @Option(names = "--reward-model", converter = InputPaths.Directory.class, paramLabel = "DIR",
             description = "a reward model (GPT2ForSequenceClassification folder, e.g. a reward run's model/), logged as reward_model")
     Path rewardModel;
 

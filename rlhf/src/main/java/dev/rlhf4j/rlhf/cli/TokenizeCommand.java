@@ -25,10 +25,10 @@ import picocli.CommandLine.Option;
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
         description = "Encode JSON-lines strings to token ids (or --decode ids to strings).")
 public final class TokenizeCommand implements java.util.concurrent.Callable<Integer> {
-    @Option(names = "--vocab", description = "directory with vocab.json+merges.txt, encoder.json+vocab.bpe, or a .tiktoken file; default: GPT-2's")
+    @Option(names = "--vocab", converter = InputPaths.Directory.class, description = "directory with vocab.json+merges.txt, encoder.json+vocab.bpe, or a .tiktoken file; default: GPT-2's")
     Path vocab;
 
-    @Option(names = "--jsonl", required = true, description = "input file, one JSON value per line")
+    @Option(names = "--jsonl", converter = InputPaths.File.class, required = true, description = "input file, one JSON value per line")
     Path jsonl;
 
     @Option(names = "--decode", description = "read arrays of ids, print strings")

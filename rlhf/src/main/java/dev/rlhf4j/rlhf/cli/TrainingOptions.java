@@ -21,11 +21,11 @@ import picocli.CommandLine.Option;
  * fields of every trainer's config; their defaults come from its {@code trlDefaults()} ({@link HyperParameters}).
  */
 final class TrainingOptions {
-    @Option(names = "--model", required = true, paramLabel = "DIR",
+    @Option(names = "--model", converter = InputPaths.Directory.class, required = true, paramLabel = "DIR",
             description = "Hugging Face GPT-2 folder: config.json, model.safetensors and the tokenizer files (vocab.json + merges.txt)")
     Path model;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl", description = "training data as JSON lines in TRL's shape")
+    @Option(names = "--data", converter = InputPaths.File.class, required = true, paramLabel = "FILE.jsonl", description = "training data as JSON lines in TRL's shape")
     Path data;
 
     @Option(names = "--out", paramLabel = "RUN_DIR", description = "run folder (default: runs/<command>-<yyyyMMdd-HHmmss>/)")
@@ -47,7 +47,7 @@ final class TrainingOptions {
             + " steps (PPO: iterations) and at the end; 0: only at the end (TRL's save_steps; default: ${DEFAULT-VALUE})")
     long saveSteps;
 
-    @Option(names = "--resume", paramLabel = "RUN_DIR", description = "continue the run in RUN_DIR from its last checkpoint;"
+    @Option(names = "--resume", converter = InputPaths.Directory.class, paramLabel = "RUN_DIR", description = "continue the run in RUN_DIR from its last checkpoint;"
             + " give the options it was started with")
     Path resume;
 

@@ -55,6 +55,10 @@ public final class JsonLines {
         int lineNumber = 0;
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new DatasetException("dataset file " + file + (Files.isDirectory(file) ? " is a directory"
+                    : " is not a regular file (a FIFO or device would block the read)"));
+        }
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(256);
             for (boolean more = true; more; ) {

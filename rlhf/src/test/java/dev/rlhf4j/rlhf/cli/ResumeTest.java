@@ -144,7 +144,12 @@ class ResumeTest {
         assertEquals(1, none.exit());
         assertTrue(none.err().contains("no complete checkpoint in " + run.resolve("checkpoints")), none.err());
 
-        CommandRun notARun = CommandRun.of(sft(model, data, "--resume", dir.resolve("nowhere").toString()).toArray(String[]::new));
+        CommandRun nowhere = CommandRun.of(sft(model, data, "--resume", dir.resolve("nowhere").toString()).toArray(String[]::new));
+        assertEquals(2, nowhere.exit(), "a missing folder is a usage error");
+        assertTrue(nowhere.err().contains("--resume") && nowhere.err().contains("no such file or directory"), nowhere.err());
+
+        Path notARunDir = Files.createDirectories(dir.resolve("empty"));
+        CommandRun notARun = CommandRun.of(sft(model, data, "--resume", notARunDir.toString()).toArray(String[]::new));
         assertEquals(1, notARun.exit());
         assertTrue(notARun.err().contains("no config.json there"), notARun.err());
     }

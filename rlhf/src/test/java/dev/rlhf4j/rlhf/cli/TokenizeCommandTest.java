@@ -34,8 +34,24 @@ class TokenizeCommandTest {
         assertEquals(1, r.exit());
         assertTrue(r.err().contains("bad.jsonl line 2: invalid JSON"), r.err());
         CommandRun missing = CommandRun.of("tokenize", "--jsonl", dir.resolve("absent.jsonl").toString());
-        assertEquals(1, missing.exit());
-        assertTrue(missing.err().contains("no such file") && missing.err().contains("absent.jsonl"), missing.err());
+        assertEquals(2, missing.exit(), "a missing input is a usage error");
+        assertTrue(missing.err().contains("--jsonl") && missing.err().contains("no such file") && missing.err().contains("absent.jsonl")
+                && missing.err().contains("Usage:"), missing.err());
+    }
+
+    @Test
+    void aDirectoryOrFifoWhereAFileBelongsIsAUsageErrorNotAHang() throws Exception {
+        CommandRun directory = CommandRun.of("tokenize", "--jsonl", dir.toString());
+        assertEquals(2, directory.exit());
+        assertTrue(directory.err().contains("--jsonl") && directory.err().contains("is a directory, expected a file"), directory.err());
+        Path fifo = dir.resolve("pipe");
+        assertEquals(0, new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor());
+        CommandRun pipe = CommandRun.of("tokenize", "--jsonl", fifo.toString());
+        assertEquals(2, pipe.exit());
+        assertTrue(pipe.err().contains("is not a regular file"), pipe.err());
+        CommandRun fileAsModel = CommandRun.of("forward", "--model", fifo.toString(), "--ids", "1");
+        assertEquals(2, fileAsModel.exit());
+        assertTrue(fileAsModel.err().contains("--model") && fileAsModel.err().contains("expected a directory"), fileAsModel.err());
     }
 
     @Test
