@@ -6,6 +6,7 @@ import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
 import dev.rlhf4j.rlhf.explain.DpoExplainer;
 import dev.rlhf4j.rlhf.explain.Explanation;
+import dev.rlhf4j.rlhf.explain.GroupExplainer;
 import dev.rlhf4j.rlhf.explain.PpoExplainer;
 import dev.rlhf4j.rlhf.explain.TinyPolicy;
 import dev.rlhf4j.rlhf.train.PreferenceExample;
@@ -94,14 +95,16 @@ public final class ExplainCommand implements Callable<Integer> {
                 return x.explain(0);
             }
         }
-        if (!algorithm.equals("ppo")) {
-            throw new IllegalArgumentException("explain " + algorithm + ": TODO");
-        }
-        int newTokens = PpoExplainer.config(seed).responseLength();
+        int newTokens = algorithm.equals("ppo") ? PpoExplainer.config(seed).responseLength() : GroupExplainer.NEW_TOKENS;
         List<int[]> prompts = data == null ? TinyPolicy.prompts(tokenizer, PpoExplainer.BATCH, seed)
                 : new ExampleTokenizer(tokenizer, new TokenLimits(positions - newTokens, positions, false))
                         .prompts(JsonLines.readPrompts(data)).examples();
-        try (PpoExplainer x = new PpoExplainer(policy, tokenizer, prompts, seed)) {
+        if (algorithm.equals("ppo")) {
+            try (PpoExplainer x = new PpoExplainer(policy, tokenizer, prompts, seed)) {
+                return x.explain(0);
+            }
+        }
+        try (GroupExplainer x = new GroupExplainer(algorithm.equals("grpo"), policy, tokenizer, prompts, seed)) {
             return x.explain(0);
         }
     }

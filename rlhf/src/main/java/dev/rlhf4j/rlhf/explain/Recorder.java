@@ -24,6 +24,14 @@ public final class Recorder implements StepObserver {
     }
 
     @Override
+    public void array(String name, double[] values) {
+        if (!tensors.containsKey(name)) {
+            tensors.put(name, values.clone());
+            shapes.put(name, new long[] {values.length});
+        }
+    }
+
+    @Override
     public void batch(String name, CompletionBatch batch) {
         batches.putIfAbsent(name, batch);
     }

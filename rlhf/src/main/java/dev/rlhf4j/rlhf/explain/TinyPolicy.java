@@ -59,14 +59,16 @@ public record TinyPolicy(Gpt2LMHeadModel model, Gpt2Tokenizer tokenizer) {
         return out;
     }
 
-    /** The token each (B, T-1) position predicts, decoded, row-major. */
+    /** The token each (B, T-1) position predicts, decoded (spaces as _, a byte fragment or control as #id), row-major. */
     static String[] tokenLabels(CompletionBatch batch, Gpt2Tokenizer tokenizer) {
         int[][] ids = batch.batch().inputIds();
         int w = batch.batch().length() - 1;
         String[] out = new String[ids.length * w];
         for (int b = 0; b < ids.length; b++) {
             for (int s = 0; s < w; s++) {
-                out[b * w + s] = tokenizer.decode(new int[] {ids[b][s + 1]}).replace("\n", "\\n").replace(' ', '_');
+                String text = tokenizer.decode(new int[] {ids[b][s + 1]});
+                boolean printable = text.codePoints().allMatch(c -> c >= ' ' && c != 0x7f && c != 0xfffd);
+                out[b * w + s] = printable ? text.replace(' ', '_') : "#" + ids[b][s + 1];
             }
         }
         return out;

@@ -14,15 +14,21 @@ public interface StepObserver {
     /** A tensor of the step under {@code name}; valid only during the call. */
     void tensor(String name, Tensor value);
 
-    /** One stage's tensors: {@code names} space-separated, in the order of {@code values}. */
+    /** One stage's tensors: {@code names} space-separated, in the order of {@code values} (a null one is skipped). */
     default void tensors(String names, Tensor... values) {
         String[] n = names.trim().split(" +");
         if (n.length != values.length) {
             throw new IllegalArgumentException("StepObserver: " + n.length + " names (" + names + ") for " + values.length + " tensors");
         }
         for (int i = 0; i < n.length; i++) {
-            tensor(n[i], values[i]);
+            if (values[i] != null) {
+                tensor(n[i], values[i]);
+            }
         }
+    }
+
+    /** Numbers of the step under {@code name} (per row, or a (B, T-1) row-major array); valid only during the call. */
+    default void array(String name, double[] values) {
     }
 
     /** The padded prompt + completion rows that the step's per-token tensors are laid out on. */
