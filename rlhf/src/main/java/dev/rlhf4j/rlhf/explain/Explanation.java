@@ -35,7 +35,8 @@ public record Explanation(String algorithm, Map<String, Object> settings, PerTok
         settings.forEach((k, v) -> out.append(String.format(Locale.ROOT, "  %s = %s%n", k, v)));
         shown.forEach((row, label) -> out.append('\n').append(label).append(" (row ").append(row).append(")\n").append(table.render(row)));
         out.append('\n').append(String.join(", ", shown.values())).append(":\n");
-        sequence.forEach((k, v) -> out.append(String.format(Locale.ROOT, "  %-40s %12.6f%n", k, v)));
+        int width = sequence.keySet().stream().mapToInt(String::length).max().orElse(1);
+        sequence.forEach((k, v) -> out.append(String.format(Locale.ROOT, "  %-" + width + "s %12.6f%n", k, v)));
         out.append("\nmetrics of the update:\n");
         metrics.forEach((k, v) -> out.append(String.format(Locale.ROOT, "  %-28s %14.6g%n", k, v)));
         return out.toString();
