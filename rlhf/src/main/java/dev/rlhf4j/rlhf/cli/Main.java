@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
             GenerateCommand.class,
             ForwardCommand.class,
             MemoryCommand.class,
+            ExplainCommand.class,
         })
 public final class Main implements Runnable {
     @CommandLine.Spec

@@ -54,6 +54,7 @@ public final class DpoTrainer implements AutoCloseable {
     private final DType logProbType;
     private final NonFiniteGuard guard;
     private long steps;
+    private StepObserver observer = StepObserver.NONE;
 
     /**
      * @param policy    the model whose log-probs the loss reads (with its LoRA adapters attached, if any)
@@ -187,15 +188,23 @@ public final class DpoTrainer implements AutoCloseable {
             // 1. one forward of the chosen and rejected rows together
             Tensor logits = policy.forward(rows.batch());                                   // (2B, T, V)
             Tensor mask = rows.completionMask(logProbType);                                 // (2B, T-1)
-            Tensor policyLogps = sequenceLogps(TokenLogProbs.of(logits, rows.inputIds(), mask, 1.0));  // (2B)
+            TokenLogProbs policyTokens = TokenLogProbs.of(logits, rows.inputIds(), mask, 1.0);  // (2B, T-1)
+            Tensor policyLogps = sequenceLogps(policyTokens);                              // (2B)
             // 2. the reference's log-probs of the same rows (no graph)
+            TokenLogProbs referenceTokens = reference == null ? null : reference.logProbs(rows.batch(), mask);  // (2B, T-1)
             Tensor referenceLogps = reference == null
                     ? Tensor.zeros(logProbType, 2L * b)                                     // (2B)
-                    : sequenceLogps(reference.logProbs(rows.batch(), mask)).to(logProbType); // (2B)
+                    : sequenceLogps(referenceTokens).to(logProbType);                       // (2B)
+            observer.batch("pairs", rows);
+            observer.tensors("mask policy_token_logps policy_logps reference_logps", mask, policyTokens.logProbs(), policyLogps, referenceLogps);
+            if (referenceTokens != null) {
+                observer.tensor("reference_token_logps", referenceTokens.logProbs());
+            }
             // 3. the loss of rlhf.dpo on the four sequence log-probs
             PreferenceLogProbs logps = new PreferenceLogProbs(policyLogps.narrow(0, 0, b), policyLogps.narrow(0, b, b),
                     referenceLogps.narrow(0, 0, b), referenceLogps.narrow(0, b, b));          // (B) each
             PreferenceOutput out = loss.compute(logps);
+            observer.tensors("losses chosen_rewards rejected_rewards loss", out.losses(), out.chosenRewards(), out.rejectedRewards(), out.loss());
             // 4. backward
             out.loss().mul(lossScale).backward();
             // 5. TRL's mean logits over the positions that predict completion tokens
@@ -247,6 +256,11 @@ public final class DpoTrainer implements AutoCloseable {
         if (trainable instanceof LoraModel lora) {
             lora.eval();
         }
+    }
+
+    /** Shows each later step's intermediates to {@code observer} ({@link StepObserver#NONE}: none). */
+    public void observe(StepObserver observer) {
+        this.observer = observer;
     }
 
     /** Optimizer steps taken (or restored). */

@@ -51,6 +51,7 @@ final class GroupSampler {
     private final int eosId;
     private int[] order = new int[0];
     private int cursor;
+    private StepObserver observer = StepObserver.NONE;
 
     /**
      * @param reference the reference, or null when the trainer's beta is 0 (then it is never called)
@@ -77,6 +78,11 @@ final class GroupSampler {
         this.prompts = List.copyOf(prompts);
         this.random = new SplittableRandom(seed);
         this.eosId = policy.config().eosTokenId();
+    }
+
+    /** Shows each later sample's batch, log pi_old and log pi_ref, as (B, T-1) row-major arrays, to {@code observer}. */
+    void observe(StepObserver observer) {
+        this.observer = observer;
     }
 
     /** Samples {@code groups} prompts x {@code generations} completions of at most {@code maxNew} tokens at {@code temperature}. */
@@ -128,6 +134,11 @@ final class GroupSampler {
                 t = System.nanoTime();
                 ref = reference.logProbs(batch.batch(), mask, temperature).logProbs().toDoubleArray();  // (B, T-1)
                 seconds[2] = since(t);
+            }
+            observer.batch("rollout", batch);
+            observer.array("logp", logp);
+            if (ref != null) {
+                observer.array("ref_logp", ref);
             }
             return new Sample(examples, split(batch, logp), ref == null ? null : split(batch, ref), total, byName, truncated, generated,
                     seconds);

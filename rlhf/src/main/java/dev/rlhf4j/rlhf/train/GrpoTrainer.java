@@ -56,6 +56,7 @@ public final class GrpoTrainer {
     private final long iterations;
     private long iteration;
     private long tokensSeen;
+    private StepObserver observer = StepObserver.NONE;
 
     /**
      * @param policy        the policy, put in eval mode (rollout and training passes must agree)
@@ -108,6 +109,8 @@ public final class GrpoTrainer {
                 config.temperature());
         // 5. group-relative advantages; truncated completions count for nothing if asked
         double[] a = advantages.of(s.rewards());
+        observer.array("rewards", s.rewards());
+        observer.array("advantages", a);
         List<GroupRollout> rows = new ArrayList<>();
         double stepTokens = 0;
         for (int i = 0; i < a.length; i++) {
@@ -196,6 +199,12 @@ public final class GrpoTrainer {
             entropy = Masked.sum(TokenEntropy.of(logits, b.mask(), config.temperature()), b.mask()).item() / tokens;
         }
         return new PolicyStep(loss, out.perToken(), logp, kl, entropy, out.lowClip(), out.highClip(), out.regionClip());
+    }
+
+    /** Shows each later step's intermediates to {@code observer} ({@link StepObserver#NONE}: none). */
+    public void observe(StepObserver observer) {
+        this.observer = observer;
+        sampler.observe(observer);
     }
 
     /** The steps {@link #train} runs. */

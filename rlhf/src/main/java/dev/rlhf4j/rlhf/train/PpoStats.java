@@ -1,5 +1,10 @@
 package dev.rlhf4j.rlhf.train;
 
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.NoGrad;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.rlhf.Masked;
+import dev.rlhf4j.rlhf.reward.RewardShaping;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +29,20 @@ final class PpoStats {
             ss += (r[6] - mean) * (r[6] - mean);
         }
         m.put("val/ratio_var", rows.size() > 1 ? ss / (rows.size() - 1) : 0.0);
+    }
+
+    /** TRL's objective/* metrics of the rollout: per-sequence sums averaged over the batch. */
+    static void objectives(Map<String, Double> m, RewardShaping.ShapedRewards shaped, Tensor logp, Tensor mask) {
+        try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
+            double klSum = Masked.rowSum(shaped.kl(), mask).mean().item();
+            double nonScore = Masked.rowSum(shaped.klRewards(), mask).mean().item();
+            double scores = shaped.scores().mean().item();
+            m.put("objective/kl", klSum);
+            m.put("objective/entropy", Masked.rowSum(logp.neg(), mask).mean().item());
+            m.put("objective/non_score_reward", nonScore);
+            m.put("objective/rlhf_reward", nonScore + scores);
+            m.put("objective/scores", scores);
+        }
     }
 
     private double mean(int k) {

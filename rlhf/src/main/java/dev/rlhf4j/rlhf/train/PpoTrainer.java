@@ -76,6 +76,7 @@ public final class PpoTrainer {
     private final PromptOrder promptOrder;
     private long iteration;
     private long optimizerSteps;
+    private StepObserver observer = StepObserver.NONE;
 
     /**
      * @param actor     the policy, put in eval mode (TRL's {@code disable_dropout}: rollout and training passes must agree);
@@ -188,11 +189,14 @@ public final class PpoTrainer {
             t = System.nanoTime();
             Tensor refLogp = reference.logProbs(batch.batch(), mask, config.temperature()).logProbs().to(type);  // (B, T-1)
             seconds[2] = since(t);
+            observer.batch("rollout", batch);
+            observer.tensors("scores mask logp ref_logp", scores, mask, logp, refLogp);
             t = System.nanoTime();
             // 5. per-token KL penalty and the score at the last completion token (minus missing_eos_penalty without EOS)
             RewardShaping.ShapedRewards shaped = math.rewardShaping().apply(scores, logp, refLogp, mask,
                     Tensor.of(containsEos, DType.FLOAT64, containsEos.length), kl.beta());
             Tensor rewards = config.whitenRewards() ? Whitening.trlRewards().apply(shaped.rewards(), mask) : shaped.rewards();  // (B, T-1)
+            observer.tensors("kl rewards", shaped.kl(), rewards);
             // 6. the critic's values V_old
             Tensor values;
             try (Arena pass = Arena.open(); NoGrad ng = NoGrad.enter()) {
@@ -201,9 +205,10 @@ public final class PpoTrainer {
             // 7. GAE advantages and returns; advantages whitened over the batch's completion tokens
             GeneralizedAdvantageEstimation.Advantages gae = math.gae().estimate(rewards, values, mask);
             Tensor advantages = math.advantageWhitening().apply(gae.advantages(), mask);   // (B, T-1)
+            observer.tensors("values advantages whitened_advantages returns", values, gae.advantages(), advantages, gae.returns());
             rollouts = PpoRollout.split(batch, examples, logp, values, advantages, gae.returns());
             seconds[3] = actorSeconds + since(t);
-            objectives(m, shaped, logp, mask);
+            PpoStats.objectives(m, shaped, logp, mask);
         }
         // 8. num_ppo_epochs passes over num_mini_batches shuffled minibatches, one optimizer step each
         long t = System.nanoTime();
@@ -301,20 +306,6 @@ public final class PpoTrainer {
         return approxKl;
     }
 
-    /** TRL's objective/* metrics of the rollout: per-sequence sums averaged over the batch. */
-    private static void objectives(Map<String, Double> m, RewardShaping.ShapedRewards shaped, Tensor logp, Tensor mask) {
-        try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
-            double klSum = Masked.rowSum(shaped.kl(), mask).mean().item();
-            double nonScore = Masked.rowSum(shaped.klRewards(), mask).mean().item();
-            double scores = shaped.scores().mean().item();
-            m.put("objective/kl", klSum);
-            m.put("objective/entropy", Masked.rowSum(logp.neg(), mask).mean().item());
-            m.put("objective/non_score_reward", nonScore);
-            m.put("objective/rlhf_reward", nonScore + scores);
-            m.put("objective/scores", scores);
-        }
-    }
-
     private Tensor score(CompletionBatch batch) {
         Tensor scores;
         try (NoGrad ng = NoGrad.enter()) {
@@ -343,6 +334,11 @@ public final class PpoTrainer {
 
     private static double since(long nanos) {
         return (System.nanoTime() - nanos) / 1e9;
+    }
+
+    /** Shows each later iteration's intermediates to {@code observer} ({@link StepObserver#NONE}: none). */
+    public void observe(StepObserver observer) {
+        this.observer = observer;
     }
 
     /** The iterations {@link #train} runs. */

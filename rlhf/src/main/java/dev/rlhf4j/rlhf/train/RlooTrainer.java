@@ -52,6 +52,7 @@ public final class RlooTrainer {
     private final long iterations;
     private long iteration;
     private long tokensSeen;
+    private StepObserver observer = StepObserver.NONE;
 
     /**
      * @param policy        the policy, put in eval mode
@@ -104,6 +105,9 @@ public final class RlooTrainer {
         double[] penalised = LeaveOneOutBaseline.penalised(s.rewards(), s.logProbs(), s.refLogProbs(), config.beta());
         double[] a = baseline.advantages(penalised);
         a = config.normalizeAdvantages() ? LeaveOneOutBaseline.normalized(a) : a;
+        observer.array("rewards", s.rewards());
+        observer.array("penalised_rewards", penalised);
+        observer.array("advantages", a);
         List<GroupRollout> rows = new ArrayList<>();
         double kl = 0;
         for (int i = 0; i < a.length; i++) {
@@ -191,6 +195,12 @@ public final class RlooTrainer {
             high += rho[i] > 1.0 + config.clipHigh() && adv[i] > 0 ? 1.0 / rho.length : 0;
         }
         return new PolicyStep(loss, rho, entropy, low, high, low + high);
+    }
+
+    /** Shows each later step's intermediates to {@code observer} ({@link StepObserver#NONE}: none). */
+    public void observe(StepObserver observer) {
+        this.observer = observer;
+        sampler.observe(observer);
     }
 
     /** The steps {@link #train} runs. */
