@@ -26,8 +26,8 @@ import java.util.Map;
 final class CriticFreeRun {
     /** Builds the trainer once the models exist. */
     interface Factory {
-        CheckpointedTrainer create(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards, double[] weights,
-                       List<int[]> prompts, MetricsSink sink);
+        CheckpointedTrainer create(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards,
+                                   double[] weights, List<int[]> prompts, MetricsSink sink);
     }
 
     /**

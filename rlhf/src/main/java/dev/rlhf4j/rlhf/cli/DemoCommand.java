@@ -20,7 +20,8 @@ import picocli.CommandLine.Option;
  * the pairs; PPO, GRPO and RLOO optimise the reward model's score and DPO the pairs directly; an evaluation compares
  * the five policies by the gold reward the learners never saw. The report (summary.json, report.md, PNG plots) lands in the
  * run folder. The exit code is 0 when PPO and DPO both beat SFT and the reward model reaches {@link #MIN_RM_ACCURACY}
- * (the issue's acceptance; GRPO's and RLOO's verdicts are reported beside), 3 otherwise (1 and 2 are picocli's error and usage codes); always 0 with
+ * (the issue's acceptance; GRPO's and RLOO's verdicts are reported beside), 3 otherwise (1 and 2 are picocli's error
+ * and usage codes); always 0 with
  * {@code --quick}, whose toy sizes are too small to learn anything.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
@@ -73,7 +74,8 @@ public final class DemoCommand implements Callable<Integer> {
         boolean accepted = summary.accepted(MIN_RM_ACCURACY);
         for (DemoSummary.StageSummary s : summary.stages()) {
             if (!s.isSft()) {
-                System.out.printf(Locale.ROOT, "%s %s SFT (gain %+.2f sd, needs >= %.1f; p %.2g, needs < %s; KL %.2f, needs <= %.1f nats)%s%n",
+                System.out.printf(Locale.ROOT, "%s %s SFT (gain %+.2f sd, needs >= %.1f; p %.2g, needs < %s; KL %.2f, needs <= %.1f"
+                                + " nats)%s%n",
                         s.stage().toUpperCase(Locale.ROOT), s.beatsSft(summary.klBound()) ? "beats" : "does not beat",
                         s.gainInSftSd(), DemoSummary.MIN_GAIN_IN_SFT_SD, s.pValueVsSft(), DemoSummary.MAX_P_VALUE,
                         s.klToReference(), summary.klBound(), DemoSummary.GATED.contains(s.stage()) ? "" : "; not part of the verdict");

@@ -17,9 +17,9 @@ import java.util.function.LongConsumer;
 import picocli.CommandLine.Option;
 
 /**
- * The options every training command shares ({@code sft}, {@code reward}, {@code ppo}, {@code dpo}), as a picocli
- * mixin, and what the commands do with them alike: load the policy and its tokenizer, check vocabularies, report the
- * data's truncation counts, describe the run. {@code --seed}, {@code --max-steps} and {@code --num-train-epochs} are
+ * The options every training command shares ({@code sft}, {@code reward}, {@code ppo}, {@code dpo}, {@code grpo},
+ * {@code rloo}), as a picocli mixin, and what the commands do with them alike: load the policy and its tokenizer, check
+ * vocabularies, report the data's truncation counts, describe the run, checkpoint and restore the policy. {@code --seed}, {@code --max-steps} and {@code --num-train-epochs} are
  * fields of every trainer's config; their defaults come from its {@code trlDefaults()} ({@link HyperParameters}).
  */
 final class TrainingOptions {

@@ -12,6 +12,7 @@ import dev.rlhf4j.rlhf.train.MetricsSink;
 import dev.rlhf4j.rlhf.train.RlooConfig;
 import dev.rlhf4j.rlhf.train.RlooTrainer;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,15 +21,15 @@ import java.util.function.ToDoubleFunction;
 /**
  * The demo's critic-free stages: GRPO and RLOO, each from a copy of the SFT model against the same reward model
  * ({@link GoldWatch}, so the gold reward of the rollouts is noted beside the score the trainer receives) and the SFT
- * model as frozen reference, on the same prompts as PPO. Both hold no critic; both sample {@code groupSize}
+ * model as frozen reference, on the prompts the caller gives (the demo: PPO's, continued by the same seed). Both hold no critic; both sample {@code groupSize}
  * completions per prompt and train on the group's relative rewards.
  *
  * <p>Their KL curve is in nats per completion, as PPO's: RLOO's {@code kl} already is (the sequence-level penalty's
  * sum over tokens); GRPO logs the mean per-token k3, so its curve is that times the mean completion length.
  */
 final class CriticFreeStages {
-    /** A trained policy, its curves per step and the seconds its training took. */
-    record Run(Gpt2LMHeadModel policy, DemoCurves.Online curves, double seconds) {
+    /** A trained policy and its curves per step. */
+    record Run(Gpt2LMHeadModel policy, DemoCurves.Online curves) {
     }
 
     private final DemoSettings settings;
@@ -75,20 +76,17 @@ final class CriticFreeStages {
 
     private Run train(String method, String label, Gpt2LMHeadModel sft, RewardModel rewardModel, Factory factory,
                       ToDoubleFunction<Map<String, Double>> klPerCompletion) {
-        long start = System.nanoTime();
-        int steps = settings.groupSteps();
         Gpt2LMHeadModel policy = sft.deepCopy();
         GoldWatch watched = new GoldWatch(rewardModel, tokenizer);
-        double[] proxy = new double[steps];
-        double[] gold = new double[steps];
-        double[] kl = new double[steps];
+        List<Double> proxy = new ArrayList<>();
+        List<Double> gold = new ArrayList<>();
+        List<Double> kl = new ArrayList<>();
         CheckpointedTrainer trainer = null;
-        try (Progress bar = console.progress(label, steps)) {
+        try (Progress bar = console.progress(label, settings.groupSteps())) {
             trainer = factory.create(policy, List.of(new NamedReward("reward_model", watched)), bar.andThen((step, m) -> {
-                int i = (int) step - 1;
-                proxy[i] = m.get("reward");
-                gold[i] = watched.lastMeanGold();
-                kl[i] = klPerCompletion.applyAsDouble(m);
+                proxy.add(m.get("reward"));
+                gold.add(watched.lastMeanGold());
+                kl.add(klPerCompletion.applyAsDouble(m));
             }));
             trainer.train(step -> { });
         } finally {
@@ -96,10 +94,14 @@ final class CriticFreeStages {
                 trainer.release();
             }
         }
-        int last = steps - 1;
+        int last = proxy.size() - 1;
         console.result(String.format(Locale.ROOT, "%s: %d steps of %d prompts x %d completions, no critic; reward-model score"
-                + " %.2f -> %.2f, gold %.2f -> %.2f, KL %.2f nats", label, steps, settings.groupPrompts(), settings.groupSize(),
-                proxy[0], proxy[last], gold[0], gold[last], kl[last]));
-        return new Run(policy, new DemoCurves.Online(method, proxy, gold, kl), (System.nanoTime() - start) / 1e9);
+                + " %.2f -> %.2f, gold %.2f -> %.2f, KL %.2f nats", label, proxy.size(), settings.groupPrompts(), settings.groupSize(),
+                proxy.get(0), proxy.get(last), gold.get(0), gold.get(last), kl.get(last)));
+        return new Run(policy, new DemoCurves.Online(method, unbox(proxy), unbox(gold), unbox(kl)));
+    }
+
+    private static double[] unbox(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).toArray();
     }
 }

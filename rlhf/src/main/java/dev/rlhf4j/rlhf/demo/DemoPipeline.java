@@ -175,8 +175,9 @@ public final class DemoPipeline {
                     margins.size(), s.dpoBeta(), margins.get(margins.size() - 1), accuracies.get(accuracies.size() - 1)));
             took.accept("dpo");
 
-            // 7, 8. GRPO and RLOO against the reward model, on PPO's prompts, no critic
-            CriticFreeStages criticFree = new CriticFreeStages(s, seed + 12, console, tokenizer, ppoPrompts());
+            // 7, 8. GRPO and RLOO against the reward model, no critic, on PPO's prompts continued by the same seed (each used once)
+            List<String> groupPrompts = ReviewCorpus.prompts(Math.max(4 * s.ppoRollouts(), s.groupSteps() * s.groupPrompts()), seed + 8);
+            CriticFreeStages criticFree = new CriticFreeStages(s, seed + 12, console, tokenizer, groupPrompts);
             CriticFreeStages.Run grpo = criticFree.grpo("7 grpo", sft, rewardModel, reference);
             took.accept("grpo");
             CriticFreeStages.Run rloo = criticFree.rloo("8 rloo", sft, rewardModel, reference);

@@ -52,7 +52,8 @@ public record DemoSettings(int corpusSize, int bpeMerges, int nLayer, int nHead,
                 || ppoMiniBatches < 1 || ppoRollouts % ppoMiniBatches != 0 || ppoEpochs < 1 || !(dpoEpochs > 0) || dpoBatch < 1
                 || groupSteps < 1 || groupPrompts < 1 || groupSize < 2 || groupPrompts * groupSize % 2 != 0 || evalPrompts < 2) {
             throw new IllegalArgumentException("DemoSettings: sizes must be positive (n_embd a multiple of n_head, rollouts a"
-                    + " multiple of the minibatches, an even number of completions per GRPO / RLOO step, at least 10 pair prompts and 2 evaluation prompts), got " + this);
+                    + " multiple of the minibatches, an even number of completions per GRPO / RLOO step, at least 10 pair prompts"
+                    + " and 2 evaluation prompts), got " + this);
         }
         if (nPositions < 8 + maxNewTokens) {
             throw new IllegalArgumentException("DemoSettings: n_positions " + nPositions + " leaves no room for a prompt and "
@@ -66,14 +67,14 @@ public record DemoSettings(int corpusSize, int bpeMerges, int nLayer, int nHead,
 
     /**
      * The full demo: a 2-layer, 128-channel GPT-2, 500 SFT steps, about 2,700 pairs, 100 PPO iterations of 64 rollouts,
-     * 60 GRPO and 60 RLOO steps of 16 prompts x 4 completions.
+     * 120 GRPO and 120 RLOO steps of 16 prompts x 4 completions.
      */
     public static DemoSettings full() {
         return new DemoSettings(4000, 400, 2, 4, 128, 64, 500, 32, 2e-3,
                 3072, 24, 0.1, 6, 1e-3, 32,
                 100, 64, 4, 2, 3e-4, 0.05,
                 0.5, 5e-4, 1, 32,
-                60, 16, 4, 3e-4, 3e-4, 0.05,
+                120, 16, 4, 3e-4, 3e-4, 0.05,
                 256, 10);
     }
 

@@ -7,8 +7,8 @@ import java.util.Locale;
 /**
  * The table the demo prints at the end and report.md repeats: one row per stage with the mean gold reward, its 95%
  * confidence interval, the mean reward-model score, the KL to the reference, Welch's p-value against SFT, the
- * gain over SFT in SFT standard deviations, the gold reward gained per nat of KL and whether the stage beats SFT. {@link #text} aligns plain columns for a terminal; {@link #markdown}
- * writes a GitHub table.
+ * gain over SFT in SFT standard deviations, the gold reward gained per nat of KL and whether the stage beats SFT.
+ * {@link #text} aligns plain columns for a terminal; {@link #markdown} writes a GitHub table.
  */
 public final class SummaryTable {
     private static final List<String> HEADER = List.of("stage", "gold reward", "95% CI", "RM score", "KL to ref",

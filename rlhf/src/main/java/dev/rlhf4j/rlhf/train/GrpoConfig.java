@@ -100,30 +100,35 @@ public record GrpoConfig(double learningRate, int perDeviceTrainBatchSize, int g
     public GrpoConfig withBatches(int perDevice, int accumulation, int generations) {
         return new GrpoConfig(learningRate, perDevice, accumulation, generations, maxCompletionLength, temperature, beta, epsilon,
                 epsilonHigh, numIterations, scaleRewards, lossType, maskTruncatedCompletions, syncRefModel, refModelMixupAlpha,
-                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite);
+                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public GrpoConfig withGeneration(int maxNew, double temp, boolean maskTruncated) {
         return new GrpoConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxNew, temp, beta,
                 epsilon, epsilonHigh, numIterations, scaleRewards, lossType, maskTruncated, syncRefModel, refModelMixupAlpha,
-                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite);
+                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public GrpoConfig withLoss(double newBeta, double eps, Double epsHigh, ScaleRewards scale, LossType loss) {
         return new GrpoConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
                 temperature, newBeta, eps, epsHigh, numIterations, scale, loss, maskTruncatedCompletions, syncRefModel, refModelMixupAlpha,
-                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite);
+                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public GrpoConfig withOptimizer(double lr, Double maxNorm, int iterationsPerBatch) {
         return new GrpoConfig(lr, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength, temperature,
                 beta, epsilon, epsilonHigh, iterationsPerBatch, scaleRewards, lossType, maskTruncatedCompletions, syncRefModel,
-                refModelMixupAlpha, refModelSyncSteps, maxNorm, weightDecay, numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite);
+                refModelMixupAlpha, refModelSyncSteps, maxNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public GrpoConfig withRun(long steps, long newSeed) {
         return new GrpoConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
                 temperature, beta, epsilon, epsilonHigh, numIterations, scaleRewards, lossType, maskTruncatedCompletions, syncRefModel,
-                refModelMixupAlpha, refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, steps, newSeed, maxConsecutiveNonfinite);
+                refModelMixupAlpha, refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, steps, newSeed,
+                maxConsecutiveNonfinite);
     }
 }

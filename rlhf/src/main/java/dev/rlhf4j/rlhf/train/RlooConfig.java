@@ -80,22 +80,26 @@ public record RlooConfig(double learningRate, int perDeviceTrainBatchSize, int g
 
     public RlooConfig withBatches(int perDevice, int accumulation, int generations) {
         return new RlooConfig(learningRate, perDevice, accumulation, generations, maxCompletionLength, temperature, beta, epsilon,
-                epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite);
+                epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public RlooConfig withGeneration(int maxNew, double temp) {
         return new RlooConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxNew, temp, beta,
-                epsilon, epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite);
+                epsilon, epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public RlooConfig withLoss(double newBeta, double eps, Double epsHigh, boolean normalize) {
         return new RlooConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
-                temperature, newBeta, eps, epsHigh, numIterations, normalize, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite);
+                temperature, newBeta, eps, epsHigh, numIterations, normalize, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public RlooConfig withOptimizer(double lr, Double maxNorm, int iterationsPerBatch) {
         return new RlooConfig(lr, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength, temperature,
-                beta, epsilon, epsilonHigh, iterationsPerBatch, normalizeAdvantages, maxNorm, weightDecay, numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite);
+                beta, epsilon, epsilonHigh, iterationsPerBatch, normalizeAdvantages, maxNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public RlooConfig withRun(long steps, long newSeed) {
