@@ -67,14 +67,14 @@ public record DemoSettings(int corpusSize, int bpeMerges, int nLayer, int nHead,
 
     /**
      * The full demo: a 2-layer, 128-channel GPT-2, 500 SFT steps, about 2,700 pairs, 100 PPO iterations of 64 rollouts,
-     * 120 GRPO and 120 RLOO steps of 16 prompts x 4 completions.
+     * 170 GRPO and 170 RLOO steps of 16 prompts x 4 completions.
      */
     public static DemoSettings full() {
         return new DemoSettings(4000, 400, 2, 4, 128, 64, 500, 32, 2e-3,
                 3072, 24, 0.1, 6, 1e-3, 32,
                 100, 64, 4, 2, 3e-4, 0.05,
                 0.5, 5e-4, 1, 32,
-                120, 16, 4, 3e-4, 3e-4, 0.05,
+                170, 16, 4, 3e-4, 3e-4, 0.05,
                 256, 10);
     }
 
