@@ -10,6 +10,7 @@ import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reference.SynchronizedReference;
 import dev.rlhf4j.rlhf.reward.NamedReward;
 import dev.rlhf4j.rlhf.run.TrainingRun;
+import dev.rlhf4j.rlhf.train.CheckpointedTrainer;
 import dev.rlhf4j.rlhf.train.MetricsSink;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.LinkedHashMap;
@@ -19,21 +20,14 @@ import java.util.Map;
 /**
  * What {@code grpo} and {@code rloo} do alike: load the policy, its tokenizer and the rewards, tokenize the prompts
  * (each keeps its last {@code n_positions - max_completion_length} tokens), build the reference (none when beta is 0; a
- * {@link SynchronizedReference} for TR-DPO syncing), attach LoRA, train in a run folder and save the policy or its
- * adapters.
+ * {@link SynchronizedReference} for TR-DPO syncing), attach LoRA, train in a run folder with checkpoints
+ * ({@code --save-steps}, {@code --resume} as the other trainers) and save the policy or its adapters.
  */
 final class CriticFreeRun {
-    /** A trainer as the command drives it. */
-    interface Trainer {
-        void train();
-
-        void release();
-    }
-
     /** Builds the trainer once the models exist. */
     interface Factory {
-        Trainer create(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards, double[] weights,
-                       List<int[]> prompts, MetricsSink sink);
+        CheckpointedTrainer create(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards,
+                                   double[] weights, List<int[]> prompts, MetricsSink sink);
     }
 
     /**
@@ -65,6 +59,10 @@ final class CriticFreeRun {
             throw new IllegalArgumentException("--sync-ref-model true mixes every policy weight into a copy: it cannot follow LoRA adapters");
         }
         kind.check(lora.enabled());
+        if (sync && options.resume != null) {
+            throw new IllegalArgumentException("--resume cannot continue a run with --sync-ref-model true: its reference follows the"
+                    + " policy and is not in the checkpoints");
+        }
         boolean needsReference = shape.beta() > 0;
         Gpt2LMHeadModel policy = options.policy();
         ReferenceModel ref = null;
@@ -94,10 +92,21 @@ final class CriticFreeRun {
             sections.put("models", Map.of("reference", !needsReference ? "none (beta 0)" : sync ? "synchronized" : kind.toString()));
             sections.put("lora", lora.config());
             sections.put("data", TrainingOptions.dataSection(options.data, prompts));
-            try (TrainingRun run = TrainingRun.start(options.run(shape.command(), shape.seed(), steps.applyAsLong(prompts.size())), sections)) {
-                Trainer trainer = factory.create(policy, adapters, ref, rewards.rewards(), rewards.weights(), prompts.examples(), run.sink());
+            long total = steps.applyAsLong(prompts.size());
+            try (TrainingRun run = options.open(options.run(shape.command(), shape.seed(), total), sections)) {
+                CheckpointedTrainer trainer = factory.create(policy, adapters, ref, rewards.rewards(), rewards.weights(), prompts.examples(),
+                        run.sink());
                 try {
-                    trainer.train();
+                    LoraModel trained = adapters;
+                    // the reference was built from --model above; the checkpoint's weights replace the policy's only now
+                    run.resumedFrom().ifPresent(c -> {
+                        TrainingOptions.restorePolicy(c.dir(), policy, trained);
+                        trainer.restoreState(c.dir());
+                    });
+                    trainer.train(options.checkpoints(run, total, TrainingOptions.trained(policy, trained), dir -> {
+                        trainer.saveState(dir);
+                        TrainingOptions.savePolicy(dir, policy, trained);
+                    }));
                 } finally {
                     trainer.release();
                 }

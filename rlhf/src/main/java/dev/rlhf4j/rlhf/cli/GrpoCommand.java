@@ -48,19 +48,7 @@ public final class GrpoCommand implements Callable<Integer> {
         GrpoConfig c = HYPER.resolve(spec, Map.of());
         CriticFreeRun.Shape shape = new CriticFreeRun.Shape("grpo", c, c.seed(), c.maxCompletionLength(), c.beta(),
                 c.syncRefModel() ? c.refModelSyncSteps() : 0, c.refModelMixupAlpha());
-        return CriticFreeRun.run(shape, options, lora, rewards, reference, c::iterations, (policy, adapters, ref, r, w, prompts, sink) -> {
-            GrpoTrainer t = new GrpoTrainer(policy, adapters, ref, r, w, prompts, c, sink);
-            return new CriticFreeRun.Trainer() {
-                @Override
-                public void train() {
-                    t.train();
-                }
-
-                @Override
-                public void release() {
-                    t.release();
-                }
-            };
-        });
+        return CriticFreeRun.run(shape, options, lora, rewards, reference, c::iterations, (policy, adapters, ref, r, w, prompts, sink) ->
+                new GrpoTrainer(policy, adapters, ref, r, w, prompts, c, sink));
     }
 }

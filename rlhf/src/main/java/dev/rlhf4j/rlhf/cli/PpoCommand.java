@@ -1,6 +1,5 @@
 package dev.rlhf4j.rlhf.cli;
 
-import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
@@ -16,7 +15,6 @@ import dev.rlhf4j.rlhf.train.PpoTrainer;
 import dev.rlhf4j.rlhf.train.PpoTrainerConfig;
 import dev.rlhf4j.rlhf.train.SeparateCritic;
 import dev.rlhf4j.rlhf.train.SharedTrunkCritic;
-import dev.rlhf4j.rlhf.train.TrainerState;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -63,9 +61,6 @@ public final class PpoCommand implements Callable<Integer> {
     @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKind.Converter.class,
             description = "frozen, bf16, fp16, offloaded or lora-disabled (needs --lora-r); default: ${DEFAULT-VALUE}")
     ReferenceKind reference;
-
-    /** A LoRA checkpoint's factors under the adapter's own parameter names, to restore them in place on --resume. */
-    private static final String TRAINABLE = "trainable.safetensors";
 
     @Spec
     CommandSpec spec;
@@ -120,22 +115,12 @@ public final class PpoCommand implements Callable<Integer> {
                     LoraModel trained = adapters;
                     // the reference was built from --model above; the checkpoint's weights replace the actor's only now
                     run.resumedFrom().ifPresent(c -> {
-                        if (trained != null) {
-                            TrainerState.readInto(c.dir(), TRAINABLE, trained.namedParameters());
-                        } else {
-                            TrainingOptions.restoreWeights(actor, c.dir().resolve(TrainingRun.MODEL));
-                        }
+                        TrainingOptions.restorePolicy(c.dir(), actor, trained);
                         trainer.restoreState(c.dir());
                     });
-                    Map<String, Tensor> weights = trained != null ? trained.namedParameters() : actor.namedParameters();
-                    trainer.train(options.checkpoints(run, iterations, weights, dir -> {
+                    trainer.train(options.checkpoints(run, iterations, TrainingOptions.trained(actor, trained), dir -> {
                         trainer.saveState(dir);
-                        if (trained != null) {
-                            trained.save(dir.resolve(TrainingRun.ADAPTER));
-                            TrainerState.writeTensors(dir, TRAINABLE, weights);
-                        } else {
-                            actor.save(dir.resolve(TrainingRun.MODEL));
-                        }
+                        TrainingOptions.savePolicy(dir, actor, trained);
                     }));
                 } finally {
                     trainer.release();

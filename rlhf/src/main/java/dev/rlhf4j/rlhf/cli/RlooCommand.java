@@ -46,19 +46,7 @@ public final class RlooCommand implements Callable<Integer> {
     public Integer call() {
         RlooConfig c = HYPER.resolve(spec, Map.of());
         CriticFreeRun.Shape shape = new CriticFreeRun.Shape("rloo", c, c.seed(), c.maxCompletionLength(), c.beta(), 0, 0.0);
-        return CriticFreeRun.run(shape, options, lora, rewards, reference, c::iterations, (policy, adapters, ref, r, w, prompts, sink) -> {
-            RlooTrainer t = new RlooTrainer(policy, adapters, ref, r, w, prompts, c, sink);
-            return new CriticFreeRun.Trainer() {
-                @Override
-                public void train() {
-                    t.train();
-                }
-
-                @Override
-                public void release() {
-                    t.release();
-                }
-            };
-        });
+        return CriticFreeRun.run(shape, options, lora, rewards, reference, c::iterations, (policy, adapters, ref, r, w, prompts, sink) ->
+                new RlooTrainer(policy, adapters, ref, r, w, prompts, c, sink));
     }
 }

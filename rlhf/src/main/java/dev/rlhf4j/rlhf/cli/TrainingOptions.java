@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.rlhf.data.Tokenized;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.rlhf.run.FolderWriter;
@@ -8,6 +9,7 @@ import dev.rlhf4j.rlhf.run.RunSpec;
 import dev.rlhf4j.rlhf.train.TrainerState;
 import dev.rlhf4j.rlhf.run.TrainingRun;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,12 +17,15 @@ import java.util.function.LongConsumer;
 import picocli.CommandLine.Option;
 
 /**
- * The options every training command shares ({@code sft}, {@code reward}, {@code ppo}, {@code dpo}), as a picocli
- * mixin, and what the commands do with them alike: load the policy and its tokenizer, check vocabularies, report the
- * data's truncation counts, describe the run. {@code --seed}, {@code --max-steps} and {@code --num-train-epochs} are
+ * The options every training command shares ({@code sft}, {@code reward}, {@code ppo}, {@code dpo}, {@code grpo},
+ * {@code rloo}), as a picocli mixin, and what the commands do with them alike: load the policy and its tokenizer, check
+ * vocabularies, report the data's truncation counts, describe the run, checkpoint and restore the policy. {@code --seed}, {@code --max-steps} and {@code --num-train-epochs} are
  * fields of every trainer's config; their defaults come from its {@code trlDefaults()} ({@link HyperParameters}).
  */
 final class TrainingOptions {
+    /** A LoRA checkpoint's factors under the adapter's own parameter names, to restore them in place on --resume. */
+    static final String TRAINABLE = "trainable.safetensors";
+
     @Option(names = "--model", converter = InputPaths.Directory.class, required = true, paramLabel = "DIR",
             description = "Hugging Face GPT-2 folder: config.json, model.safetensors and the tokenizer files (vocab.json + merges.txt)")
     Path model;
@@ -134,6 +139,30 @@ final class TrainingOptions {
             model.copyParametersFrom(saved);
         } finally {
             saved.release();
+        }
+    }
+
+    /** The tensors a policy run trains: the LoRA factors when {@code adapters} is not null, else every weight. */
+    static Map<String, Tensor> trained(Gpt2LMHeadModel policy, LoraModel adapters) {
+        return adapters != null ? adapters.namedParameters() : policy.namedParameters();
+    }
+
+    /** Writes the policy's part of a checkpoint into {@code dir}: its LoRA adapters (PEFT folder and factors) or its weights. */
+    static void savePolicy(Path dir, Gpt2LMHeadModel policy, LoraModel adapters) throws IOException {
+        if (adapters != null) {
+            adapters.save(dir.resolve(TrainingRun.ADAPTER));
+            TrainerState.writeTensors(dir, TRAINABLE, adapters.namedParameters());
+        } else {
+            policy.save(dir.resolve(TrainingRun.MODEL));
+        }
+    }
+
+    /** Puts the weights (or LoRA factors) of {@link #savePolicy}'s checkpoint {@code dir} back into the policy. */
+    static void restorePolicy(Path dir, Gpt2LMHeadModel policy, LoraModel adapters) {
+        if (adapters != null) {
+            TrainerState.readInto(dir, TRAINABLE, adapters.namedParameters());
+        } else {
+            restoreWeights(policy, dir.resolve(TrainingRun.MODEL));
         }
     }
 }

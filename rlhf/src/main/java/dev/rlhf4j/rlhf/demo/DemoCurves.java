@@ -1,8 +1,10 @@
 package dev.rlhf4j.rlhf.demo;
 
+import java.util.List;
+
 /**
  * The training curves the demo plots, as the trainers' metric streams give them: one value per reward-model epoch,
- * per PPO iteration and per DPO step.
+ * per PPO iteration, per DPO step and per GRPO / RLOO step.
  *
  * @param rmTrainAccuracy reward-model pairwise accuracy on the training pairs, per epoch
  * @param rmHeldoutAccuracy the same on the held-out pairs, per epoch
@@ -11,9 +13,47 @@ package dev.rlhf4j.rlhf.demo;
  * @param ppoKl mean KL to the reference per completion (TRL {@code objective/kl})
  * @param dpoMargins mean of beta (chosen - rejected) implicit-reward margin (TRL {@code rewards/margins})
  * @param dpoAccuracy fraction of pairs with a positive margin (TRL {@code rewards/accuracies})
+ * @param criticFree the curves of GRPO and RLOO (may be empty)
  */
 public record DemoCurves(double[] rmTrainAccuracy, double[] rmHeldoutAccuracy, double[] ppoProxyReward,
-                         double[] ppoGoldReward, double[] ppoKl, double[] dpoMargins, double[] dpoAccuracy) {
+                         double[] ppoGoldReward, double[] ppoKl, double[] dpoMargins, double[] dpoAccuracy, List<Online> criticFree) {
+
+    /**
+     * An online method's curves per step, as PPO's: the mean reward-model score of the step's rollouts, their mean gold
+     * reward and the KL to the reference in nats per completion.
+     *
+     * @param method the stage's name ({@code grpo}, {@code rloo})
+     */
+    public record Online(String method, double[] proxyReward, double[] goldReward, double[] kl) {
+        public Online {
+            proxyReward = checked(method + " proxyReward", proxyReward);
+            goldReward = checked(method + " goldReward", goldReward);
+            kl = checked(method + " kl", kl);
+            sameLength("the " + method + " curves", proxyReward, goldReward);
+            sameLength("the " + method + " curves", proxyReward, kl);
+        }
+
+        @Override
+        public double[] proxyReward() {
+            return proxyReward.clone();
+        }
+
+        @Override
+        public double[] goldReward() {
+            return goldReward.clone();
+        }
+
+        @Override
+        public double[] kl() {
+            return kl.clone();
+        }
+    }
+
+    /** The curves of the reward model, PPO and DPO alone. */
+    public DemoCurves(double[] rmTrainAccuracy, double[] rmHeldoutAccuracy, double[] ppoProxyReward, double[] ppoGoldReward,
+                      double[] ppoKl, double[] dpoMargins, double[] dpoAccuracy) {
+        this(rmTrainAccuracy, rmHeldoutAccuracy, ppoProxyReward, ppoGoldReward, ppoKl, dpoMargins, dpoAccuracy, List.of());
+    }
 
     public DemoCurves {
         rmTrainAccuracy = checked("rmTrainAccuracy", rmTrainAccuracy);
@@ -27,6 +67,7 @@ public record DemoCurves(double[] rmTrainAccuracy, double[] rmHeldoutAccuracy, d
         sameLength("the PPO curves", ppoProxyReward, ppoGoldReward);
         sameLength("the PPO curves", ppoProxyReward, ppoKl);
         sameLength("the DPO curves", dpoMargins, dpoAccuracy);
+        criticFree = List.copyOf(criticFree);
     }
 
     private static double[] checked(String name, double[] values) {

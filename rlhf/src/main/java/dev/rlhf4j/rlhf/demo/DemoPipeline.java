@@ -23,12 +23,13 @@ import dev.rlhf4j.rlhf.train.SftTrainer;
 import dev.rlhf4j.rlhf.train.TrainingPlan;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
 /**
- * The whole RLHF story on synthetic reviews, from nothing to a report, in seven stages:
+ * The whole RLHF story on synthetic reviews, from nothing to a report, in nine stages:
  * <ol>
  *   <li>a corpus written by {@link ReviewCorpus}'s grammar and a byte-level BPE trained on it;</li>
  *   <li>SFT of a small GPT-2 on the corpus ({@link SftTrainer});</li>
@@ -38,10 +39,13 @@ import java.util.Map;
  *   <li>PPO from the SFT model against the reward model, the SFT model as frozen reference, the critic initialised
  *       from the reward model ({@link PpoTrainer});</li>
  *   <li>DPO from the SFT model on the same pairs, the SFT model as frozen reference ({@link DpoTrainer});</li>
- *   <li>evaluation of SFT, PPO and DPO on the same prompts with the same sampling seed ({@link DemoEvaluation}).</li>
+ *   <li>GRPO and</li>
+ *   <li>RLOO from the SFT model against the same reward model and reference, without a critic
+ *       ({@link CriticFreeStages});</li>
+ *   <li>evaluation of every policy on the same prompts with the same sampling seed ({@link DemoEvaluation}).</li>
  * </ol>
  * The learners see only the pairs and the reward model; the gold reward is read by the labeller, the evaluation
- * and the PPO gold curve ({@link GoldWatch}). Every random choice comes from the seed, so a seed gives the same
+ * and the online methods' gold curves ({@link GoldWatch}). Every random choice comes from the seed, so a seed gives the same
  * figures on every run.
  */
 public final class DemoPipeline {
@@ -68,10 +72,17 @@ public final class DemoPipeline {
         this.console = console;
     }
 
-    /** Runs the seven stages. */
+    /** Runs the nine stages. */
     public Outcome run() {
         long start = System.nanoTime();
         DemoSettings s = settings;
+        Map<String, Double> split = new LinkedHashMap<>();
+        long[] lap = {start};
+        java.util.function.Consumer<String> took = stage -> {
+            long now = System.nanoTime();
+            split.put(stage, (now - lap[0]) / 1e9);
+            lap[0] = now;
+        };
 
         // 1. corpus and BPE tokenizer
         ReviewCorpus corpus = ReviewCorpus.generate(s.corpusSize(), seed);
@@ -79,6 +90,7 @@ public final class DemoPipeline {
         List<CompletionExample> sftData = corpus.sftExamples(tokenizer);
         console.result(String.format(Locale.ROOT, "1 corpus: %d reviews, BPE vocabulary %d tokens", s.corpusSize(),
                 tokenizer.vocabSize()));
+        took.accept("corpus");
 
         // 2. SFT of a small GPT-2
         int eos = tokenizer.eosTokenId();
@@ -95,6 +107,7 @@ public final class DemoPipeline {
         }
         console.result(String.format(Locale.ROOT, "2 sft: %d steps of %d reviews, a %d-layer %d-channel GPT-2 (%,d parameters),"
                 + " final loss %.3f", s.sftSteps(), s.sftBatch(), s.nLayer(), s.nEmbd(), parameters(sft), sftLoss[0]));
+        took.accept("sft");
 
         // 3. preference pairs, labelled from the hidden gold reward
         PreferencePairs pairs;
@@ -105,6 +118,7 @@ public final class DemoPipeline {
         }
         console.result(String.format(Locale.ROOT, "3 pairs: %d training and %d held-out pairs (%d ties dropped), labels agree"
                 + " with gold %.1f%%", pairs.train().size(), pairs.heldOut().size(), pairs.ties(), 100 * pairs.agreement()));
+        took.accept("pairs");
 
         // 4. reward model: the SFT trunk and a new score head, Bradley-Terry loss
         RewardModel rewardModel = RewardModel.fromLm(sft, seed + 5);
@@ -135,12 +149,14 @@ public final class DemoPipeline {
         double[] heldOutScores = DemoEvaluation.scores(rewardModel, pairs.heldOutCompletions(), eos);
         console.result(String.format(Locale.ROOT, "4 reward model: held-out pairwise accuracy %.3f after %d epochs (train %.3f)",
                 rmAccuracy, s.rmEpochs(), rmTrain.get(rmTrain.size() - 1)));
+        took.accept("reward");
 
         FrozenCopyReference reference = new FrozenCopyReference(sft);
         try {
             // 5. PPO against the reward model
             PpoRun ppoRun = ppo(sft, rewardModel, reference, tokenizer, eos);
             Gpt2LMHeadModel ppo = ppoRun.actor();
+            took.accept("ppo");
 
             // 6. DPO on the same pairs
             Gpt2LMHeadModel dpo = sft.deepCopy();
@@ -161,27 +177,41 @@ public final class DemoPipeline {
             int tail = Math.min(10, margins.size());
             console.result(String.format(Locale.ROOT, "6 dpo: %d steps, beta %.2f; last %d steps' rewards/margins %.3f,"
                     + " accuracy %.3f", margins.size(), s.dpoBeta(), tail, tailMean(margins, tail), tailMean(accuracies, tail)));
+            took.accept("dpo");
 
-            // 7. evaluation of every stage on the same prompts with the same sampling seed
+            // 7, 8. GRPO and RLOO against the reward model, no critic, on PPO's prompts continued by the same seed (each used once)
+            List<String> groupPrompts = ReviewCorpus.prompts(Math.max(4 * s.ppoRollouts(), s.groupSteps() * s.groupPrompts()), seed + 8);
+            CriticFreeStages criticFree = new CriticFreeStages(s, seed + 12, console, tokenizer, groupPrompts);
+            CriticFreeStages.Run grpo = criticFree.grpo("7 grpo", sft, rewardModel, reference);
+            took.accept("grpo");
+            CriticFreeStages.Run rloo = criticFree.rloo("8 rloo", sft, rewardModel, reference);
+            took.accept("rloo");
+
+            // 9. evaluation of every stage on the same prompts with the same sampling seed
             DemoEvaluation evaluation = new DemoEvaluation(tokenizer, rewardModel, reference,
                     ReviewCorpus.prompts(s.evalPrompts(), seed + 10), s.maxNewTokens(), seed + 11);
             List<StageSamples> stages = new ArrayList<>();
-            try (Progress bar = console.progress("7 evaluation", 3)) {
-                stages.add(evaluation.evaluate("sft", sft, true));
-                bar.onStep(1, Map.of());
-                stages.add(evaluation.evaluate("ppo", ppo, false));
-                bar.onStep(2, Map.of());
-                stages.add(evaluation.evaluate("dpo", dpo, false));
-                bar.onStep(3, Map.of());
+            List<Map.Entry<String, Gpt2LMHeadModel>> policies = List.of(Map.entry("sft", sft), Map.entry("ppo", ppo),
+                    Map.entry("dpo", dpo), Map.entry("grpo", grpo.policy()), Map.entry("rloo", rloo.policy()));
+            try (Progress bar = console.progress("9 evaluation", policies.size())) {
+                for (Map.Entry<String, Gpt2LMHeadModel> p : policies) {
+                    stages.add(evaluation.evaluate(p.getKey(), p.getValue(), p.getValue() == sft));
+                    bar.onStep(stages.size(), Map.of());
+                }
             }
+            took.accept("evaluation");
             double seconds = (System.nanoTime() - start) / 1e9;
-            DemoSummary summary = DemoSummary.of(seed, seconds, rmAccuracy, heldOutScores, pairs.heldOutGold(), s.klBound(), stages);
-            console.result(String.format(Locale.ROOT, "7 evaluation: %d prompts per stage; PPO %+.2f sd, DPO %+.2f sd of SFT's gold"
-                    + " reward", s.evalPrompts(), summary.stage("ppo").gainInSftSd(), summary.stage("dpo").gainInSftSd()));
+            DemoSummary summary = DemoSummary.of(seed, seconds, rmAccuracy, heldOutScores, pairs.heldOutGold(), s.klBound(), stages,
+                    split);
+            console.result(String.format(Locale.ROOT, "9 evaluation: %d prompts per stage; PPO %+.2f sd, DPO %+.2f sd, GRPO %+.2f sd,"
+                    + " RLOO %+.2f sd of SFT's gold reward", s.evalPrompts(), summary.stage("ppo").gainInSftSd(),
+                    summary.stage("dpo").gainInSftSd(), summary.stage("grpo").gainInSftSd(), summary.stage("rloo").gainInSftSd()));
             DemoCurves curves = new DemoCurves(unbox(rmTrain), unbox(rmHeld), ppoRun.proxy(), ppoRun.gold(),
-                    ppoRun.kl(), unbox(margins), unbox(accuracies));
+                    ppoRun.kl(), unbox(margins), unbox(accuracies), List.of(grpo.curves(), rloo.curves()));
             ppo.release();
             dpo.release();
+            grpo.policy().release();
+            rloo.policy().release();
             sft.release();
             rewardModel.release();
             return new Outcome(summary, curves, stages);
@@ -208,7 +238,7 @@ public final class DemoPipeline {
                 .withGeneration(s.maxNewTokens(), 1.0, eos, null)
                 .withKl(s.ppoKlCoef(), KlEstimator.K1, null, null)
                 .withRun((long) s.ppoIterations() * s.ppoRollouts(), -1, seed + 7);
-        List<String> prompts = ReviewCorpus.prompts(4 * s.ppoRollouts(), seed + 8);
+        List<String> prompts = ppoPrompts();
         double[] proxy = new double[s.ppoIterations()];
         double[] gold = new double[s.ppoIterations()];
         double[] kl = new double[s.ppoIterations()];
@@ -233,6 +263,11 @@ public final class DemoPipeline {
                 + " %.2f -> %.2f, KL %.2f nats", s.ppoIterations(), s.ppoRollouts(), proxy[0], proxy[last], gold[0], gold[last],
                 kl[last]));
         return new PpoRun(actor, proxy, gold, kl);
+    }
+
+    /** The prompts of the online stages (PPO, GRPO, RLOO). */
+    private List<String> ppoPrompts() {
+        return ReviewCorpus.prompts(4 * settings.ppoRollouts(), seed + 8);
     }
 
     private static long parameters(Gpt2LMHeadModel model) {

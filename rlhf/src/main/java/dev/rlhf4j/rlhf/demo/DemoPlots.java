@@ -16,7 +16,8 @@ import org.knowm.xchart.style.Styler;
  * The demo's four pictures, drawn with XChart into PNG files (BitmapEncoder: Java2D off screen, so no display is
  * needed): the reward model's accuracy per epoch; PPO's proxy reward, gold reward and KL per iteration; gold and
  * proxy reward against sqrt(KL), the over-optimisation picture of Gao et al. 2023 (the proxy keeps rising while the
- * gold reward flattens or falls); DPO's reward margin and accuracy per step.
+ * gold reward flattens or falls); DPO's reward margin and accuracy per step; and, when the demo ran them, the same
+ * curves as PPO's for GRPO and for RLOO per step.
  */
 public final class DemoPlots {
     public static final String RM_ACCURACY = "rm_accuracy.png";
@@ -29,7 +30,7 @@ public final class DemoPlots {
     private DemoPlots() {
     }
 
-    /** Writes the four PNG files into {@code dir} and returns their paths, in the order of the class comment. */
+    /** Writes the PNG files into {@code dir} and returns their paths, in the order of the class comment. */
     public static List<Path> write(DemoCurves curves, Path dir) {
         if (System.getProperty("java.awt.headless") == null) {
             System.setProperty("java.awt.headless", "true");
@@ -63,7 +64,23 @@ public final class DemoPlots {
         dpo.addSeries("rewards/accuracies", dpoSteps, curves.dpoAccuracy()).setYAxisGroup(1);
         dpo.setYAxisGroupTitle(1, "rewards/accuracies");
         out.add(save(dpo, dir.resolve(DPO_CURVES)));
+
+        for (DemoCurves.Online c : curves.criticFree()) {
+            String name = c.method().toUpperCase(java.util.Locale.ROOT);
+            XYChart online = chart(name + " (no critic): rewards and KL per step", "step", "mean reward per completion");
+            double[] x = steps(c.kl().length);
+            online.addSeries("proxy reward (reward model)", x, c.proxyReward());
+            online.addSeries("gold reward (hidden)", x, c.goldReward());
+            online.addSeries("KL to reference", x, c.kl()).setYAxisGroup(1);
+            online.setYAxisGroupTitle(1, "KL (nats per completion)");
+            out.add(save(online, dir.resolve(curvesFile(c.method()))));
+        }
         return out;
+    }
+
+    /** The file of an online method's curves, e.g. {@code grpo_curves.png}. */
+    public static String curvesFile(String method) {
+        return method + "_curves.png";
     }
 
     private static XYChart chart(String title, String x, String y) {

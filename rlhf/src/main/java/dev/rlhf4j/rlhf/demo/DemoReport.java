@@ -42,7 +42,7 @@ public final class DemoReport {
             Files.writeString(json, json(summary), StandardCharsets.UTF_8);
             List<Path> plots = DemoPlots.write(curves, dir);
             Path md = dir.resolve(REPORT_MD);
-            Files.writeString(md, markdown(summary, stages, sampleRows), StandardCharsets.UTF_8);
+            Files.writeString(md, markdown(summary, stages, sampleRows, curves), StandardCharsets.UTF_8);
             return new Written(json, md, plots);
         } catch (IOException e) {
             throw new UncheckedIOException("DemoReport: cannot write the report into " + dir, e);
@@ -63,6 +63,11 @@ public final class DemoReport {
 
     /** report.md's text. */
     public static String markdown(DemoSummary summary, List<StageSamples> stages, int sampleRows) {
+        return markdown(summary, stages, sampleRows, null);
+    }
+
+    /** report.md's text, with the plots of {@code curves}' online methods (none when null). */
+    public static String markdown(DemoSummary summary, List<StageSamples> stages, int sampleRows, DemoCurves curves) {
         StringBuilder md = new StringBuilder();
         md.append("# rlhf4j demo: RLHF on synthetic reviews\n\n");
         md.append(String.format(Locale.ROOT, "Seed %d; %d evaluation prompts per stage; %.1f s.%n%n", summary.seed(),
@@ -75,6 +80,16 @@ public final class DemoReport {
                 + " log pi(y_t) - log pi_ref(y_t) against the SFT model.\n\n");
         md.append(String.format(Locale.ROOT, "**KL bound:** every stage must stay below %s nats per completion of KL to"
                 + " the reference (SFT) model.%n%n", SummaryTable.fixed(summary.klBound())));
+        md.append("**").append(SummaryTable.bestLine(summary).replaceFirst("gold reward per nat of KL:", "Gold reward per nat of KL:**"))
+                .append(". Gold gain / KL: (mean gold reward - SFT's) / KL to the reference, what each method bought with its"
+                        + " drift from the SFT model.\n\n");
+        if (!summary.stageSeconds().isEmpty()) {
+            md.append("**Seconds per stage:** ");
+            StringBuilder split = new StringBuilder();
+            summary.stageSeconds().forEach((stage, t) -> split.append(split.length() == 0 ? "" : ", ")
+                    .append(String.format(Locale.ROOT, "%s %.1f", stage, t)));
+            md.append(split).append(".\n\n");
+        }
         md.append("## Reward model\n\n");
         md.append(String.format(Locale.ROOT, "- Held-out pairwise accuracy: **%.3f**%n", summary.rmHeldoutAccuracy()));
         md.append(String.format(Locale.ROOT, "- Correlation of reward-model score with gold reward on %d held-out"
@@ -84,10 +99,11 @@ public final class DemoReport {
         for (DemoSummary.StageSummary s : summary.stages()) {
             if (!s.isSft()) {
                 md.append(String.format(Locale.ROOT, "- %s %s SFT: gain %+.2f sd (needs >= %.1f), p %s (needs < %s),"
-                                + " KL %s (needs <= %s)%n", s.stage().toUpperCase(Locale.ROOT),
+                                + " KL %s (needs <= %s)%s%n", s.stage().toUpperCase(Locale.ROOT),
                         s.beatsSft(summary.klBound()) ? "beats" : "does not beat", s.gainInSftSd(),
                         DemoSummary.MIN_GAIN_IN_SFT_SD, SummaryTable.pValue(s.pValueVsSft()), DemoSummary.MAX_P_VALUE,
-                        SummaryTable.fixed(s.klToReference()), SummaryTable.fixed(summary.klBound())));
+                        SummaryTable.fixed(s.klToReference()), SummaryTable.fixed(summary.klBound()),
+                        DemoSummary.GATED.contains(s.stage()) ? "" : " (reported, not part of the demo's verdict)"));
             }
         }
         md.append('\n').append(samples(stages, sampleRows)).append('\n');
@@ -96,6 +112,10 @@ public final class DemoReport {
         md.append("![PPO rewards and KL per iteration](").append(DemoPlots.PPO_CURVES).append(")\n\n");
         md.append("![Gold and proxy reward against sqrt(KL)](").append(DemoPlots.REWARD_VS_KL).append(")\n\n");
         md.append("![DPO margins and accuracy per step](").append(DemoPlots.DPO_CURVES).append(")\n");
+        for (DemoCurves.Online c : curves == null ? List.<DemoCurves.Online>of() : curves.criticFree()) {
+            md.append("\n![").append(c.method().toUpperCase(Locale.ROOT)).append(" rewards and KL per step (no critic)](")
+                    .append(DemoPlots.curvesFile(c.method())).append(")\n");
+        }
         return md.toString();
     }
 

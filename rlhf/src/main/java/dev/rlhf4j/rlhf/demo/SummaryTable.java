@@ -6,13 +6,13 @@ import java.util.Locale;
 
 /**
  * The table the demo prints at the end and report.md repeats: one row per stage with the mean gold reward, its 95%
- * confidence interval, the mean reward-model score, the KL to the reference, Welch's p-value against SFT and the
- * gain over SFT in SFT standard deviations. {@link #text} aligns plain columns for a terminal; {@link #markdown}
- * writes a GitHub table.
+ * confidence interval, the mean reward-model score, the KL to the reference, Welch's p-value against SFT, the
+ * gain over SFT in SFT standard deviations, the gold reward gained per nat of KL and whether the stage beats SFT.
+ * {@link #text} aligns plain columns for a terminal; {@link #markdown} writes a GitHub table.
  */
 public final class SummaryTable {
     private static final List<String> HEADER = List.of("stage", "gold reward", "95% CI", "RM score", "KL to ref",
-            "p vs SFT", "gain (SFT sd)");
+            "p vs SFT", "gain (SFT sd)", "gold gain / KL", "beats SFT");
 
     private SummaryTable() {
     }
@@ -25,7 +25,8 @@ public final class SummaryTable {
             rows.add(List.of(s.stage().toUpperCase(Locale.ROOT), fixed(s.goldRewardMean()),
                     "[" + fixed(s.goldRewardCiLow()) + ", " + fixed(s.goldRewardCiHigh()) + "]", fixed(s.rmScoreMean()),
                     fixed(s.klToReference()), s.isSft() ? "-" : pValue(s.pValueVsSft()),
-                    s.isSft() ? "-" : String.format(Locale.ROOT, "%+.2f", s.gainInSftSd())));
+                    s.isSft() ? "-" : String.format(Locale.ROOT, "%+.2f", s.gainInSftSd()),
+                    s.isSft() ? "-" : signed(summary.goldGainPerKl(s)), s.isSft() ? "-" : s.beatsSft(summary.klBound()) ? "yes" : "no"));
         }
         return rows;
     }
@@ -56,6 +57,7 @@ public final class SummaryTable {
                 out.append("-".repeat(total - 2)).append('\n');
             }
         }
+        out.append(bestLine(summary)).append('\n');
         out.append(String.format(Locale.ROOT, "reward model: held-out accuracy %.3f, Pearson %s, Spearman %s (gold vs RM score)%n",
                 summary.rmHeldoutAccuracy(), fixed(summary.rmGoldPearson()), fixed(summary.rmGoldSpearman())));
         return out.toString();
@@ -72,6 +74,24 @@ public final class SummaryTable {
             }
         }
         return out.toString();
+    }
+
+    /** Which stage gained the most gold reward over SFT per nat of KL to the reference, with the figure of each. */
+    public static String bestLine(DemoSummary summary) {
+        StringBuilder all = new StringBuilder();
+        for (DemoSummary.StageSummary s : summary.stages()) {
+            if (!s.isSft()) {
+                all.append(all.length() == 0 ? "" : ", ").append(s.stage().toUpperCase(Locale.ROOT)).append(' ')
+                        .append(signed(summary.goldGainPerKl(s)));
+            }
+        }
+        return summary.bestGoldGainPerKl()
+                .map(b -> "gold reward per nat of KL: " + b.stage().toUpperCase(Locale.ROOT) + " won (" + all + ")")
+                .orElse("gold reward per nat of KL: no stage moved from the reference (" + all + ")");
+    }
+
+    private static String signed(double value) {
+        return Double.isFinite(value) ? String.format(Locale.ROOT, "%+.3f", value) : "n/a";
     }
 
     static String fixed(double value) {

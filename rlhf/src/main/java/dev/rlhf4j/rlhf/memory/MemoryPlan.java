@@ -238,10 +238,29 @@ public record MemoryPlan(Workload workload, Map<Model, Row> byModel) {
                 notes.add(m.label() + ": none in " + w.algorithm().label() + " (" + w.algorithm().whyNo(m) + ").");
             }
         }
+        if (!w.algorithm().has(Model.CRITIC) && w.algorithm().generates()) {
+            notes.add(savedAgainstPpo(plan));
+        }
         if (w.algorithm().has(Model.REFERENCE)) {
             notes.add("reference: " + referenceNote(w));
         }
         return notes;
+    }
+
+    /**
+     * What an online method without a critic (GRPO, RLOO) saves against PPO on the same workload: the critic's row,
+     * and the share of PPO's total it is.
+     */
+    static String savedAgainstPpo(MemoryPlan plan) {
+        Workload w = plan.workload();
+        Workload ppo = new Workload(w.model(), Workload.Algorithm.PPO, w.type(), w.reference(), w.loraRank(), w.batch(), w.seq());
+        long ppoTotal = MemoryPlanner.plan(ppo).total().total();
+        Row critic = MemoryPlanner.critic(w);
+        long saved = ppoTotal - plan.total().total();
+        return String.format(Locale.ROOT, "saved against ppo: %s, %.1f%% of the %s PPO holds for the same step (its critic:"
+                        + " weights %s, gradients %s, AdamW moments %s, activations %s).", bytes(saved), 100.0 * saved / ppoTotal,
+                bytes(ppoTotal), bytes(critic.weights()), bytes(critic.gradients()), bytes(critic.moments()),
+                bytes(critic.activations()));
     }
 
     /** {@code text} broken at spaces into lines of at most {@code width} characters. */

@@ -26,7 +26,9 @@ import java.util.SplittableRandom;
  * scored by every reward function and combined with the weights, {@code r = sum_k w_k r_k}; then log pi_old by a
  * forward over the padded batch (as {@link PpoTrainer} does, so the first update's ratio is exactly 1) and, unless
  * the trainer's beta is 0, log pi_ref at the same temperature. Everything tensor-valued lives in arenas closed before
- * {@link #sample} returns.
+ * {@link #sample} returns. The prompts come in a {@link PromptOrder}; the sampling and the trainer's shuffles of a step
+ * draw from (seed, step), so the sampler's whole state is the step count and the prompt order's pass and cursor
+ * ({@link #counters}, {@link #restore}).
  */
 final class GroupSampler {
     /** One generation batch: per row (completion) the heap arrays the update passes need, and the phase's timings. */
@@ -47,10 +49,11 @@ final class GroupSampler {
     private final List<NamedReward> rewards;
     private final double[] weights;
     private final List<int[]> prompts;
-    private final SplittableRandom random;
+    private final long seed;
+    private final PromptOrder order;
     private final int eosId;
-    private int[] order = new int[0];
-    private int cursor;
+    private SplittableRandom random;
+    private long samples;
     private StepObserver observer = StepObserver.NONE;
 
     /**
@@ -58,7 +61,7 @@ final class GroupSampler {
      * @param weights   one weight per reward
      */
     GroupSampler(Gpt2LMHeadModel policy, ReferenceModel reference, List<NamedReward> rewards, double[] weights, List<int[]> prompts,
-                 int maxCompletionLength, long seed) {
+                 int promptsPerStep, int maxCompletionLength, long seed) {
         if (rewards.isEmpty() || weights.length != rewards.size()) {
             throw new IllegalArgumentException("reward_weights: " + rewards.size() + " reward functions need as many weights, got "
                     + weights.length);
@@ -76,6 +79,8 @@ final class GroupSampler {
         this.rewards = List.copyOf(rewards);
         this.weights = weights.clone();
         this.prompts = List.copyOf(prompts);
+        this.seed = seed;
+        this.order = new PromptOrder(prompts.size(), promptsPerStep, seed);
         this.random = new SplittableRandom(seed);
         this.eosId = policy.config().eosTokenId();
     }
@@ -87,6 +92,7 @@ final class GroupSampler {
 
     /** Samples {@code groups} prompts x {@code generations} completions of at most {@code maxNew} tokens at {@code temperature}. */
     Sample sample(int groups, int generations, int maxNew, double temperature) {
+        random = new SplittableRandom(TrainingPlan.stepSeed(seed, samples++));
         double[] seconds = new double[4];                      // generation, scoring, reference, log pi_old
         List<int[]> queries = new ArrayList<>();
         for (int[] p : nextPrompts(groups)) {
@@ -168,20 +174,34 @@ final class GroupSampler {
         return s.toDoubleArray();
     }
 
-    /** The next prompts: a fresh seeded permutation whenever fewer than {@code n} remain. */
+    /** The next {@code n} prompts (the prompt order's batch). */
     private List<int[]> nextPrompts(int n) {
-        if (cursor + n > order.length) {
-            order = permutation(prompts.size());
-            cursor = 0;
+        int[] next = order.next();
+        if (next.length != n) {
+            throw new IllegalArgumentException("GroupSampler: a step takes " + next.length + " prompts, asked for " + n);
         }
         List<int[]> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            out.add(prompts.get(order[cursor++]));
+        for (int i : next) {
+            out.add(prompts.get(i));
         }
         return out;
     }
 
-    /** Fisher-Yates with the seeded random. */
+    /** The sampler's counters for a checkpoint: {@code prompt_passes} and {@code prompt_cursor}. */
+    Map<String, Long> counters() {
+        Map<String, Long> c = new LinkedHashMap<>();
+        c.put("prompt_passes", order.passes());
+        c.put("prompt_cursor", (long) order.cursor());
+        return c;
+    }
+
+    /** Continues after {@code steps} samples from the counters of {@link #counters}; {@code where} names their file. */
+    void restore(long steps, Map<String, Long> counters, String where) {
+        samples = steps;
+        order.restore(counters.get("prompt_passes"), counters.get("prompt_cursor"), where);
+    }
+
+    /** Fisher-Yates with this step's random. */
     int[] permutation(int n) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {

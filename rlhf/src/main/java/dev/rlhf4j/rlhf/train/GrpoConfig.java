@@ -32,12 +32,13 @@ import dev.rlhf4j.rlhf.grpo.LossType;
  * @param numTrainEpochs            {@code num_train_epochs}: passes over the prompts when maxSteps is -1
  * @param maxSteps                  {@code max_steps}: generation steps at most; -1 for no limit
  * @param seed                      {@code seed}: prompt order and sampling
+ * @param maxConsecutiveNonfinite   optimizer steps in a row with a non-finite loss or gradient that stop the run
  */
 public record GrpoConfig(double learningRate, int perDeviceTrainBatchSize, int gradientAccumulationSteps, int numGenerations,
                          int maxCompletionLength, double temperature, double beta, double epsilon, Double epsilonHigh,
                          int numIterations, ScaleRewards scaleRewards, LossType lossType, boolean maskTruncatedCompletions,
                          boolean syncRefModel, double refModelMixupAlpha, int refModelSyncSteps, Double maxGradNorm,
-                         double weightDecay, double numTrainEpochs, long maxSteps, long seed) {
+                         double weightDecay, double numTrainEpochs, long maxSteps, long seed, int maxConsecutiveNonfinite) {
 
     public GrpoConfig {
         require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate must be >= 0, got " + learningRate);
@@ -60,6 +61,7 @@ public record GrpoConfig(double learningRate, int perDeviceTrainBatchSize, int g
         require(weightDecay >= 0, "weight_decay must be >= 0, got " + weightDecay);
         require(numTrainEpochs > 0, "num_train_epochs must be > 0, got " + numTrainEpochs);
         require(maxSteps == -1 || maxSteps >= 1, "max_steps must be -1 (no limit) or >= 1, got " + maxSteps);
+        require(maxConsecutiveNonfinite >= 1, "max_consecutive_nonfinite must be >= 1, got " + maxConsecutiveNonfinite);
     }
 
     private static void require(boolean ok, String message) {
@@ -71,7 +73,8 @@ public record GrpoConfig(double learningRate, int perDeviceTrainBatchSize, int g
     /** TRL's defaults: lr 1e-6, 8 completions per step, G = 8, 256 new tokens at temperature 1, beta 0, dapo, seed 42. */
     public static GrpoConfig trlDefaults() {
         return new GrpoConfig(1e-6, 8, 1, 8, 256, 1.0, 0.0, 0.2, null, 1, ScaleRewards.GROUP, LossType.DAPO, false, false, 0.6, 512,
-                1.0, 0.0, 3.0, -1, 42);
+                1.0, 0.0, 3.0, -1, 42,
+                NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
     }
 
     /** The upper clip range: epsilon_high, or epsilon when unset. */
@@ -97,30 +100,35 @@ public record GrpoConfig(double learningRate, int perDeviceTrainBatchSize, int g
     public GrpoConfig withBatches(int perDevice, int accumulation, int generations) {
         return new GrpoConfig(learningRate, perDevice, accumulation, generations, maxCompletionLength, temperature, beta, epsilon,
                 epsilonHigh, numIterations, scaleRewards, lossType, maskTruncatedCompletions, syncRefModel, refModelMixupAlpha,
-                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed);
+                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public GrpoConfig withGeneration(int maxNew, double temp, boolean maskTruncated) {
         return new GrpoConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxNew, temp, beta,
                 epsilon, epsilonHigh, numIterations, scaleRewards, lossType, maskTruncated, syncRefModel, refModelMixupAlpha,
-                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed);
+                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public GrpoConfig withLoss(double newBeta, double eps, Double epsHigh, ScaleRewards scale, LossType loss) {
         return new GrpoConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
                 temperature, newBeta, eps, epsHigh, numIterations, scale, loss, maskTruncatedCompletions, syncRefModel, refModelMixupAlpha,
-                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed);
+                refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public GrpoConfig withOptimizer(double lr, Double maxNorm, int iterationsPerBatch) {
         return new GrpoConfig(lr, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength, temperature,
                 beta, epsilon, epsilonHigh, iterationsPerBatch, scaleRewards, lossType, maskTruncatedCompletions, syncRefModel,
-                refModelMixupAlpha, refModelSyncSteps, maxNorm, weightDecay, numTrainEpochs, maxSteps, seed);
+                refModelMixupAlpha, refModelSyncSteps, maxNorm, weightDecay, numTrainEpochs, maxSteps, seed,
+                maxConsecutiveNonfinite);
     }
 
     public GrpoConfig withRun(long steps, long newSeed) {
         return new GrpoConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
                 temperature, beta, epsilon, epsilonHigh, numIterations, scaleRewards, lossType, maskTruncatedCompletions, syncRefModel,
-                refModelMixupAlpha, refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, steps, newSeed);
+                refModelMixupAlpha, refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, steps, newSeed,
+                maxConsecutiveNonfinite);
     }
 }

@@ -14,10 +14,13 @@ import dev.rlhf4j.rlhf.logprob.TokenEntropy;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * Group Relative Policy Optimization (Shao et al. 2024, DeepSeekMath; TRL's {@code GRPOTrainer}): PPO without a critic.
@@ -42,7 +45,7 @@ import java.util.Map;
  *
  * <p>Legend: B completions, T prompt + completion + padding, V vocabulary.
  */
-public final class GrpoTrainer {
+public final class GrpoTrainer implements CheckpointedTrainer {
     private final Gpt2LMHeadModel policy;
     private final GroupSampler sampler;
     private final GrpoConfig config;
@@ -77,12 +80,13 @@ public final class GrpoTrainer {
         }
         ReferenceModel used = config.beta() > 0 ? reference : null;
         this.policy = policy;
-        this.sampler = new GroupSampler(policy, used, rewards, rewardWeights, prompts, config.maxCompletionLength(), config.seed());
+        this.sampler = new GroupSampler(policy, used, rewards, rewardWeights, prompts, config.promptsPerStep(),
+                config.maxCompletionLength(), config.seed());
         this.config = config;
         this.sink = sink;
         this.iterations = config.iterations(prompts.size());
         this.optimizer = new PolicyOptimizer(policy, lora, used, config.learningRate(), config.weightDecay(), config.maxGradNorm(),
-                iterations * config.numIterations());
+                iterations * config.numIterations(), new NonFiniteGuard("grpo", config.maxConsecutiveNonfinite()));
         this.advantages = config.advantages();
         this.objective = new ClipHigherObjective(config.epsilon(), config.clipHigh(), config.beta());
         this.aggregation = config.lossType().aggregation();
@@ -96,8 +100,14 @@ public final class GrpoTrainer {
 
     /** Runs every step, reporting each to the sink. */
     public void train() {
+        train(step -> { });
+    }
+
+    @Override
+    public void train(LongConsumer afterStep) {
         while (iteration < iterations) {
             iterate();
+            afterStep.accept(iteration);
         }
     }
 
@@ -121,6 +131,7 @@ public final class GrpoTrainer {
         }
         // 6. num_iterations optimizer steps, each over gradient_accumulation_steps shuffled micro-batches
         long t = System.nanoTime();
+        long skippedBefore = optimizer.skipped();
         double[] sums = new double[6];                          // loss, kl, entropy, low, high, region
         int micro = config.perDeviceTrainBatchSize();
         int passes = 0;
@@ -145,7 +156,7 @@ public final class GrpoTrainer {
             }
             sums[0] += loss;
             // 7. the optimizer step; a synchronised reference mixes towards the policy (TR-DPO)
-            optimizer.step();
+            optimizer.step(loss);
         }
         double trainSeconds = s.seconds()[3] + GroupSampler.since(t);
         iteration++;
@@ -162,6 +173,7 @@ public final class GrpoTrainer {
         m.put("clip_ratio/high_mean", sums[4] / passes);
         m.put("clip_ratio/region_mean", sums[5] / passes);
         m.put("learning_rate", optimizer.learningRate());
+        optimizer.reportNonFinite(m, skippedBefore);
         m.put("tokens_per_second", s.generatedTokens() / GroupSampler.since(start));
         GroupSampler.timeMetrics(m, s.seconds(), trainSeconds);
         sink.onStep(iteration, m);
@@ -207,7 +219,30 @@ public final class GrpoTrainer {
         sampler.observe(observer);
     }
 
+    @Override
+    public void saveState(Path dir) throws IOException {
+        Map<String, Long> c = new LinkedHashMap<>();
+        c.put("global_step", iteration);
+        c.put("num_tokens", tokensSeen);
+        c.putAll(sampler.counters());
+        optimizer.save(dir, c);
+    }
+
+    @Override
+    public void restoreState(Path dir) {
+        Map<String, Long> c = optimizer.restore(dir, iterations, "num_tokens", "prompt_passes", "prompt_cursor");
+        iteration = c.get("global_step");
+        tokensSeen = c.get("num_tokens");
+        sampler.restore(iteration, c, dir.resolve(TrainerState.STATE).toString());
+    }
+
+    @Override
+    public long iteration() {
+        return iteration;
+    }
+
     /** The steps {@link #train} runs. */
+    @Override
     public long iterations() {
         return iterations;
     }
@@ -217,7 +252,7 @@ public final class GrpoTrainer {
         return optimizer.steps();
     }
 
-    /** Frees the optimizer's moments; the models belong to the caller. */
+    @Override
     public void release() {
         optimizer.release();
     }

@@ -7,13 +7,17 @@ import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.optim.AdamW;
 import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
  * The optimizer side GRPO and RLOO share: AdamW (betas 0.9 / 0.999, eps 1e-8) on the policy's parameters, or only on its
  * LoRA adapters; the learning rate decayed linearly to 0 over the run's optimizer steps (TRL's default schedule);
- * optional global-norm clipping; and after each step the reference told of it ({@link ReferenceModel#onStep}, where
- * a synchronised reference mixes towards the policy).
+ * optional global-norm clipping; a step whose loss or gradient norm is not finite skipped ({@link NonFiniteGuard});
+ * and after each step the reference told of it ({@link ReferenceModel#onStep}, where a synchronised reference mixes
+ * towards the policy). {@link #save} and {@link #restore} write and read AdamW and the counters of a checkpoint.
  */
 final class PolicyOptimizer {
     private final Gpt2LMHeadModel policy;
@@ -22,12 +26,13 @@ final class PolicyOptimizer {
     private final double peak;
     private final Double maxGradNorm;
     private final long totalSteps;
+    private final NonFiniteGuard guard;
     private long steps;
     private double lastLr;
 
     /** @param reference told of every step; null when the trainer has none */
     PolicyOptimizer(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, double lr, double weightDecay, Double maxGradNorm,
-                    long totalSteps) {
+                    long totalSteps, NonFiniteGuard guard) {
         this.policy = policy;
         this.reference = reference;
         Map<String, Tensor> trained = lora != null ? lora.namedParameters() : policy.namedParameters();
@@ -35,18 +40,22 @@ final class PolicyOptimizer {
         this.peak = lr;
         this.maxGradNorm = maxGradNorm;
         this.totalSteps = Math.max(1, totalSteps);
+        this.guard = guard;
     }
 
-    /** Clips, steps and zeroes the accumulated gradients; returns the global gradient norm before clipping (NaN without clipping). */
-    double step() {
+    /**
+     * Clips, steps and zeroes the accumulated gradients, unless {@code loss} or the global gradient norm is not finite
+     * (then only zeroes them); returns the norm before clipping.
+     */
+    double step(double loss) {
         lastLr = peak * Math.max(0.0, 1.0 - (double) steps / totalSteps);
         adam.setLearningRate(lastLr);
-        double norm = Double.NaN;
+        double norm;
         try (Arena a = Arena.open()) {
-            if (maxGradNorm != null) {
-                norm = GradClip.clipGradNorm(adam.parameters(), maxGradNorm);
+            norm = GradClip.clipGradNorm(adam.parameters(), maxGradNorm != null ? maxGradNorm : Double.POSITIVE_INFINITY);
+            if (guard.admit(steps + 1, loss, norm, adam)) {
+                adam.step();
             }
-            adam.step();
             adam.zeroGrad();
         }
         steps++;
@@ -54,6 +63,37 @@ final class PolicyOptimizer {
             reference.onStep(policy, steps);
         }
         return norm;
+    }
+
+    /** Steps skipped so far as non-finite. */
+    long skipped() {
+        return guard.skipped();
+    }
+
+    /** {@code nonfinite} (skipped since {@code skippedBefore}) and {@code skipped_steps} into a step's metrics. */
+    void reportNonFinite(Map<String, Double> metrics, long skippedBefore) {
+        guard.reportSince(metrics, skippedBefore);
+    }
+
+    /** Writes AdamW and {@code counters} (led by {@code global_step}) with {@code optimizer_steps} into {@code dir}. */
+    void save(Path dir, Map<String, Long> counters) throws IOException {
+        Map<String, Long> all = new LinkedHashMap<>(counters);
+        all.put("optimizer_steps", steps);
+        TrainerState.save(dir, adam, guard, all);
+    }
+
+    /** Restores what {@link #save} wrote; returns {@code global_step} (at most {@code totalIterations}) and {@code keys}. */
+    Map<String, Long> restore(Path dir, long totalIterations, String... keys) {
+        String[] all = java.util.Arrays.copyOf(keys, keys.length + 1);
+        all[keys.length] = "optimizer_steps";
+        Map<String, Long> c = TrainerState.restore(dir, adam, guard, totalIterations, all);
+        steps = c.get("optimizer_steps");
+        if (steps < 0 || steps > totalSteps) {
+            throw new IllegalArgumentException(dir.resolve(TrainerState.STATE) + ": optimizer_steps " + steps + " is outside the run's "
+                    + totalSteps);
+        }
+        lastLr = peak * Math.max(0.0, 1.0 - (double) Math.max(0, steps - 1) / totalSteps);
+        return c;
     }
 
     /** The learning rate of the last step. */

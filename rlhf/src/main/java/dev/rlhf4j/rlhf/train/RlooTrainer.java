@@ -13,10 +13,13 @@ import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
 import dev.rlhf4j.rlhf.rloo.LeaveOneOutBaseline;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongConsumer;
 
 /**
  * REINFORCE Leave-One-Out (Ahmadian et al. 2024, "Back to Basics: Revisiting REINFORCE Style Optimization for Learning
@@ -40,7 +43,7 @@ import java.util.Map;
  *
  * <p>Legend: B completions, T prompt + completion + padding, V vocabulary.
  */
-public final class RlooTrainer {
+public final class RlooTrainer implements CheckpointedTrainer {
     private final Gpt2LMHeadModel policy;
     private final GroupSampler sampler;
     private final RlooConfig config;
@@ -73,12 +76,13 @@ public final class RlooTrainer {
         }
         ReferenceModel used = config.beta() > 0 ? reference : null;
         this.policy = policy;
-        this.sampler = new GroupSampler(policy, used, rewards, rewardWeights, prompts, config.maxCompletionLength(), config.seed());
+        this.sampler = new GroupSampler(policy, used, rewards, rewardWeights, prompts, config.promptsPerStep(),
+                config.maxCompletionLength(), config.seed());
         this.config = config;
         this.sink = sink;
         this.iterations = config.iterations(prompts.size());
         this.optimizer = new PolicyOptimizer(policy, lora, used, config.learningRate(), config.weightDecay(), config.maxGradNorm(),
-                iterations * config.numIterations());
+                iterations * config.numIterations(), new NonFiniteGuard("rloo", config.maxConsecutiveNonfinite()));
         this.baseline = new LeaveOneOutBaseline(config.numGenerations());
         this.eosId = policy.config().eosTokenId();
         this.type = policy.dtype().computeType();
@@ -90,8 +94,14 @@ public final class RlooTrainer {
 
     /** Runs every step, reporting each to the sink. */
     public void train() {
+        train(step -> { });
+    }
+
+    @Override
+    public void train(LongConsumer afterStep) {
         while (iteration < iterations) {
             iterate();
+            afterStep.accept(iteration);
         }
     }
 
@@ -117,11 +127,13 @@ public final class RlooTrainer {
         }
         // 6. num_iterations optimizer steps, each over gradient_accumulation_steps shuffled micro-batches
         long t = System.nanoTime();
+        long skippedBefore = optimizer.skipped();
         double[] sums = new double[5];                          // loss, entropy, low, high, region
         int micro = config.perDeviceTrainBatchSize();
         int passes = 0;
         for (int it = 0; it < config.numIterations(); it++) {
             int[] order = sampler.permutation(rows.size());
+            double loss = 0;
             for (int from = 0; from < rows.size(); from += micro) {
                 List<GroupRollout> part = new ArrayList<>();
                 for (int i = from; i < from + micro; i++) {
@@ -131,13 +143,14 @@ public final class RlooTrainer {
                     PolicyStep p = policyStep(GroupRollout.Minibatch.of(part, eosId, type));
                     p.loss().backward();
                     double[] v = {p.loss().item(), p.entropy(), p.lowClip(), p.highClip(), p.regionClip()};
+                    loss += v[0];
                     for (int k = 0; k < v.length; k++) {
                         sums[k] += v[k];
                     }
                     passes++;
                 }
             }
-            optimizer.step();
+            optimizer.step(loss);
         }
         double trainSeconds = s.seconds()[3] + GroupSampler.since(t);
         iteration++;
@@ -155,6 +168,7 @@ public final class RlooTrainer {
         m.put("clip_ratio/high_mean", sums[3] / passes);
         m.put("clip_ratio/region_mean", sums[4] / passes);
         m.put("learning_rate", optimizer.learningRate());
+        optimizer.reportNonFinite(m, skippedBefore);
         m.put("tokens_per_second", s.generatedTokens() / GroupSampler.since(start));
         GroupSampler.timeMetrics(m, s.seconds(), trainSeconds);
         sink.onStep(iteration, m);
@@ -203,7 +217,30 @@ public final class RlooTrainer {
         sampler.observe(observer);
     }
 
+    @Override
+    public void saveState(Path dir) throws IOException {
+        Map<String, Long> c = new LinkedHashMap<>();
+        c.put("global_step", iteration);
+        c.put("num_tokens", tokensSeen);
+        c.putAll(sampler.counters());
+        optimizer.save(dir, c);
+    }
+
+    @Override
+    public void restoreState(Path dir) {
+        Map<String, Long> c = optimizer.restore(dir, iterations, "num_tokens", "prompt_passes", "prompt_cursor");
+        iteration = c.get("global_step");
+        tokensSeen = c.get("num_tokens");
+        sampler.restore(iteration, c, dir.resolve(TrainerState.STATE).toString());
+    }
+
+    @Override
+    public long iteration() {
+        return iteration;
+    }
+
     /** The steps {@link #train} runs. */
+    @Override
     public long iterations() {
         return iterations;
     }
@@ -213,7 +250,7 @@ public final class RlooTrainer {
         return optimizer.steps();
     }
 
-    /** Frees the optimizer's moments; the models belong to the caller. */
+    @Override
     public void release() {
         optimizer.release();
     }

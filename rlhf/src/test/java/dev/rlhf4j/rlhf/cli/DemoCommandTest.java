@@ -35,10 +35,14 @@ class DemoCommandTest {
     @Test
     void runsThePipelineAndPrintsTheTableAndTheReportPath() {
         assertEquals(0, first.exit(), first.err());
-        for (String stage : List.of("1 corpus", "2 sft", "3 pairs", "4 reward model", "5 ppo", "6 dpo", "7 evaluation")) {
+        for (String stage : List.of("1 corpus", "2 sft", "3 pairs", "4 reward model", "5 ppo", "6 dpo", "7 grpo", "8 rloo",
+                "9 evaluation")) {
             assertTrue(first.out().contains(stage + ":"), "no result line for " + stage + ":\n" + first.out());
         }
-        assertTrue(first.out().matches("(?s).*\\nSFT .*\\nPPO .*\\nDPO .*"), first.out());
+        assertTrue(first.out().matches("(?s).*\\nSFT .*\\nPPO .*\\nDPO .*\\nGRPO .*\\nRLOO .*"), first.out());
+        assertTrue(first.out().matches("(?s).*gold reward per nat of KL: [A-Z]+ won.*"), first.out());
+        assertTrue(first.out().contains("GRPO ") && first.out().contains("SFT (gain") && first.out().contains("; not part of the verdict"),
+                first.out());
         assertTrue(first.out().contains("Report: " + dir.resolve("a").resolve("report.md").toAbsolutePath()), first.out());
     }
 
@@ -50,7 +54,13 @@ class DemoCommandTest {
         double accuracy = summary.get("rm_heldout_accuracy").asDouble(-1);
         assertTrue(accuracy >= 0 && accuracy <= 1, "rm_heldout_accuracy " + accuracy);
         assertTrue(summary.get("kl_bound").asDouble() > 0);
-        for (String stage : List.of("sft", "ppo", "dpo")) {
+        JsonNode split = summary.get("seconds_per_stage");
+        for (String stage : List.of("corpus", "sft", "pairs", "reward", "ppo", "dpo", "grpo", "rloo", "evaluation")) {
+            assertTrue(split.get(stage).asDouble(-1) >= 0, "seconds_per_stage." + stage + " in " + split);
+        }
+        String best = summary.get("best_gold_gain_per_kl").asText();
+        assertTrue(List.of("ppo", "dpo", "grpo", "rloo").contains(best), best);
+        for (String stage : List.of("sft", "ppo", "dpo", "grpo", "rloo")) {
             JsonNode s = summary.get(stage);
             assertNotNull(s, "no " + stage + " in " + summary);
             double mean = s.get("gold_reward_mean").asDouble();
@@ -65,6 +75,14 @@ class DemoCommandTest {
             } else {
                 double p = s.get("p_value_vs_sft").asDouble(-1);
                 assertTrue(p >= 0 && p <= 1, stage + " p_value_vs_sft " + p);
+                assertTrue(s.get("gold_gain_in_sft_sd").isNumber() && s.get("beats_sft").isBoolean(), stage + ": " + s);
+                double kl = s.get("kl_to_reference").asDouble();
+                double perKl = (mean - summary.get("sft").get("gold_reward_mean").asDouble()) / kl;
+                if (kl > 0) {
+                    assertEquals(perKl, s.get("gold_gain_per_kl").asDouble(), 1e-12 * Math.max(1, Math.abs(perKl)), stage);
+                } else {
+                    assertTrue(s.get("gold_gain_per_kl").isNull(), stage + ": no gain per KL without a positive KL");
+                }
             }
         }
     }
@@ -73,9 +91,11 @@ class DemoCommandTest {
     void reportMarkdownHasTheTableAndItsPlotsAreReadablePngs() throws IOException {
         String md = Files.readString(dir.resolve("a").resolve("report.md"));
         assertTrue(md.contains("| stage |"), md);
-        for (String stage : List.of("SFT", "PPO", "DPO")) {
+        for (String stage : List.of("SFT", "PPO", "DPO", "GRPO", "RLOO")) {
             assertTrue(md.contains("\n| " + stage + " |"), "no table row for " + stage + ":\n" + md);
         }
+        assertTrue(md.contains("**Gold reward per nat of KL:** ") && md.contains(" won ("), md);
+        assertTrue(md.contains("**Seconds per stage:** corpus "), md);
         assertTrue(md.contains("Held-out pairwise accuracy"), md);
         assertTrue(md.contains("Pearson") && md.contains("Spearman"), md);
         Matcher images = Pattern.compile("!\\[[^]]*]\\(([^)]+)\\)").matcher(md);
@@ -86,7 +106,8 @@ class DemoCommandTest {
             assertTrue(image.getWidth() > 100 && image.getHeight() > 100, images.group(1));
             plots++;
         }
-        assertEquals(4, plots, "report.md should show the four plots");
+        assertEquals(6, plots, "report.md should show the four plots and GRPO's and RLOO's curves");
+        assertTrue(md.contains("(grpo_curves.png)") && md.contains("(rloo_curves.png)"), md);
     }
 
     /**
@@ -118,6 +139,7 @@ class DemoCommandTest {
     private static JsonNode withoutSeconds(Path run) throws IOException {
         ObjectNode summary = (ObjectNode) new ObjectMapper().readTree(run.resolve("summary.json").toFile());
         summary.remove("seconds");
+        summary.remove("seconds_per_stage");
         return summary;
     }
 }

@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
@@ -97,6 +98,34 @@ class MemoryCommandTest {
         List<String> critic = sizes(row(table(r.out()), "critic"));
         assertTrue(critic.stream().allMatch("-"::equals), "critic: " + critic);
         assertTrue(r.out().contains("critic: none in grpo"), r.out());
+    }
+
+    @Test
+    void grpoAndRlooSayWhatDroppingTheCriticSavesAgainstPpo() {
+        String[] step = {"--preset", "gpt2", "--dtype", "bf16", "--batch", "8", "--seq", "256"};
+        CommandRun ppo = CommandRun.of(concat(new String[] {"memory", "--algo", "ppo"}, step));
+        assertEquals(0, ppo.exit(), ppo.err());
+        List<String> ppoTable = table(ppo.out());
+        double ppoTotal = bytes(last(sizes(row(ppoTable, "total"))));
+        double critic = bytes(last(sizes(row(ppoTable, "critic"))));
+        assertFalse(ppo.out().contains("saved against ppo"), "PPO has its critic");
+        Pattern saved = Pattern.compile("saved against ppo: (\\d+\\.\\d+ (?:MB|GB)), (\\d+\\.\\d)% of the (\\d+\\.\\d+ (?:MB|GB)) PPO");
+        for (String algo : List.of("grpo", "rloo")) {
+            CommandRun r = CommandRun.of(concat(new String[] {"memory", "--algo", algo}, step));
+            assertEquals(0, r.exit(), r.err());
+            double total = bytes(last(sizes(row(table(r.out()), "total"))));
+            Matcher m = saved.matcher(r.out().replace("\n", " "));
+            assertTrue(m.find(), algo + ":\n" + r.out());
+            double savedBytes = bytes(m.group(1));
+            assertEquals(ppoTotal - total, savedBytes, ROUNDING * 2 * ppoTotal, algo + ": PPO's total less this one's");
+            assertEquals(critic, savedBytes, ROUNDING * critic, algo + ": the saving is PPO's critic row");
+            assertEquals(bytes(m.group(3)), ppoTotal, ROUNDING * ppoTotal);
+            assertEquals(100 * critic / ppoTotal, Double.parseDouble(m.group(2)), 0.6, algo + ": the share of PPO's total");
+        }
+    }
+
+    private static String last(List<String> cells) {
+        return cells.get(cells.size() - 1);
     }
 
     @Test

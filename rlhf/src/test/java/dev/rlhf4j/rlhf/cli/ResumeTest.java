@@ -95,6 +95,45 @@ class ResumeTest {
         resumeMatchesTheWholeRun("adapter/adapter_model.safetensors", List.of(3L, 5L), lora);
     }
 
+    @Test
+    void grpoOfTheWholePolicyAndRlooOfLoraAdaptersResumeMidPassBitIdentical() throws IOException {
+        Path model = TinyRunFiles.model(dir.resolve("tiny"));
+        String prompts = TinyRunFiles.prompts(dir.resolve("prompts.jsonl")).toString();
+        List<String> grpo = List.of("grpo", "--model", model.toString(), "--data", prompts, "--seed", "7", "--max-steps", "5",
+                "--reward-funcs", "length,eos", "--beta", "0.04", "--num-iterations", "2", "--per-device-train-batch-size", "4",
+                "--num-generations", "2", "--max-completion-length", "4", "--learning-rate", "1e-3", "--quiet", "--save-steps", "3");
+        resumeMatchesTheWholeRun("model/model.safetensors", List.of(3L, 5L), new ArrayList<>(grpo));
+        assertEquals(0.0, MetricsLog.read(dir.resolve("whole/metrics.jsonl")).get(4).metrics().get("skipped_steps"));
+        deleteTree(dir.resolve("whole"));
+        deleteTree(dir.resolve("cut"));
+        List<String> rloo = List.of("rloo", "--model", model.toString(), "--data", prompts, "--seed", "7", "--max-steps", "5",
+                "--reward-funcs", "length,eos", "--lora-r", "2", "--reference", "lora-disabled", "--per-device-train-batch-size", "4",
+                "--num-generations", "2", "--max-completion-length", "4", "--learning-rate", "1e-3", "--quiet", "--save-steps", "3");
+        resumeMatchesTheWholeRun("adapter/adapter_model.safetensors", List.of(3L, 5L), new ArrayList<>(rloo));
+    }
+
+    @Test
+    void aDivergingGrpoRunStopsWithOneLineAndASyncedReferenceIsNotResumed() throws IOException {
+        Path model = TinyRunFiles.model(dir.resolve("tiny"));
+        String prompts = TinyRunFiles.prompts(dir.resolve("prompts.jsonl")).toString();
+        Path run = dir.resolve("run");
+        CommandRun r = CommandRun.of("grpo", "--model", model.toString(), "--data", prompts, "--seed", "7", "--max-steps", "30",
+                "--reward-funcs", "length", "--per-device-train-batch-size", "4", "--num-generations", "2", "--max-completion-length", "4",
+                "--learning-rate", "1e30", "--quiet", "--save-steps", "1", "--max-consecutive-nonfinite", "2", "--out", run.toString());
+        assertEquals(1, r.exit(), r.out() + r.err());
+        List<String> errors = r.err().lines().filter(l -> !l.contains("update skipped")).toList();
+        assertEquals(1, errors.size(), r.err());
+        assertTrue(errors.get(0).startsWith("rlhf4j grpo: "), r.err());
+        assertTrue(errors.get(0).contains("not writing a checkpoint: weight") || errors.get(0).contains("max_consecutive_nonfinite = 2")
+                || errors.get(0).contains("the model's weights or activations are not finite"), r.err());
+        assertTrue(Checkpoints.latest(run).isPresent(), "the checkpoints before the divergence are kept");
+
+        CommandRun synced = CommandRun.of("grpo", "--model", model.toString(), "--data", prompts, "--reward-funcs", "length",
+                "--beta", "0.04", "--sync-ref-model", "true", "--resume", run.toString(), "--quiet");
+        assertEquals(1, synced.exit(), synced.out() + synced.err());
+        assertTrue(synced.err().contains("--resume cannot continue a run with --sync-ref-model true"), synced.err());
+    }
+
     /**
      * Runs {@code args} whole, and again with its last checkpoint deleted and a torn line at the end of the log (as
      * if killed after the one before), resumed: the weights file, the optimizer state and the metric lines match.

@@ -66,8 +66,9 @@ class DemoReportTest {
         JsonNode json = new ObjectMapper().readTree(written.summaryJson().toFile());
         List<String> keys = new ArrayList<>();
         json.fieldNames().forEachRemaining(keys::add);
-        assertEquals(List.of("seed", "seconds", "rm_heldout_accuracy", "rm_gold_pearson", "rm_gold_spearman", "heldout_samples",
-                "kl_bound", "sft", "ppo", "dpo"), keys);
+        assertEquals(List.of("seed", "seconds", "seconds_per_stage", "rm_heldout_accuracy", "rm_gold_pearson", "rm_gold_spearman",
+                "heldout_samples", "kl_bound", "best_gold_gain_per_kl", "sft", "ppo", "dpo"), keys);
+        assertEquals("ppo", json.get("best_gold_gain_per_kl").asText(), "PPO gained more gold per nat of KL than DPO");
         assertEquals(0.85, json.get("rm_heldout_accuracy").asDouble());
         assertEquals(123.4, json.get("seconds").asDouble());
         for (String name : List.of("sft", "ppo", "dpo")) {
@@ -94,7 +95,8 @@ class DemoReportTest {
         }
 
         String md = Files.readString(written.reportMd());
-        assertTrue(md.contains("| stage | gold reward | 95% CI | RM score | KL to ref | p vs SFT | gain (SFT sd) |\n|---|---:|"), md);
+        assertTrue(md.contains("| stage | gold reward | 95% CI | RM score | KL to ref | p vs SFT | gain (SFT sd) | gold gain / KL | beats SFT"
+                + " |\n|---|---:|"), md);
         for (String row : List.of("| SFT | ", "| PPO | ", "| DPO | ")) {
             assertTrue(md.contains(row), row);
         }
@@ -134,7 +136,26 @@ class DemoReportTest {
         for (int i = 1; i <= 4; i++) {
             assertEquals(lines[0].length(), lines[i].length(), "line " + i + " of\n" + text);
         }
-        assertTrue(lines[5].startsWith("reward model: held-out accuracy 0.850"), text);
+        DemoSummary summary = summary(stages());
+        double ppo = (summary.stage("ppo").goldRewardMean() - summary.stage("sft").goldRewardMean()) / 4.0;
+        double dpo = (summary.stage("dpo").goldRewardMean() - summary.stage("sft").goldRewardMean()) / 12.0;
+        assertEquals(String.format(java.util.Locale.ROOT, "gold reward per nat of KL: PPO won (PPO %+.3f, DPO %+.3f)", ppo, dpo), lines[5]);
+        assertTrue(lines[6].startsWith("reward model: held-out accuracy 0.850"), text);
+    }
+
+    @Test
+    void onlyPpoAndDpoGateTheVerdictAndTheBestGainPerKlIsNamed() {
+        List<StageSamples> stages = List.of(stage("sft", false, 0, 1), stage("ppo", true, 4.0, 2), stage("dpo", true, 5.0, 3),
+                stage("grpo", false, 0.5, 4), stage("rloo", true, 1.0, 5));
+        DemoSummary summary = summary(stages);
+        assertFalse(summary.stage("grpo").beatsSft(summary.klBound()), "a policy no better than SFT");
+        assertTrue(summary.accepted(0.8), "GRPO's verdict is reported but does not gate the demo");
+        assertEquals("rloo", summary.bestGoldGainPerKl().orElseThrow().stage(), "the same gain as PPO's for a quarter of the KL");
+        List<StageSamples> failing = List.of(stages.get(0), stages.get(1), stage("dpo", false, 5.0, 3));
+        assertFalse(summary(failing).accepted(0.8), "DPO still gates it");
+        String md = DemoReport.markdown(summary, stages, 3);
+        assertTrue(md.contains("- GRPO does not beat SFT") && md.contains("(reported, not part of the demo's verdict)"), md);
+        assertTrue(md.contains("| GRPO |") && md.contains("| RLOO |"), md);
     }
 
     @Test
