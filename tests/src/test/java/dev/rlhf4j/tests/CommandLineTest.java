@@ -84,8 +84,8 @@ class CommandLineTest {
         assertEquals(argmaxAtLast(loraReference.get("logits_adapter").get(0)), token);
         assertTrue(token != argmaxAtLast(loraReference.get("logits_disabled").get(0)), "the row tells adapter from base");
         CommandRun absent = CommandRun.of("generate", "--model", modelDir, "--adapter", adapterDir + "-absent", "--prompt-ids", "1");
-        assertEquals(1, absent.exit());
-        assertTrue(absent.err().contains("-absent") && absent.err().contains("does not exist"), absent.err());
+        assertEquals(2, absent.exit(), "a missing folder is a usage error");
+        assertTrue(absent.err().contains("--adapter") && absent.err().contains("-absent") && absent.err().contains("no such file"), absent.err());
         CommandRun notAnAdapter = CommandRun.of("forward", "--model", modelDir, "--adapter", modelDir, "--ids", "1");
         assertEquals(1, notAnAdapter.exit());
         assertTrue(notAnAdapter.err().contains("adapter_config.json"), notAnAdapter.err());
@@ -127,8 +127,8 @@ class CommandLineTest {
         assertEquals(1, outside.exit());
         assertTrue(outside.err().contains("99999") && outside.err().contains("[0, 512)"), outside.err());
         CommandRun missing = CommandRun.of("generate", "--model", modelDir + "-absent", "--prompt-ids", "1");
-        assertEquals(1, missing.exit());
-        assertTrue(missing.err().contains("does not exist"), missing.err());
+        assertEquals(2, missing.exit(), "a missing folder is a usage error");
+        assertTrue(missing.err().contains("--model") && missing.err().contains("no such file"), missing.err());
         CommandRun text = CommandRun.of("generate", "--model", modelDir, "--prompt", "hello");
         assertEquals(1, text.exit());
         assertTrue(text.err().contains("--prompt-ids"), text.err());
