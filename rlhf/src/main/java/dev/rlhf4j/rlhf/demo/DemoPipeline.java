@@ -11,7 +11,6 @@ import dev.rlhf4j.rlhf.run.Progress;
 import dev.rlhf4j.rlhf.train.CompletionExample;
 import dev.rlhf4j.rlhf.train.DpoConfig;
 import dev.rlhf4j.rlhf.train.DpoTrainer;
-import dev.rlhf4j.rlhf.train.PreferenceExample;
 import dev.rlhf4j.rlhf.train.MetricsSink;
 import dev.rlhf4j.rlhf.train.PpoTrainer;
 import dev.rlhf4j.rlhf.train.PpoTrainerConfig;
@@ -165,11 +164,9 @@ public final class DemoPipeline {
                     .maxPromptLength(s.nPositions() / 2).lrSchedulerType("constant").seed(seed + 9).build();
             List<Double> margins = new ArrayList<>();
             List<Double> accuracies = new ArrayList<>();
-            // whole batches only: a remainder of one or two pairs would end the curves on a step of noise
-            List<PreferenceExample> dpoPairs = pairs.train().subList(0, pairs.train().size() / s.dpoBatch() * s.dpoBatch());
-            long dpoSteps = (long) Math.ceil(s.dpoEpochs() * (dpoPairs.size() / s.dpoBatch()));
+            long dpoSteps = (long) Math.ceil(s.dpoEpochs() * Math.ceil(pairs.train().size() / (double) s.dpoBatch()));
             try (DpoTrainer trainer = DpoTrainer.of(dpo, reference, dpoConfig); Progress bar = console.progress("6 dpo", dpoSteps)) {
-                trainer.train(dpoPairs, bar.andThen((step, m) -> {
+                trainer.train(pairs.train(), bar.andThen((step, m) -> {
                     margins.add(m.get("rewards/margins"));
                     accuracies.add(m.get("rewards/accuracies"));
                 }));
