@@ -2,6 +2,7 @@ package dev.rlhf4j.tokenizer;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
@@ -203,6 +204,37 @@ public final class Gpt2Tokenizer {
     /** Number of merges (50,000 for GPT-2). */
     public int mergeCount() {
         return bpe.mergeCount();
+    }
+
+    /**
+     * Where this tokenizer and {@code other} first differ, or empty when they encode every text alike: the vocabulary
+     * size, a token's text or special status by id, the number of merges, or a merge by rank (the order of merges.txt
+     * decides the encoding, so two files with the same merges in another order differ). Describes this tokenizer's
+     * side first, e.g. {@code merge 12: "t h" vs "h e"}.
+     */
+    public Optional<String> firstDifference(Gpt2Tokenizer other) {
+        Vocabulary v = other.vocabulary;
+        if (vocabulary.size() != v.size()) {
+            return Optional.of("vocabulary of " + vocabulary.size() + " vs " + v.size() + " tokens");
+        }
+        for (int id = 0; id < vocabulary.size(); id++) {
+            if (!vocabulary.token(id).equals(v.token(id)) || vocabulary.isSpecial(id) != v.isSpecial(id)) {
+                return Optional.of("token " + id + ": \"" + vocabulary.token(id) + "\" vs \"" + v.token(id) + "\"");
+            }
+        }
+        if (bpe.mergeCount() != other.bpe.mergeCount()) {
+            return Optional.of(bpe.mergeCount() + " vs " + other.bpe.mergeCount() + " merges");
+        }
+        for (int rank = 0; rank < bpe.mergeCount(); rank++) {
+            if (bpe.mergeLeft(rank) != other.bpe.mergeLeft(rank) || bpe.mergeRight(rank) != other.bpe.mergeRight(rank)) {
+                return Optional.of("merge " + rank + ": \"" + merge(rank) + "\" vs \"" + other.merge(rank) + "\"");
+            }
+        }
+        return Optional.empty();
+    }
+
+    private String merge(int rank) {
+        return vocabulary.token(bpe.mergeLeft(rank)) + " " + vocabulary.token(bpe.mergeRight(rank));
     }
 
     BytePairEncoding bytePairEncoding() {

@@ -26,18 +26,8 @@ public final class Gpt2Checkpoint {
     }
 
     static Gpt2LMHeadModel load(Path dir, DType type) {
-        Path configFile = dir.resolve(CONFIG);
+        Gpt2Config config = checkedConfig(dir);
         Path weights = dir.resolve(WEIGHTS);
-        CheckpointException.requireFiles(dir, "a Hugging Face GPT-2 directory", CONFIG, WEIGHTS);
-        Gpt2Config config;
-        try {
-            config = Gpt2Config.read(configFile);
-        } catch (IllegalArgumentException e) {
-            throw new CheckpointException(e.getMessage(), e);
-        }
-        try (SafetensorsReader reader = SafetensorsReader.open(weights)) {
-            checkSizes(config, configFile, reader);
-        }
         Gpt2LMHeadModel model = new Gpt2LMHeadModel(config, type);
         try {
             loadWeights(model, weights);
@@ -83,6 +73,25 @@ public final class Gpt2Checkpoint {
      * a config that is wrong or corrupt (a huge {@code n_embd}, fewer layers than the checkpoint holds) is refused with
      * the key and both numbers instead of allocating gigabytes or loading part of a model.
      */
+    /**
+     * The {@code config.json} of a Hugging Face GPT-2 directory, checked against the shapes in its
+     * {@code model.safetensors} header without reading a weight: what a caller may size memory by before loading.
+     */
+    public static Gpt2Config checkedConfig(Path dir) {
+        Path configFile = dir.resolve(CONFIG);
+        CheckpointException.requireFiles(dir, "a Hugging Face GPT-2 directory", CONFIG, WEIGHTS);
+        Gpt2Config config;
+        try {
+            config = Gpt2Config.read(configFile);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(e.getMessage(), e);
+        }
+        try (SafetensorsReader reader = SafetensorsReader.open(dir.resolve(WEIGHTS))) {
+            checkSizes(config, configFile, reader);
+        }
+        return config;
+    }
+
     static void checkSizes(Gpt2Config config, Path configFile, SafetensorsReader reader) {
         long c = config.nEmbd();
         expectShape(configFile, reader, "wte.weight", "vocab_size, n_embd", config.vocabSize(), c);

@@ -1,11 +1,14 @@
 package dev.rlhf4j.rlhf.cli;
 
+import dev.rlhf4j.core.MemoryLimits;
+import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
 import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reference.SynchronizedReference;
 import dev.rlhf4j.rlhf.reward.NamedReward;
@@ -40,8 +43,10 @@ final class CriticFreeRun {
      * @param beta                its beta: 0 loads no reference
      * @param syncSteps           ref_model_sync_steps when syncing the reference (TR-DPO), else 0
      * @param mixupAlpha          ref_model_mixup_alpha when syncing
+     * @param completionsPerStep  per_device_train_batch_size x gradient_accumulation_steps: the rows generated and scored at once
      */
-    record Shape(String command, Record config, long seed, int maxCompletionLength, double beta, int syncSteps, double mixupAlpha) {
+    record Shape(String command, Record config, long seed, int maxCompletionLength, double beta, int syncSteps, double mixupAlpha,
+                 int completionsPerStep) {
     }
 
     private CriticFreeRun() {
@@ -64,20 +69,29 @@ final class CriticFreeRun {
                     + " policy and is not in the checkpoints");
         }
         boolean needsReference = shape.beta() > 0;
+        rewardOptions.check();
+        Gpt2Config modelConfig = options.config();
+        Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
+        int positions = modelConfig.nPositions();
+        if (shape.maxCompletionLength() >= positions) {
+            throw new IllegalArgumentException("--max-completion-length " + shape.maxCompletionLength() + " leaves no room for a prompt"
+                    + " in the model's " + positions + " positions");
+        }
+        ExampleTokenizer examples = new ExampleTokenizer(tokenizer,
+                new TokenLimits(positions - shape.maxCompletionLength(), positions, false));
+        Tokenized<int[]> prompts = TrainingOptions.report("prompts", options.data, examples.prompts(JsonLines.readPrompts(options.data)));
+        // a synchronized reference is a full copy, as a frozen one
+        ReferenceKind planned = !needsReference ? null : sync ? ReferenceKind.FROZEN : kind;
+        new MemoryCheck(shape.command(), Workload.Algorithm.parse(shape.command()), options.shape(modelConfig), planned, lora.rank(),
+                true, rewardOptions.rewardModel != null, shape.completionsPerStep(),
+                MemoryCheck.longest(prompts.examples()) + shape.maxCompletionLength(),
+                "--per-device-train-batch-size x --gradient-accumulation-steps (the completions of a step) or --max-completion-length")
+                .require(MemoryLimits.current());
         Gpt2LMHeadModel policy = options.policy();
         ReferenceModel ref = null;
         LoraModel adapters = null;
         try {
-            Gpt2Tokenizer tokenizer = options.tokenizer(policy);
             RewardOptions.Rewards rewards = rewardOptions.load(policy, options.model, tokenizer);
-            int positions = policy.config().nPositions();
-            if (shape.maxCompletionLength() >= positions) {
-                throw new IllegalArgumentException("--max-completion-length " + shape.maxCompletionLength() + " leaves no room for a prompt"
-                        + " in the model's " + positions + " positions");
-            }
-            ExampleTokenizer examples = new ExampleTokenizer(tokenizer,
-                    new TokenLimits(positions - shape.maxCompletionLength(), positions, false));
-            Tokenized<int[]> prompts = TrainingOptions.report("prompts", options.data, examples.prompts(JsonLines.readPrompts(options.data)));
             if (needsReference) {
                 ref = sync ? new SynchronizedReference(policy, shape.syncSteps(), shape.mixupAlpha())
                         : kind.copiesPolicy() ? kind.create(policy, options.model, null) : null;

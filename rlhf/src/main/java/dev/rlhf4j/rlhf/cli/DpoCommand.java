@@ -1,12 +1,15 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.core.MemoryLimits;
+import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
 import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.reference.ContentHash;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.PrecomputedReference;
@@ -70,17 +73,20 @@ public final class DpoCommand implements Callable<Integer> {
     public Integer call() {
         DpoConfig config = HYPER.resolve(spec, Map.of("precomputeRefLogProbs", reference == ReferenceKind.PRECOMPUTED));
         reference.check(lora.enabled());
+        Gpt2Config modelConfig = options.config();
+        Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
+        int length = Math.min(config.maxLength(), modelConfig.nPositions());
+        ExampleTokenizer examples = new ExampleTokenizer(tokenizer,
+                new TokenLimits(Math.min(config.maxPromptLength(), length - 1), length, true));
+        Tokenized<PreferenceExample> data = TrainingOptions.report("data", options.data,
+                examples.preferences(JsonLines.readPreferences(options.data)));
+        new MemoryCheck("dpo", Workload.Algorithm.DPO, options.shape(modelConfig), config.withoutReference() ? null : reference,
+                lora.rank(), true, false, Math.min(config.perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
+                "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
         Gpt2LMHeadModel policy = options.policy();
         ReferenceModel ref = null;
         LoraModel adapters = null;
         try {
-            Gpt2Tokenizer tokenizer = options.tokenizer(policy);
-            int positions = policy.config().nPositions();
-            int length = Math.min(config.maxLength(), positions);
-            ExampleTokenizer examples = new ExampleTokenizer(tokenizer,
-                    new TokenLimits(Math.min(config.maxPromptLength(), length - 1), length, true));
-            Tokenized<PreferenceExample> data = TrainingOptions.report("data", options.data,
-                    examples.preferences(JsonLines.readPreferences(options.data)));
             long steps = new TrainingPlan(data.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
                     config.numTrainEpochs(), (int) Math.min(Integer.MAX_VALUE, config.maxSteps())).totalSteps();
             String strategy = config.withoutReference() ? "none (" + (config.referenceFree() ? "reference_free" : "loss_type simpo") + ")"

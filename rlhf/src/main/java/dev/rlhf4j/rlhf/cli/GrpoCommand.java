@@ -47,7 +47,8 @@ public final class GrpoCommand implements Callable<Integer> {
     public Integer call() {
         GrpoConfig c = HYPER.resolve(spec, Map.of());
         CriticFreeRun.Shape shape = new CriticFreeRun.Shape("grpo", c, c.seed(), c.maxCompletionLength(), c.beta(),
-                c.syncRefModel() ? c.refModelSyncSteps() : 0, c.refModelMixupAlpha());
+                c.syncRefModel() ? c.refModelSyncSteps() : 0, c.refModelMixupAlpha(),
+                c.perDeviceTrainBatchSize() * c.gradientAccumulationSteps());
         return CriticFreeRun.run(shape, options, lora, rewards, reference, c::iterations, (policy, adapters, ref, r, w, prompts, sink) ->
                 new GrpoTrainer(policy, adapters, ref, r, w, prompts, c, sink));
     }

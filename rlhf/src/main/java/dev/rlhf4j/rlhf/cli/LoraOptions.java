@@ -27,6 +27,14 @@ final class LoraOptions {
         return r != null;
     }
 
+    /** The adapters' rank, 0 without {@code --lora-r}. */
+    int rank() {
+        if (enabled() && r <= 0) {
+            throw new IllegalArgumentException("--lora-r must be positive, got " + r);
+        }
+        return enabled() ? r : 0;
+    }
+
     /** The adapter configuration, or null without {@code --lora-r}. */
     LoraConfig config() {
         if (!enabled()) {

@@ -1,5 +1,7 @@
 package dev.rlhf4j.rlhf.cli;
 
+import dev.rlhf4j.nn.gpt2.Gpt2Checkpoint;
+import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
@@ -19,10 +21,20 @@ final class ModelDirectory {
     }
 
     static Gpt2LMHeadModel model(Path dir) {
+        requireDirectory(dir);
+        return Gpt2LMHeadModel.fromPretrained(dir);
+    }
+
+    /** The directory's {@code config.json}, checked against the shapes of its {@code model.safetensors} header. */
+    static Gpt2Config config(Path dir) {
+        requireDirectory(dir);
+        return Gpt2Checkpoint.checkedConfig(dir);
+    }
+
+    private static void requireDirectory(Path dir) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("model directory " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist"));
         }
-        return Gpt2LMHeadModel.fromPretrained(dir);
     }
 
     /** The model in {@code dir} with the PEFT adapter in {@code adapter} switched on; no adapter when it is null. */
@@ -41,13 +53,16 @@ final class ModelDirectory {
 
     /** The tokenizer stored with the model; GPT-2's own when none is and the vocabulary is GPT-2's size. */
     static Optional<Gpt2Tokenizer> tokenizer(Path dir, int vocabSize) {
-        boolean hasFiles = Files.exists(dir.resolve("vocab.json")) || Files.exists(dir.resolve("encoder.json"))
-                || listTiktoken(dir);
-        if (hasFiles) {
+        if (hasTokenizerFiles(dir)) {
             return Optional.of(TokenizerFiles.load(dir));
         }
         Gpt2Tokenizer gpt2 = Gpt2Tokenizer.gpt2();
         return vocabSize == gpt2.vocabSize() ? Optional.of(gpt2) : Optional.empty();
+    }
+
+    /** Whether {@code dir} holds tokenizer files: vocab.json, encoder.json or a {@code .tiktoken} file. */
+    static boolean hasTokenizerFiles(Path dir) {
+        return Files.exists(dir.resolve("vocab.json")) || Files.exists(dir.resolve("encoder.json")) || listTiktoken(dir);
     }
 
     private static boolean listTiktoken(Path dir) {

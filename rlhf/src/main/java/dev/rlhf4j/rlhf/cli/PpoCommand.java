@@ -1,12 +1,15 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.core.TensorRandom;
+import dev.rlhf4j.core.MemoryLimits;
+import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
 import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.run.TrainingRun;
@@ -79,23 +82,29 @@ public final class PpoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--reference precomputed is for dpo: PPO scores completions it has just generated");
         }
         reference.check(lora.enabled());
+        Gpt2Config modelConfig = options.config();
+        Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
+        int positions = modelConfig.nPositions();
+        if (config.responseLength() >= positions) {
+            throw new IllegalArgumentException("--response-length " + config.responseLength() + " leaves no room for a prompt in the"
+                    + " model's " + positions + " positions");
+        }
+        ExampleTokenizer examples = new ExampleTokenizer(tokenizer,
+                new TokenLimits(positions - config.responseLength(), positions, false));
+        Tokenized<int[]> prompts = TrainingOptions.report("prompts", options.data, examples.prompts(JsonLines.readPrompts(options.data)));
+        new MemoryCheck("ppo", Workload.Algorithm.PPO, options.shape(modelConfig), reference, lora.rank(), true, true,
+                config.batchSize(), MemoryCheck.longest(prompts.examples()) + config.responseLength(),
+                "--per-device-train-batch-size x --gradient-accumulation-steps x --num-mini-batches (the rollout batch) or"
+                        + " --response-length").require(MemoryLimits.current());
         Gpt2LMHeadModel actor = options.policy();
         RewardModel rewards = null;
         ReferenceModel ref = null;
         LoraModel adapters = null;
         Critic values = null;
         try {
-            Gpt2Tokenizer tokenizer = options.tokenizer(actor);
             rewards = RewardModel.fromPretrained(rewardModel);
-            TrainingOptions.requireSameVocabulary(actor, options.model, rewards.config().vocabSize(), "--reward-model", rewardModel);
-            int positions = actor.config().nPositions();
-            if (config.responseLength() >= positions) {
-                throw new IllegalArgumentException("--response-length " + config.responseLength() + " leaves no room for a prompt in the"
-                        + " model's " + positions + " positions");
-            }
-            ExampleTokenizer examples = new ExampleTokenizer(tokenizer,
-                    new TokenLimits(positions - config.responseLength(), positions, false));
-            Tokenized<int[]> prompts = TrainingOptions.report("prompts", options.data, examples.prompts(JsonLines.readPrompts(options.data)));
+            TrainingOptions.requireSameTokenizer(tokenizer, options.model, modelConfig.vocabSize(), rewards.config().vocabSize(),
+                    "--reward-model", rewardModel);
             // the copies are taken before the adapters are attached: they hold the base model
             ref = reference.copiesPolicy() ? reference.create(actor, options.model, null) : null;
             adapters = lora.attach(actor, config.seed());

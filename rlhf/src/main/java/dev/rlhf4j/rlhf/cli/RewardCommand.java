@@ -1,10 +1,13 @@
 package dev.rlhf4j.rlhf.cli;
 
+import dev.rlhf4j.core.MemoryLimits;
+import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
 import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.run.TrainingRun;
 import dev.rlhf4j.rlhf.train.PreferenceExample;
@@ -65,20 +68,24 @@ public final class RewardCommand implements Callable<Integer> {
         if (evalData != null && evalFraction != null) {
             throw new IllegalArgumentException("give --eval-data or --eval-fraction, not both");
         }
+        Gpt2Config modelConfig = options.config();
+        Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
+        int length = Math.min(config.maxLength(), modelConfig.nPositions());
+        ExampleTokenizer examples = new ExampleTokenizer(tokenizer, new TokenLimits(length - 1, length, true));
+        Tokenized<PreferenceExample> data = TrainingOptions.report("data", options.data,
+                examples.preferences(JsonLines.readPreferences(options.data)));
+        // chosen and rejected rows go through one pass: a trained model over 2B sequences
+        new MemoryCheck("reward", Workload.Algorithm.SFT, options.shape(modelConfig), null, 0, false, false,
+                2 * Math.min(config.perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
+                "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
         Gpt2LMHeadModel lm = options.policy();
-        Gpt2Tokenizer tokenizer;
         RewardModel model;
         try {
-            tokenizer = options.tokenizer(lm);
             model = RewardModel.fromLm(lm, config.seed());
         } finally {
             lm.release();
         }
         try {
-            int length = Math.min(config.maxLength(), model.config().nPositions());
-            ExampleTokenizer examples = new ExampleTokenizer(tokenizer, new TokenLimits(length - 1, length, true));
-            Tokenized<PreferenceExample> data = TrainingOptions.report("data", options.data,
-                    examples.preferences(JsonLines.readPreferences(options.data)));
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("data", TrainingOptions.dataSection(options.data, data));

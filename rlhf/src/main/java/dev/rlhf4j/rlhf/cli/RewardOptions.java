@@ -38,23 +38,34 @@ final class RewardOptions {
     record Rewards(List<NamedReward> rewards, double[] weights) {
     }
 
-    /** Loads the reward model (if any) and the named rules; refuses an empty or mismatched set. */
-    Rewards load(Gpt2LMHeadModel policy, Path policyDir, Gpt2Tokenizer tokenizer) {
+    /** Refuses an empty set of rewards, an unknown rule or a weight count that does not match; loads nothing. */
+    void check() {
         if (rewardModel == null && rewardFuncs.isEmpty()) {
             throw new IllegalArgumentException("no reward: give --reward-model DIR and/or --reward-funcs NAME[,NAME...]; the built-in rules"
                     + " are " + RuleRewards.all().keySet());
         }
-        List<NamedReward> rewards = new ArrayList<>();
         for (String name : rewardFuncs) {
             RuleRewards.named(name);
         }
-        int count = (rewardModel != null ? 1 : 0) + rewardFuncs.size();
+        int count = count();
         if (rewardWeights != null && rewardWeights.size() != count) {
             throw new IllegalArgumentException("--reward-weights has " + rewardWeights.size() + " weights for " + count + " rewards");
         }
+    }
+
+    private int count() {
+        return (rewardModel != null ? 1 : 0) + rewardFuncs.size();
+    }
+
+    /** Loads the reward model (if any) and the named rules, after {@link #check}. */
+    Rewards load(Gpt2LMHeadModel policy, Path policyDir, Gpt2Tokenizer tokenizer) {
+        check();
+        List<NamedReward> rewards = new ArrayList<>();
+        int count = count();
         if (rewardModel != null) {
             model = RewardModel.fromPretrained(rewardModel);
-            TrainingOptions.requireSameVocabulary(policy, policyDir, model.config().vocabSize(), "--reward-model", rewardModel);
+            TrainingOptions.requireSameTokenizer(tokenizer, policyDir, policy.config().vocabSize(), model.config().vocabSize(),
+                    "--reward-model", rewardModel);
             rewards.add(new NamedReward("reward_model", model));
         }
         for (String name : rewardFuncs) {

@@ -45,7 +45,8 @@ public final class RlooCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RlooConfig c = HYPER.resolve(spec, Map.of());
-        CriticFreeRun.Shape shape = new CriticFreeRun.Shape("rloo", c, c.seed(), c.maxCompletionLength(), c.beta(), 0, 0.0);
+        CriticFreeRun.Shape shape = new CriticFreeRun.Shape("rloo", c, c.seed(), c.maxCompletionLength(), c.beta(), 0, 0.0,
+                c.perDeviceTrainBatchSize() * c.gradientAccumulationSteps());
         return CriticFreeRun.run(shape, options, lora, rewards, reference, c::iterations, (policy, adapters, ref, r, w, prompts, sink) ->
                 new RlooTrainer(policy, adapters, ref, r, w, prompts, c, sink));
     }

@@ -1,10 +1,13 @@
 package dev.rlhf4j.rlhf.cli;
 
+import dev.rlhf4j.core.MemoryLimits;
+import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
 import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.run.TrainingRun;
 import dev.rlhf4j.rlhf.train.CompletionExample;
 import dev.rlhf4j.rlhf.train.SftConfig;
@@ -45,13 +48,18 @@ public final class SftCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SftConfig config = HYPER.resolve(spec, Map.of());
+        Gpt2Config modelConfig = options.config();
+        Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
+        int length = Math.min(config.maxLength(), modelConfig.nPositions());
+        ExampleTokenizer examples = new ExampleTokenizer(tokenizer, new TokenLimits(length - 1, length, true));
+        Tokenized<CompletionExample> data = TrainingOptions.report("data", options.data,
+                examples.sft(JsonLines.readSft(options.data)));
+        new MemoryCheck("sft", Workload.Algorithm.SFT, options.shape(modelConfig), null, 0, false, false,
+                Math.min(config.perDeviceTrainBatchSize(), data.size()),
+                MemoryCheck.longest(data.examples().stream().map(CompletionExample::tokens).toList()),
+                "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
         Gpt2LMHeadModel policy = options.policy();
         try {
-            Gpt2Tokenizer tokenizer = options.tokenizer(policy);
-            int length = Math.min(config.maxLength(), policy.config().nPositions());
-            ExampleTokenizer examples = new ExampleTokenizer(tokenizer, new TokenLimits(length - 1, length, true));
-            Tokenized<CompletionExample> data = TrainingOptions.report("data", options.data,
-                    examples.sft(JsonLines.readSft(options.data)));
             long steps = new TrainingPlan(data.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
                     config.numTrainEpochs(), config.maxSteps()).totalSteps();
             Map<String, Object> sections = new LinkedHashMap<>();

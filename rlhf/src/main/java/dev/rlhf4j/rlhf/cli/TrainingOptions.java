@@ -1,14 +1,17 @@
 package dev.rlhf4j.rlhf.cli;
 
+import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.rlhf.data.Tokenized;
+import dev.rlhf4j.rlhf.memory.ModelShape;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.rlhf.run.FolderWriter;
 import dev.rlhf4j.rlhf.run.RunSpec;
 import dev.rlhf4j.rlhf.train.TrainerState;
 import dev.rlhf4j.rlhf.run.TrainingRun;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
+import dev.rlhf4j.tokenizer.TokenizerFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -61,9 +64,22 @@ final class TrainingOptions {
         return ModelDirectory.model(model);
     }
 
+    /**
+     * The {@code config.json} of {@code --model}, checked against its weights' header without loading them: the sizes
+     * a {@link MemoryCheck} plans with before anything is allocated.
+     */
+    Gpt2Config config() {
+        return ModelDirectory.config(model);
+    }
+
+    /** The planner's sizes of {@code --model}, named by its folder. */
+    ModelShape shape(Gpt2Config config) {
+        return ModelShape.of(String.valueOf(model.getFileName()), config);
+    }
+
     /** The tokenizer stored with {@code --model}; refused when there is none or it has ids the model does not. */
-    Gpt2Tokenizer tokenizer(Gpt2LMHeadModel policy) {
-        int vocab = policy.config().vocabSize();
+    Gpt2Tokenizer tokenizer(Gpt2Config config) {
+        int vocab = config.vocabSize();
         Gpt2Tokenizer t = ModelDirectory.tokenizer(model, vocab).orElseThrow(() -> new IllegalArgumentException("--model " + model
                 + ": no tokenizer files (vocab.json + merges.txt) beside the model, and its vocabulary (" + vocab + ") is not GPT-2's"));
         if (t.vocabSize() > vocab) {
@@ -73,12 +89,23 @@ final class TrainingOptions {
         return t;
     }
 
-    /** Refuses a second model (reward model) whose vocabulary differs from the policy's, naming both sizes. */
-    static void requireSameVocabulary(Gpt2LMHeadModel policy, Path policyDir, int otherVocab, String option, Path otherDir) {
-        int vocab = policy.config().vocabSize();
+    /**
+     * Refuses a second model (the reward model) that does not share the policy's tokenizer, naming both folders: a
+     * vocabulary of another size, or tokenizer files beside it that define other tokens or merges than the policy's
+     * {@code tokenizer} ({@link Gpt2Tokenizer#firstDifference}; the files are compared by what they define, so
+     * GPT-2's own files and the ones a run writes for it agree). A folder without tokenizer files is checked by its
+     * vocabulary size alone: it holds nothing else to compare.
+     */
+    static void requireSameTokenizer(Gpt2Tokenizer tokenizer, Path policyDir, int vocab, int otherVocab, String option, Path otherDir) {
         if (vocab != otherVocab) {
             throw new IllegalArgumentException(option + " " + otherDir + " has a vocabulary of " + otherVocab + " tokens, the policy (--model "
                     + policyDir + ") " + vocab + ": they must share one tokenizer");
+        }
+        if (ModelDirectory.hasTokenizerFiles(otherDir)) {
+            tokenizer.firstDifference(TokenizerFiles.load(otherDir)).ifPresent(difference -> {
+                throw new IllegalArgumentException(option + " " + otherDir + " has another tokenizer than the policy (--model " + policyDir
+                        + "), " + difference + " (the policy's first): they must share one tokenizer");
+            });
         }
     }
 

@@ -185,7 +185,7 @@ public record MemoryPlan(Workload workload, Map<Model, Row> byModel) {
     }
 
     /** A size with its unit: MB below 10^9 bytes, GB from there; a dash for nothing. */
-    static String bytes(long bytes) {
+    public static String bytes(long bytes) {
         if (bytes == 0) {
             return NONE;
         }
