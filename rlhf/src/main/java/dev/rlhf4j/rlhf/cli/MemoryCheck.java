@@ -124,9 +124,10 @@ record MemoryCheck(String command, Algorithm algorithm, ModelShape shape, Refere
             remedies.add("hold the reference in half precision (--reference bf16) or offloaded (--reference offloaded)");
         }
         return String.format(Locale.ROOT, "%s plans %s (%d bytes) for one step of %s on %d %s of %d positions (./rlhf4j memory"
-                        + " shows the table), more than the %s (%d bytes) ND4J may allocate (%s): %s",
+                        + " --model DIR --algo %s --batch %d --seq %d shows the rows), more than the %s (%d bytes) ND4J may allocate"
+                        + " (%s): %s",
                 command, MemoryPlan.bytes(planned), planned, shape.name(), batch, algorithm == Algorithm.DPO ? "pairs" : "sequences",
-                seq, MemoryPlan.bytes(budget), budget, limit, String.join(", or ", remedies));
+                seq, algorithm.label(), batch, seq, MemoryPlan.bytes(budget), budget, limit, String.join(", or ", remedies));
     }
 
     /** Bytes as a JavaCPP size, in whole gibibytes rounded up ({@code 17G}). */
