@@ -40,8 +40,34 @@ public final class Generator {
         return generate(PaddedBatch.leftPadded(prompts, config.padTokenId()), config);
     }
 
-    /** Generates after each row of a left-padded batch (every row ends in the last column). */
+    /**
+     * Generates after each prompt, row {@code r} drawing from its own random stream seeded by {@code rowSeeds[r]}
+     * ({@code config.seed()} is unused). A row's tokens then depend on its seed and its prompt, not on which other rows
+     * share the batch or in what order: what lets a rollout be split across machines and still draw the same tokens.
+     */
+    public GenerationResult generate(List<int[]> prompts, GenerationConfig config, long[] rowSeeds) {
+        if (prompts.isEmpty()) {
+            throw new IllegalArgumentException("Generator: no prompts");
+        }
+        if (rowSeeds.length != prompts.size()) {
+            throw new IllegalArgumentException("Generator: " + prompts.size() + " prompts need as many row seeds, got " + rowSeeds.length);
+        }
+        Sampler[] samplers = new Sampler[rowSeeds.length];
+        for (int r = 0; r < samplers.length; r++) {
+            samplers[r] = new Sampler(config, rowSeeds[r]);
+        }
+        return generate(PaddedBatch.leftPadded(prompts, config.padTokenId()), config, samplers);
+    }
+
+    /** Generates after each row of a left-padded batch (every row ends in the last column); the rows share one random stream. */
     public GenerationResult generate(PaddedBatch prompts, GenerationConfig config) {
+        Sampler shared = new Sampler(config, config.seed());
+        Sampler[] samplers = new Sampler[prompts.batchSize()];
+        Arrays.fill(samplers, shared);
+        return generate(prompts, config, samplers);
+    }
+
+    private GenerationResult generate(PaddedBatch prompts, GenerationConfig config, Sampler[] samplers) {
         int b = prompts.batchSize();
         int p = prompts.length();
         int[] lastReal = prompts.lastIndex();
@@ -58,7 +84,6 @@ public final class Generator {
         double[][] logprobs = new double[b][config.maxNewTokens()];
         int[] produced = new int[b];
         boolean[] done = new boolean[b];
-        Sampler sampler = new Sampler(config);
         int v = model.config().vocabSize();
         PaddedBatch batch = prompts;                                           // (B, T)
         KvCache cache = config.useCache() && config.maxNewTokens() > 0
@@ -72,7 +97,7 @@ public final class Generator {
                 for (int r = 0; r < b; r++) {
                     next[r] = config.padTokenId();
                     if (!done[r]) {
-                        Sampler.Pick pick = sampler.pick(Arrays.copyOfRange(logits, r * v, (r + 1) * v));
+                        Sampler.Pick pick = samplers[r].pick(Arrays.copyOfRange(logits, r * v, (r + 1) * v));
                         next[r] = pick.token();
                         tokens[r][produced[r]] = pick.token();
                         logprobs[r][produced[r]] = pick.logprob();

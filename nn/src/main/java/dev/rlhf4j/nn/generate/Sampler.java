@@ -23,8 +23,12 @@ final class Sampler {
     private final TensorRandom random;
 
     Sampler(GenerationConfig config) {
+        this(config, config.seed());
+    }
+
+    Sampler(GenerationConfig config, long seed) {
         this.config = config;
-        this.random = new TensorRandom(config.seed());
+        this.random = new TensorRandom(seed);
     }
 
     Pick pick(double[] logits) {
