@@ -2,6 +2,7 @@ package dev.rlhf4j.rlhf.run;
 
 import dev.rlhf4j.rlhf.train.MetricsSink;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -27,8 +28,13 @@ public final class Progress implements MetricsSink, AutoCloseable {
     private long current;
 
     private Progress(ProgressBar bar, List<String> shown) {
+        this(bar, shown, 0);
+    }
+
+    private Progress(ProgressBar bar, List<String> shown, long from) {
         this.bar = bar;
         this.shown = List.copyOf(shown);
+        this.current = from;
     }
 
     /**
@@ -36,10 +42,15 @@ public final class Progress implements MetricsSink, AutoCloseable {
      * the output is not a terminal.
      */
     public static Progress open(String task, long totalSteps, boolean quiet) {
+        return open(task, totalSteps, quiet, 0);
+    }
+
+    /** As {@link #open(String, long, boolean)} for a run resumed after step {@code from}: the bar starts there. */
+    public static Progress open(String task, long totalSteps, boolean quiet, long from) {
         if (quiet || System.console() == null) {
             return quiet();
         }
-        return new Progress(builder(task, totalSteps).build(), SHOWN);
+        return new Progress(builder(task, totalSteps).startsFrom(from, Duration.ZERO).build(), SHOWN, from);
     }
 
     /** A progress that writes nothing. */
@@ -49,8 +60,13 @@ public final class Progress implements MetricsSink, AutoCloseable {
 
     /** A bar written to {@code out} whether or not it is a terminal, showing the figures named in {@code shown}. */
     public static Progress to(PrintStream out, String task, long totalSteps, List<String> shown) {
-        return new Progress(builder(task, totalSteps).setConsumer(new ConsoleProgressBarConsumer(out, WIDTH)).build(),
-                shown);
+        return to(out, task, totalSteps, shown, 0);
+    }
+
+    /** As {@link #to(PrintStream, String, long, List)}, starting after step {@code from} (a resumed run). */
+    public static Progress to(PrintStream out, String task, long totalSteps, List<String> shown, long from) {
+        return new Progress(builder(task, totalSteps).setConsumer(new ConsoleProgressBarConsumer(out, WIDTH))
+                .startsFrom(from, Duration.ZERO).build(), shown, from);
     }
 
     private static ProgressBarBuilder builder(String task, long totalSteps) {

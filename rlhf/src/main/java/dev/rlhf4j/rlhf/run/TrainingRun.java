@@ -89,7 +89,7 @@ public final class TrainingRun implements AutoCloseable {
         Checkpoints.removeTemporary(folder.dir());
         MetricsLog metrics = MetricsLog.resume(folder.metricsFile(), last.metricsLines());
         try {
-            return new TrainingRun(spec, folder, metrics, Progress.open(spec.command(), spec.totalSteps(), spec.quiet()), last);
+            return new TrainingRun(spec, folder, metrics, Progress.open(spec.command(), spec.totalSteps(), spec.quiet(), last.step()), last);
         } catch (RuntimeException e) {
             metrics.close();
             throw e;

@@ -71,6 +71,19 @@ class ProgressTest {
     }
 
     @Test
+    void aResumedRunsBarStartsAtItsCheckpoint() {
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(captured, true, StandardCharsets.UTF_8);
+        try (Progress p = Progress.to(out, "sft", 10, List.of("loss"), 6)) {
+            assertEquals(6, p.current());
+            p.onStep(7, step(0.25, 0.0));
+        }
+        String text = captured.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("7/10"), text);
+        assertTrue(!text.contains(" 1/10") && !text.contains(" 0/10"), "never shown from the start: " + text);
+    }
+
+    @Test
     void theMessageFormatsSmallAndLargeFiguresReadably() {
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("learning_rate", 1e-5);
