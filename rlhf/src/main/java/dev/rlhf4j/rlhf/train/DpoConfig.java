@@ -39,7 +39,9 @@ public record DpoConfig(double learningRate, double beta, LossType lossType, dou
                         int maxLength, int maxPromptLength, int perDeviceTrainBatchSize, int gradientAccumulationSteps,
                         double numTrainEpochs, long maxSteps, double maxGradNorm, double weightDecay, String lrSchedulerType,
                         long warmupSteps, long seed, boolean referenceFree, boolean precomputeRefLogProbs,
-                        int maxConsecutiveNonfinite) {
+                        int maxConsecutiveNonfinite) implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
 
     /**
      * TRL's {@code loss_type} names and the loss class each one means: the one place that maps a name to a loss.

@@ -24,7 +24,9 @@ import java.util.function.ToDoubleFunction;
  */
 public record DpoStep(double loss, double[] losses, double[] policyChosenLogps, double[] policyRejectedLogps,
                       double[] referenceChosenLogps, double[] referenceRejectedLogps, double[] chosenRewards,
-                      double[] rejectedRewards, double logitsChosen, double logitsRejected, int tokens, int truncated) {
+                      double[] rejectedRewards, double logitsChosen, double logitsRejected, int tokens, int truncated) implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
 
     /** Fraction of pairs whose chosen reward exceeds the rejected one. */
     public double accuracy() {
