@@ -147,6 +147,9 @@ public final class DpoCommand implements Callable<Integer> {
                         }
                     }));
                 }
+                if (distributed != null) {
+                    System.out.println(distributed.traffic());
+                }
                 if (ref != null) {
                     ref.verifyFrozen();
                 }

@@ -92,6 +92,9 @@ public final class SftCommand implements Callable<Integer> {
                         trainer.saveState(dir);
                         policy.save(dir.resolve(TrainingRun.MODEL));
                     }));
+                    if (distributed != null) {
+                        System.out.println(distributed.traffic());
+                    }
                 } finally {
                     if (distributed != null) {
                         distributed.close();

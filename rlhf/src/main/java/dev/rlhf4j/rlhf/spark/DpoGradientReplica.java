@@ -15,6 +15,8 @@ import dev.rlhf4j.rlhf.train.DpoGradient;
 import dev.rlhf4j.rlhf.train.DpoGradientShard;
 import dev.rlhf4j.rlhf.train.DpoStep;
 import dev.rlhf4j.rlhf.train.StepObserver;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.broadcast.Broadcast;
 
@@ -120,8 +122,15 @@ public final class DpoGradientReplica implements GradientReplica<DpoGradientShar
                     + " references; " + reference.getClass().getSimpleName() + " moves with the policy during the run: run it without --master");
         }
         Map<String, Tensor> trainable = lora != null ? lora.namedParameters() : policy.namedParameters();
+        List<Broadcast<TensorSnapshot>> frozen = new ArrayList<>();
+        if (base != null) {
+            frozen.add(base);
+        }
+        if (weights != null) {
+            frozen.add(weights);
+        }
         return new SparkGradients<>(cluster, trainable,
-                new Recipe(GradientModel.of(policy, lora), config, base, kind, weights, storage), "dpo-policy");
+                new Recipe(GradientModel.of(policy, lora), config, base, kind, weights, storage), "dpo-policy", frozen);
     }
 
     @Override

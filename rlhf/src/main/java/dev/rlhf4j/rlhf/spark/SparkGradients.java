@@ -34,8 +34,12 @@ public final class SparkGradients<S extends Serializable, M extends Serializable
     private final Map<String, Tensor> trainable;
     private final GradientReplica.Recipe<S, M> recipe;
     private final String key;
+    private final List<Broadcast<TensorSnapshot>> frozen;
     private Broadcast<TensorSnapshot> weights;
     private long sentBytes;
+    private long broadcasts;
+    private long shardsRun;
+    private long gradientBytes;
 
     /**
      * @param trainable the driver's trainable parameters (read at each new version)
@@ -44,6 +48,16 @@ public final class SparkGradients<S extends Serializable, M extends Serializable
      *                  its own, so that a second run in the same application never finds the first one's replicas
      */
     public SparkGradients(SparkCluster cluster, Map<String, Tensor> trainable, GradientReplica.Recipe<S, M> recipe, String role) {
+        this(cluster, trainable, recipe, role, List.of());
+    }
+
+    /**
+     * As above, for a recipe that holds broadcasts of frozen weights (a LoRA base, a reference), which this
+     * instance frees at {@link #close}.
+     */
+    public SparkGradients(SparkCluster cluster, Map<String, Tensor> trainable, GradientReplica.Recipe<S, M> recipe, String role,
+                          List<Broadcast<TensorSnapshot>> frozen) {
+        this.frozen = List.copyOf(frozen);
         this.cluster = cluster;
         this.trainable = trainable;
         this.recipe = recipe;
@@ -58,6 +72,7 @@ public final class SparkGradients<S extends Serializable, M extends Serializable
             }
             TensorSnapshot snapshot = TensorSnapshot.of(version, trainable);
             sentBytes += snapshot.bytes();
+            broadcasts++;
             weights = cluster.context().broadcast(snapshot);
         }
         List<Tuple2<Integer, S>> indexed = new ArrayList<>(shards.size());
@@ -73,6 +88,8 @@ public final class SparkGradients<S extends Serializable, M extends Serializable
         }
         for (Tuple2<Integer, ShardGradient<M>> r : results.collect()) {
             ordered.set(r._1(), r._2());
+            gradientBytes += r._2().gradients().bytes();
+            shardsRun++;
         }
         return ordered;
     }
@@ -80,6 +97,26 @@ public final class SparkGradients<S extends Serializable, M extends Serializable
     /** Bytes of trainable weights broadcast so far (one snapshot per optimizer step). */
     public long broadcastBytes() {
         return sentBytes;
+    }
+
+    /**
+     * What travelled, in one line: the weights broadcast per optimizer step, the gradient each micro-batch sent
+     * back and the frozen weights sent once (payload bytes, before Spark's framing and compression).
+     */
+    public String traffic() {
+        return String.format("spark %s: %d steps, %s of trainable weights broadcast per step, %s of gradient back per micro-batch"
+                        + " (%d micro-batches), %s of frozen weights once", cluster.master(), broadcasts,
+                mb(broadcasts == 0 ? 0 : sentBytes / broadcasts), mb(shardsRun == 0 ? 0 : gradientBytes / shardsRun), shardsRun,
+                mb(frozenBytes()));
+    }
+
+    private static String mb(long bytes) {
+        return String.format("%.3f MB", bytes / 1e6);
+    }
+
+    /** Bytes of frozen weights broadcast once for the run (LoRA base, reference copy). */
+    public long frozenBytes() {
+        return frozen.stream().mapToLong(b -> b.value().bytes()).sum();
     }
 
     /**
@@ -101,12 +138,13 @@ public final class SparkGradients<S extends Serializable, M extends Serializable
         };
     }
 
-    /** Drops the last weights' broadcast; the replicas go with the cluster ({@link SparkCluster#close}). */
+    /** Drops the broadcasts; the replicas go with the cluster ({@link SparkCluster#close}). */
     @Override
     public void close() {
         if (weights != null) {
             weights.destroy();
             weights = null;
         }
+        frozen.forEach(Broadcast::destroy);
     }
 }

@@ -1,5 +1,6 @@
 package dev.rlhf4j.rlhf.train;
 
+import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -24,7 +25,8 @@ import java.util.function.ToDoubleFunction;
  */
 public record DpoStep(double loss, double[] losses, double[] policyChosenLogps, double[] policyRejectedLogps,
                       double[] referenceChosenLogps, double[] referenceRejectedLogps, double[] chosenRewards,
-                      double[] rejectedRewards, double logitsChosen, double logitsRejected, int tokens, int truncated) implements java.io.Serializable {
+                      double[] rejectedRewards, double logitsChosen, double logitsRejected, int tokens, int truncated)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
 
 

@@ -29,6 +29,8 @@ class DistributedGradientCommandsTest {
     @TempDir
     Path dir;
 
+    private static CommandRun lastRun;
+
     /** SFT with dropout on (each micro-batch draws its masks from its own seed): no master, local[1] and local[2]. */
     @Test
     void sftIsBitIdenticalWithoutSparkAndOnOneOrTwoExecutorThreads() throws IOException {
@@ -61,6 +63,9 @@ class DistributedGradientCommandsTest {
         assertNotEquals(0.0, expected.get(2).metrics().get("rewards/margins"), "the adapters moved away from the reference");
         for (String master : List.of("local[1]", "local[2]")) {
             Path distributed = run(args, dir.resolve("dpo-" + master), master);
+            String traffic = lastRun.out().lines().filter(l -> l.startsWith("spark ")).findFirst().orElseThrow();
+            System.out.println(traffic);
+            assertTrue(traffic.contains("3 steps") && traffic.contains("(6 micro-batches)"), traffic);
             assertEquals(expected, metrics(distributed), master);
             assertSameFile(single.resolve("adapter/adapter_model.safetensors"), distributed.resolve("adapter/adapter_model.safetensors"), master);
         }
@@ -74,6 +79,7 @@ class DistributedGradientCommandsTest {
             all.addAll(List.of("--master", master));
         }
         CommandRun r = CommandRun.of(all.toArray(String[]::new));
+        lastRun = r;
         assertEquals(0, r.exit(), () -> String.join(" ", all) + "\n" + r.out() + r.err());
         return out;
     }

@@ -122,6 +122,8 @@ class SparkGradientsTest {
             if (shards != null) {
                 long params = policy.namedParameters().values().stream().mapToLong(t -> t.numel() * 4).sum();
                 assertEquals(3 * params, shards.broadcastBytes(), "one broadcast of the float32 weights per step");
+                System.out.printf("DPO on %s: %d bytes of weights broadcast per step, %d once (reference), %d of gradient back per"
+                        + " micro-batch%n", cluster.master(), params, shards.frozenBytes(), params);
                 shards.close();
             }
             Map<String, List<Byte>> weights = new LinkedHashMap<>();
