@@ -17,7 +17,7 @@ import java.util.function.Supplier;
  * unit of work is fixed by the config, never by how many machines share it.
  * <pre>
  *   g_k   = d L_k / d theta            computed from zeroed gradients, copied out          (shard k)
- *   g     = ((g_0 + g_1) + g_2) + ...   summed by the driver in shard order                 = d L / d theta
+ *   g     = ((g_0 + g_1) + g_2) + ...   accumulated by the driver in shard order            = d L / d theta
  * </pre>
  * Floating-point addition is not associative, so the sum is always taken in shard order by {@link #sumInto}: a
  * run on one machine and a run whose shards were spread over many add the same numbers in the same order and
@@ -52,44 +52,42 @@ public record ShardGradient<M extends Serializable>(TensorSnapshot gradients, M 
 
     /**
      * Sets the gradient of every parameter of {@code trainable} to the sum of the shards' gradients, added in the
-     * order of {@code shards} (see the class comment). Each name must be in every shard with the parameter's shape.
+     * order of {@code shards} (see the class comment): each shard's is accumulated onto the zeroed gradients in turn,
+     * one shard's tensors in memory at a time. Each name must be in every shard with the parameter's shape and type.
      */
     public static void sumInto(Map<String, Tensor> trainable, List<? extends ShardGradient<?>> shards) {
         if (shards.isEmpty()) {
             throw new IllegalArgumentException("ShardGradient.sumInto: an optimizer step needs at least one shard");
         }
         zero(trainable);
-        try (Arena sum = Arena.open()) {
-            Map<String, Tensor> total = new LinkedHashMap<>();
-            try (NoGrad ng = NoGrad.enter()) {
-                for (int k = 0; k < shards.size(); k++) {
-                    Map<String, Tensor> g = shards.get(k).gradients().toTensors();   // owned by the arena
-                    for (Map.Entry<String, Tensor> e : g.entrySet()) {
-                        total.merge(e.getKey(), e.getValue(), Tensor::add);
+        for (int k = 0; k < shards.size(); k++) {
+            try (Arena shard = Arena.open()) {
+                Map<String, Tensor> g;
+                try (NoGrad ng = NoGrad.enter()) {
+                    g = shards.get(k).gradients().toTensors();                          // owned by the arena
+                }
+                for (Map.Entry<String, Tensor> p : trainable.entrySet()) {
+                    Tensor gk = g.get(p.getKey());
+                    if (gk == null) {
+                        throw new IllegalArgumentException("ShardGradient.sumInto: shard " + k + " sent no gradient for '" + p.getKey() + "'");
                     }
+                    accumulate(p.getValue(), gk);
                 }
-            }
-            for (Map.Entry<String, Tensor> p : trainable.entrySet()) {
-                Tensor g = total.get(p.getKey());
-                if (g == null) {
-                    throw new IllegalArgumentException("ShardGradient.sumInto: no shard sent a gradient for '" + p.getKey() + "'");
-                }
-                install(p.getValue(), g);
             }
         }
     }
 
     /**
-     * Makes {@code g} the gradient of {@code p}: the backward of {@code sum(p * g)} with respect to {@code p} is
-     * {@code 1 * g}, exactly g, accumulated onto a zeroed gradient. It uses only the autograd every parameter
-     * already has, so an optimizer and the norm clip read it as any other gradient.
+     * Adds {@code g} to the gradient of {@code p}: backpropagating {@code g} from the leaf {@code p} itself goes
+     * through the autograd every parameter already has, so an optimizer and the norm clip read the sum as any other
+     * gradient (onto a zeroed gradient, the first shard's arrives exactly).
      */
-    private static void install(Tensor p, Tensor g) {
-        if (!java.util.Arrays.equals(p.shape(), g.shape())) {
-            throw new IllegalArgumentException("ShardGradient: gradient of shape " + java.util.Arrays.toString(g.shape())
-                    + " for a parameter of shape " + java.util.Arrays.toString(p.shape()));
+    private static void accumulate(Tensor p, Tensor g) {
+        if (!java.util.Arrays.equals(p.shape(), g.shape()) || p.dtype() != g.dtype()) {
+            throw new IllegalArgumentException("ShardGradient: a " + g.dtype() + " gradient of shape " + java.util.Arrays.toString(g.shape())
+                    + " for a " + p.dtype() + " parameter of shape " + java.util.Arrays.toString(p.shape()));
         }
-        p.mul(g.to(p.dtype())).sum().backward();
+        p.backward(g);
     }
 
     private static void zero(Map<String, Tensor> trainable) {
