@@ -23,8 +23,12 @@ import scala.Tuple2;
  * </pre>
  * Per step, the broadcast carries the trainable weights once (all of a full model's, or only the LoRA factors) and
  * every shard returns a gradient of the same size; what is frozen (a LoRA base, a reference's weights) travels once
- * per run inside the replica's {@link GradientReplica.Recipe}. A shard's result does not depend on the executor it
- * ran on, the partitioning or the order tasks finish in.
+ * per run inside the replica's {@link GradientReplica.Recipe}. A shard's result does not depend on the partitioning
+ * or the order tasks finish in. It does depend on the native thread count its backward ran with (ND4J's parallel
+ * reductions split their sums by thread): executor threads ({@code local[n]}) share the driver's and always give the
+ * single-process run's bits; executor JVMs give them when their {@code OMP_NUM_THREADS} and
+ * {@code OPENBLAS_NUM_THREADS} equal the driver's (measured on a 7M-parameter GPT-2: equal with 1 everywhere,
+ * different gradient norms with 2 on the driver and 1 on the executors).
  *
  * @param <S> a shard
  * @param <M> its metric figures

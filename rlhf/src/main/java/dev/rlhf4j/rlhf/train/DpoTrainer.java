@@ -38,10 +38,14 @@ import java.util.function.Supplier;
  * {@code learning_rate} (the rate this step used), {@code epoch}, {@code num_truncated} (sequences shortened by
  * max_prompt_length / max_length) and {@code tokens_per_second} (real tokens of the step over its wall time: the
  * one figure that differs between runs of one seed).
+ *
+ * <p>Each micro-batch of a step is a shard ({@link DpoGradientShard}, computed by {@link DpoGradient}) whose gradient
+ * is taken from zeroed gradients and copied out; the step's gradient is their sum in micro-batch order
+ * ({@link ShardGradient}): {@link LocalGradients} computes the shards here, {@code rlhf.spark.SparkGradients} on a
+ * cluster ({@link #useGradients}), with the same numbers.
  */
 public final class DpoTrainer implements AutoCloseable {
     private final Gpt2LMHeadModel policy;
-    private final Module trainable;
     private final ReferenceModel reference;
     private final DpoConfig config;
     private final AdamW optimizer;
@@ -71,7 +75,6 @@ public final class DpoTrainer implements AutoCloseable {
                     + " DpoTrainer.precomputedReference), got " + reference.getClass().getSimpleName());
         }
         this.policy = policy;
-        this.trainable = trainable;
         this.reference = reference;
         this.config = config;
         this.logProbType = policy.dtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
