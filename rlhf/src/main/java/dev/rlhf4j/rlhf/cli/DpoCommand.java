@@ -15,6 +15,9 @@ import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.PrecomputedReference;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.run.TrainingRun;
+import dev.rlhf4j.rlhf.spark.DpoGradientReplica;
+import dev.rlhf4j.rlhf.spark.SparkCluster;
+import dev.rlhf4j.rlhf.spark.SparkGradients;
 import dev.rlhf4j.rlhf.train.DpoConfig;
 import dev.rlhf4j.rlhf.train.DpoTrainer;
 import dev.rlhf4j.rlhf.train.PreferenceExample;
@@ -26,6 +29,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -39,7 +43,8 @@ import picocli.CommandLine.Spec;
  * ({@link DpoTrainer}, {@code --loss-type}) on {@code {"prompt", "chosen", "rejected"}} lines. The reference is any
  * strategy of {@code --reference}; {@code precomputed} is TRL's {@code precompute_ref_log_probs}: the log-probs of
  * the data under the starting policy are computed once and cached in the run folder. Every other field of
- * {@link DpoConfig} is an option.
+ * {@link DpoConfig} is an option. With {@code --master} each step's micro-batches are computed on a Spark cluster's
+ * executors ({@link DpoGradientReplica}) with the metrics of the run without it.
  */
 @Command(name = "dpo", sortOptions = false,
         description = "Direct Preference Optimization on prompt/chosen/rejected JSON lines (TRL's DPOTrainer).")
@@ -52,6 +57,9 @@ public final class DpoCommand implements Callable<Integer> {
 
     @Mixin
     LoraOptions lora;
+
+    @Mixin
+    SparkOptions spark;
 
     @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKind.Converter.class,
             description = "frozen, bf16, fp16, offloaded, lora-disabled (needs --lora-r) or precomputed (TRL's"
@@ -86,7 +94,10 @@ public final class DpoCommand implements Callable<Integer> {
         Gpt2LMHeadModel policy = options.policy();
         ReferenceModel ref = null;
         LoraModel adapters = null;
+        Optional<SparkCluster> cluster = Optional.empty();
+        SparkGradients<?, ?> distributed = null;
         try {
+            cluster = spark.start("dpo");
             long steps = new TrainingPlan(data.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
                     config.numTrainEpochs(), (int) Math.min(Integer.MAX_VALUE, config.maxSteps())).totalSteps();
             String strategy = config.withoutReference() ? "none (" + (config.referenceFree() ? "reference_free" : "loss_type simpo") + ")"
@@ -120,6 +131,11 @@ public final class DpoCommand implements Callable<Integer> {
                         }
                         trainer.restoreState(c.dir(), steps);
                     });
+                    if (cluster.isPresent()) {
+                        var shards = DpoGradientReplica.on(cluster.get(), policy, trained, ref, config);
+                        distributed = shards;
+                        trainer.useGradients(shards);
+                    }
                     Map<String, Tensor> weights = trained != null ? trained.namedParameters() : policy.namedParameters();
                     trainer.train(data.examples(), run.sink(), options.checkpoints(run, steps, weights, dir -> {
                         trainer.saveState(dir);
@@ -130,6 +146,9 @@ public final class DpoCommand implements Callable<Integer> {
                             policy.save(dir.resolve(TrainingRun.MODEL));
                         }
                     }));
+                }
+                if (distributed != null) {
+                    System.out.println(distributed.traffic());
                 }
                 if (ref != null) {
                     ref.verifyFrozen();
@@ -142,6 +161,10 @@ public final class DpoCommand implements Callable<Integer> {
                 System.out.println(run.finish());
             }
         } finally {
+            if (distributed != null) {
+                distributed.close();
+            }
+            cluster.ifPresent(SparkCluster::close);
             if (ref != null) {
                 ref.close();
             }

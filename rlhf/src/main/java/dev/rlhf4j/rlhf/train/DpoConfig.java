@@ -6,6 +6,7 @@ import dev.rlhf4j.rlhf.dpo.PreferenceLoss;
 import dev.rlhf4j.rlhf.dpo.RobustDpoLoss;
 import dev.rlhf4j.rlhf.dpo.SigmoidDpoLoss;
 import dev.rlhf4j.rlhf.dpo.SimPoLoss;
+import java.io.Serializable;
 import java.util.Arrays;
 import java.util.function.Function;
 
@@ -39,7 +40,8 @@ public record DpoConfig(double learningRate, double beta, LossType lossType, dou
                         int maxLength, int maxPromptLength, int perDeviceTrainBatchSize, int gradientAccumulationSteps,
                         double numTrainEpochs, long maxSteps, double maxGradNorm, double weightDecay, String lrSchedulerType,
                         long warmupSteps, long seed, boolean referenceFree, boolean precomputeRefLogProbs,
-                        int maxConsecutiveNonfinite) {
+                        int maxConsecutiveNonfinite) implements Serializable {
+    private static final long serialVersionUID = 1L;
 
     /**
      * TRL's {@code loss_type} names and the loss class each one means: the one place that maps a name to a loss.

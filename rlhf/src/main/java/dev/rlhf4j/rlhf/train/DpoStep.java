@@ -1,5 +1,6 @@
 package dev.rlhf4j.rlhf.train;
 
+import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -24,7 +25,10 @@ import java.util.function.ToDoubleFunction;
  */
 public record DpoStep(double loss, double[] losses, double[] policyChosenLogps, double[] policyRejectedLogps,
                       double[] referenceChosenLogps, double[] referenceRejectedLogps, double[] chosenRewards,
-                      double[] rejectedRewards, double logitsChosen, double logitsRejected, int tokens, int truncated) {
+                      double[] rejectedRewards, double logitsChosen, double logitsRejected, int tokens, int truncated)
+        implements Serializable {
+    private static final long serialVersionUID = 1L;
+
 
     /** Fraction of pairs whose chosen reward exceeds the rejected one. */
     public double accuracy() {

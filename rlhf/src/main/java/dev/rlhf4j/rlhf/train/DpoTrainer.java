@@ -10,11 +10,6 @@ import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.optim.AdamW;
 import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
-import dev.rlhf4j.rlhf.Masked;
-import dev.rlhf4j.rlhf.dpo.PreferenceLogProbs;
-import dev.rlhf4j.rlhf.dpo.PreferenceLoss;
-import dev.rlhf4j.rlhf.dpo.PreferenceOutput;
-import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.PrecomputedReference;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import java.io.IOException;
@@ -43,16 +38,22 @@ import java.util.function.Supplier;
  * {@code learning_rate} (the rate this step used), {@code epoch}, {@code num_truncated} (sequences shortened by
  * max_prompt_length / max_length) and {@code tokens_per_second} (real tokens of the step over its wall time: the
  * one figure that differs between runs of one seed).
+ *
+ * <p>Each micro-batch of a step is a shard ({@link DpoGradientShard}, computed by {@link DpoGradient}) whose gradient
+ * is taken from zeroed gradients and copied out; the step's gradient is their sum in micro-batch order
+ * ({@link ShardGradient}): {@link LocalGradients} computes the shards here, {@code rlhf.spark.SparkGradients} on a
+ * cluster ({@link #useGradients}), with the same numbers.
  */
 public final class DpoTrainer implements AutoCloseable {
     private final Gpt2LMHeadModel policy;
-    private final Module trainable;
     private final ReferenceModel reference;
     private final DpoConfig config;
-    private final PreferenceLoss loss;
     private final AdamW optimizer;
     private final DType logProbType;
     private final NonFiniteGuard guard;
+    private final DpoGradient gradient;
+    private final Map<String, Tensor> trainableParameters;
+    private GradientShards<DpoGradientShard, DpoStep> gradients;
     private long steps;
     private StepObserver observer = StepObserver.NONE;
 
@@ -74,10 +75,8 @@ public final class DpoTrainer implements AutoCloseable {
                     + " DpoTrainer.precomputedReference), got " + reference.getClass().getSimpleName());
         }
         this.policy = policy;
-        this.trainable = trainable;
         this.reference = reference;
         this.config = config;
-        this.loss = config.loss();
         this.logProbType = policy.dtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
         this.optimizer = new AdamW(trainable.namedParameters(),
                 new AdamW.Config(config.learningRate(), 0.9, 0.999, 1e-8, config.weightDecay()), name -> true);
@@ -85,6 +84,17 @@ public final class DpoTrainer implements AutoCloseable {
         if (optimizer.parameters().isEmpty()) {
             throw new IllegalArgumentException("DpoTrainer: " + trainable.getClass().getSimpleName() + " has no trainable parameter");
         }
+        this.gradient = new DpoGradient(policy, trainable, reference, config);
+        this.trainableParameters = trainable.namedParameters();
+        this.gradients = new LocalGradients<>(trainableParameters, shard -> gradient.step(shard, observer));
+    }
+
+    /**
+     * Computes the shards of every later step with {@code shards} (a cluster's executors) instead of in this
+     * process; the caller closes it. The metrics and weights stay those of the local run, bit for bit.
+     */
+    public void useGradients(GradientShards<DpoGradientShard, DpoStep> shards) {
+        this.gradients = shards;
     }
 
     /** Trains the whole policy. */
@@ -139,14 +149,16 @@ public final class DpoTrainer implements AutoCloseable {
                     continue;
                 }
                 long start = System.nanoTime();
-                // 1. the micro-batches of this optimizer step: forward and backward of each, gradients accumulating
+                // 1. the micro-batches of this optimizer step as shards: the gradient of each, summed in order
                 int first = s * config.gradientAccumulationSteps();
                 int last = Math.min(first + config.gradientAccumulationSteps(), microPerEpoch);
-                List<DpoStep> micro = new ArrayList<>();
+                List<DpoGradientShard> shards = new ArrayList<>();
                 for (int m = first; m < last; m++) {
-                    DpoBatch batch = batch(shuffled.subList(m * b, Math.min((m + 1) * b, shuffled.size())));
-                    micro.add(step(batch, 1.0 / (last - first)));
+                    shards.add(shard(shuffled.subList(m * b, Math.min((m + 1) * b, shuffled.size())), 1.0 / (last - first)));
                 }
+                List<ShardGradient<DpoStep>> results = gradients.compute(step, shards);
+                List<DpoStep> micro = results.stream().map(ShardGradient::metrics).toList();
+                ShardGradient.sumInto(trainableParameters, results);
                 // 2. clip, step AdamW at the scheduled rate, let the reference follow (TR-DPO)
                 double lr = schedule.at(step);
                 double stepLoss = micro.stream().mapToDouble(DpoStep::loss).sum();
@@ -172,8 +184,23 @@ public final class DpoTrainer implements AutoCloseable {
 
     /** {@code pairs} truncated and batched as this trainer batches them (2B rows, padded with GPT-2's EOS). */
     public DpoBatch batch(List<PreferenceExample> pairs) {
-        return DpoBatch.of(pairs, config.maxLength(), config.maxPromptLength(), policy.config().eosTokenId(),
-                policy.config().nPositions());
+        return gradient.batch(pairs);
+    }
+
+    /**
+     * The shard of {@code pairs}; with a precomputed reference it carries the cached log-probs of its rows, so that
+     * the worker needs no cache.
+     */
+    private DpoGradientShard shard(List<PreferenceExample> pairs, double lossScale) {
+        DpoGradientShard shard = DpoGradientShard.of(pairs, lossScale);
+        if (!(reference instanceof PrecomputedReference)) {
+            return shard;
+        }
+        CompletionBatch rows = batch(pairs).rows();
+        try (Arena arena = Arena.open(); NoGrad ng = NoGrad.enter()) {
+            Tensor logps = reference.logProbs(rows.batch(), rows.completionMask(logProbType)).logProbs();   // (2B, T-1)
+            return shard.withReference(logps.toDoubleArray(), logps.dtype());
+        }
     }
 
     /**
@@ -181,52 +208,7 @@ public final class DpoTrainer implements AutoCloseable {
      * parameters' gradients (no optimizer step). Every intermediate is freed before it returns.
      */
     public DpoStep step(DpoBatch batch, double lossScale) {
-        setTrainingMode();
-        CompletionBatch rows = batch.rows();
-        int b = batch.pairs();
-        try (Arena arena = Arena.open()) {
-            // 1. one forward of the chosen and rejected rows together
-            Tensor logits = policy.forward(rows.batch());                                   // (2B, T, V)
-            Tensor mask = rows.completionMask(logProbType);                                 // (2B, T-1)
-            TokenLogProbs policyTokens = TokenLogProbs.of(logits, rows.inputIds(), mask, 1.0);  // (2B, T-1)
-            Tensor policyLogps = sequenceLogps(policyTokens);                              // (2B)
-            // 2. the reference's log-probs of the same rows (no graph)
-            TokenLogProbs referenceTokens = reference == null ? null : reference.logProbs(rows.batch(), mask);  // (2B, T-1)
-            Tensor referenceLogps = reference == null
-                    ? Tensor.zeros(logProbType, 2L * b)                                     // (2B)
-                    : sequenceLogps(referenceTokens).to(logProbType);                       // (2B)
-            observer.batch("pairs", rows);
-            observer.tensors("mask policy_token_logps policy_logps reference_logps", mask, policyTokens.logProbs(), policyLogps, referenceLogps);
-            if (referenceTokens != null) {
-                observer.tensor("reference_token_logps", referenceTokens.logProbs());
-            }
-            // 3. the loss of rlhf.dpo on the four sequence log-probs
-            PreferenceLogProbs logps = new PreferenceLogProbs(policyLogps.narrow(0, 0, b), policyLogps.narrow(0, b, b),
-                    referenceLogps.narrow(0, 0, b), referenceLogps.narrow(0, b, b));          // (B) each
-            PreferenceOutput out = loss.compute(logps);
-            observer.tensors("losses chosen_rewards rejected_rewards loss", out.losses(), out.chosenRewards(), out.rejectedRewards(), out.loss());
-            // 4. backward
-            out.loss().mul(lossScale).backward();
-            // 5. TRL's mean logits over the positions that predict completion tokens
-            double[] logitSums;
-            try (NoGrad ng = NoGrad.enter()) {
-                Tensor wide = logits.narrow(1, 0, logits.size(1) - 1).to(logProbType);     // (2B, T-1, V)
-                Tensor perPosition = wide.sum(-1, false);                                  // (2B, T-1)
-                logitSums = Masked.rowSum(perPosition, mask).toDoubleArray();              // (2B)
-            }
-            double vocab = logits.size(2);
-            double[] p = policyLogps.detach().toDoubleArray();
-            double[] r = referenceLogps.toDoubleArray();
-            return new DpoStep(out.loss().item(), out.losses().detach().toDoubleArray(), head(p, b), tail(p, b),
-                    head(r, b), tail(r, b), out.chosenRewards().toDoubleArray(), out.rejectedRewards().toDoubleArray(),
-                    sum(head(logitSums, b)) / (batch.chosenTokens() * vocab),
-                    sum(tail(logitSums, b)) / (batch.rejectedTokens() * vocab), rows.realTokens(), batch.truncated());
-        }
-    }
-
-    /** Sum of each row's completion log-probs, or their mean for a length-normalised loss. (2B) */
-    private Tensor sequenceLogps(TokenLogProbs tokens) {
-        return config.lossType().lengthNormalised() ? tokens.mean() : tokens.sum();         // (2B)
+        return gradient.step(batch, lossScale, null, null, observer);
     }
 
     /**
@@ -248,14 +230,6 @@ public final class DpoTrainer implements AutoCloseable {
             reference.onStep(policy, step);
         }
         return gradNorm;
-    }
-
-    /** Dropout off in the policy and its adapters (TRL's {@code disable_dropout}): the loss is a function of the weights. */
-    private void setTrainingMode() {
-        policy.eval();
-        if (trainable instanceof LoraModel lora) {
-            lora.eval();
-        }
     }
 
     /** Shows each later step's intermediates to {@code observer} ({@link StepObserver#NONE}: none). */
@@ -291,21 +265,5 @@ public final class DpoTrainer implements AutoCloseable {
     @Override
     public void close() {
         optimizer.release();
-    }
-
-    private static double[] head(double[] v, int n) {
-        return java.util.Arrays.copyOfRange(v, 0, n);
-    }
-
-    private static double[] tail(double[] v, int n) {
-        return java.util.Arrays.copyOfRange(v, n, 2 * n);
-    }
-
-    private static double sum(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s;
     }
 }

@@ -1,16 +1,12 @@
 package dev.rlhf4j.rlhf.train;
 
-import dev.rlhf4j.core.Arena;
-import dev.rlhf4j.core.DType;
-import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.optim.AdamW;
 import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
-import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,6 +28,11 @@ import java.util.function.LongConsumer;
  * update used), {@code num_tokens} (real tokens seen so far, prompts included), {@code mean_token_accuracy} (argmax
  * of the logits equals the next token, over scored positions), and {@code tokens_per_second} and {@code epoch}.
  * Completions should end with EOS when the model must learn to stop; that is the data's business, not this class's.
+ *
+ * <p>Each micro-batch of a step is a shard ({@link SftGradientShard}) whose gradient is computed from zeroed
+ * gradients and copied out, and the step's gradient is their sum in micro-batch order ({@link ShardGradient}):
+ * {@link LocalGradients} computes the shards here, {@code rlhf.spark.SparkGradients} on a cluster, with the same
+ * numbers. Dropout masks are drawn per micro-batch from {@link TrainingPlan#shardSeed}.
  */
 public final class SftTrainer {
     private final Gpt2LMHeadModel model;
@@ -44,6 +45,8 @@ public final class SftTrainer {
     private final int padId;
     private final int truncated;
     private final NonFiniteGuard guard;
+    private final Map<String, Tensor> trainable;
+    private GradientShards<SftGradientShard, Forward> gradients;
     private long steps;
     private long numTokens;
 
@@ -69,6 +72,16 @@ public final class SftTrainer {
         this.optimizer = new AdamW(model.namedParameters(), config.adamW(), AdamW.matricesOnly(model.namedParameters()));
         this.padId = model.config().eosTokenId();
         this.guard = new NonFiniteGuard("sft", config.maxConsecutiveNonfinite());
+        this.trainable = model.namedParameters();
+        this.gradients = new LocalGradients<>(trainable, shard -> shard.backward(model, config.completionOnlyLoss()));
+    }
+
+    /**
+     * Computes the shards of every later step with {@code shards} (a cluster's executors) instead of in this
+     * process; the caller closes it. The metrics and weights stay those of the local run, bit for bit.
+     */
+    public void useGradients(GradientShards<SftGradientShard, Forward> shards) {
+        this.gradients = shards;
     }
 
     /**
@@ -79,7 +92,8 @@ public final class SftTrainer {
      * @param correctTokens scored positions whose argmax is the next token
      * @param realTokens    non-pad tokens of the batch
      */
-    public record Forward(double loss, int scoredTokens, int correctTokens, int realTokens) {
+    public record Forward(double loss, int scoredTokens, int correctTokens, int realTokens) implements Serializable {
+        private static final long serialVersionUID = 1L;
     }
 
     /** The whole run: every step of the {@link TrainingPlan}, reported to the sink. */
@@ -96,15 +110,22 @@ public final class SftTrainer {
             long total = plan.totalSteps();
             List<TrainingPlan.Step> all = plan.steps(config.seed());
             for (TrainingPlan.Step planned : all.subList((int) Math.min(steps, all.size()), all.size())) {
-                // dropout as in HF's model.train(), drawn from (seed, step) so a resumed run draws the same masks
-                model.train(new TensorRandom(TrainingPlan.stepSeed(config.seed(), steps)));
-                // 1. batch: the step's micro-batches, each right-padded with its completion mask
-                List<CompletionBatch> microBatches = new ArrayList<>();
+                // 1. the step's micro-batches as shards, each divided by the scored tokens of all of them
+                List<List<CompletionExample>> microBatches = new ArrayList<>();
+                int scored = 0;
                 for (int[] indices : planned.microBatches()) {
-                    microBatches.add(batch(TrainingPlan.pick(examples, indices)));
+                    List<CompletionExample> rows = TrainingPlan.pick(examples, indices);
+                    microBatches.add(rows);
+                    for (CompletionExample e : rows) {
+                        scored += config.completionOnlyLoss() ? e.completion().length : e.prompt().length + e.completion().length - 1;
+                    }
+                }
+                List<SftGradientShard> shards = new ArrayList<>();
+                for (int k = 0; k < microBatches.size(); k++) {
+                    shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.seed(), steps, k)));
                 }
                 // 2-4. forward, backward, clip and update
-                Map<String, Double> metrics = step(microBatches);
+                Map<String, Double> metrics = stepShards(shards);
                 metrics.put("epoch", planned.epoch());
                 // 5. report
                 if (steps % config.loggingSteps() == 0 || steps == total) {
@@ -122,25 +143,40 @@ public final class SftTrainer {
         return CompletionBatch.of(rows, padId);
     }
 
-    /** One optimizer step over {@code microBatches}; returns its metrics (all but {@code epoch}). */
+    /**
+     * One optimizer step over {@code microBatches} (each a shard, in this order, dropout drawn as step
+     * {@link #steps()} of the run draws it); returns its metrics (all but {@code epoch}).
+     */
     public Map<String, Double> step(List<CompletionBatch> microBatches) {
+        int scored = 0;
+        for (CompletionBatch b : microBatches) {
+            scored += SftGradientShard.scoredTokens(b, config.completionOnlyLoss());
+        }
+        List<SftGradientShard> shards = new ArrayList<>();
+        for (int k = 0; k < microBatches.size(); k++) {
+            shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.seed(), steps, k)));
+        }
+        return stepShards(shards);
+    }
+
+    /** One optimizer step: the shards' gradients summed in order, clipped, and one AdamW update. */
+    private Map<String, Double> stepShards(List<SftGradientShard> shards) {
         long start = System.nanoTime();
         double lr = schedule.at(steps);
         optimizer.setLearningRate(lr);
-        int scored = 0;
-        for (CompletionBatch b : microBatches) {
-            scored += scoredTokens(b);
-        }
         // 2. forward and backward each micro-batch, its token sum over the step's scored tokens
+        List<ShardGradient<Forward>> results = gradients.compute(steps, shards);
         double loss = 0;
+        int scored = 0;
         int correct = 0;
         int real = 0;
-        for (CompletionBatch b : microBatches) {
-            Forward f = backward(b, scored);
-            loss += f.loss();
-            correct += f.correctTokens();
-            real += f.realTokens();
+        for (ShardGradient<Forward> r : results) {
+            loss += r.metrics().loss();
+            scored += r.metrics().scoredTokens();
+            correct += r.metrics().correctTokens();
+            real += r.metrics().realTokens();
         }
+        ShardGradient.sumInto(trainable, results);
         // 3. clip the global gradient norm
         double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
                 config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
@@ -165,56 +201,11 @@ public final class SftTrainer {
     }
 
     /**
-     * Forward and backward of one micro-batch: accumulates the gradient of {@code -sum m logp / tokensInStep} into
-     * the parameters and frees every intermediate. The step code, exposed so a test can read the gradients.
+     * Forward and backward of one micro-batch in the model's current mode: accumulates the gradient of
+     * {@code -sum m logp / tokensInStep} into the parameters and frees every intermediate (what a shard computes).
      */
     public Forward backward(CompletionBatch batch, double tokensInStep) {
-        try (Arena pass = Arena.open()) {
-            DType type = model.dtype().computeType();
-            Tensor ids = batch.inputIds();                                                 // (B, T)
-            Tensor mask = lossMask(batch, type);                                           // (B, T-1)
-            Tensor logits = model.forward(batch.batch());                                  // (B, T, V)
-            TokenLogProbs logp = TokenLogProbs.of(logits, ids, mask, 1.0);                 // (B, T-1)
-            Tensor loss = logp.logProbs().sum().neg().div(tokensInStep);                   // ()
-            loss.backward();
-            return new Forward(loss.item(), scoredTokens(batch), correctPredictions(logits, ids, mask), batch.realTokens());
-        }
-    }
-
-    /** The scored positions: completion tokens, or every real token after the first when not {@code completionOnlyLoss}. (B, T-1) */
-    private Tensor lossMask(CompletionBatch batch, DType type) {
-        if (config.completionOnlyLoss()) {
-            return batch.completionMask(type);                                             // (B, T-1)
-        }
-        int b = batch.size();
-        int t = batch.batch().length();
-        double[] m = new double[b * (t - 1)];
-        for (int r = 0; r < b; r++) {
-            for (int j = 0; j < t - 1; j++) {
-                m[r * (t - 1) + j] = batch.batch().mask(r, j + 1);
-            }
-        }
-        return Tensor.of(m, type, b, t - 1);                                               // (B, T-1)
-    }
-
-    private int scoredTokens(CompletionBatch batch) {
-        return config.completionOnlyLoss() ? batch.completionTokens() : batch.realTokens() - batch.size();
-    }
-
-    /** Scored positions whose largest logit is the next token's. */
-    private static int correctPredictions(Tensor logits, Tensor ids, Tensor mask) {
-        try (var noGrad = NoGrad.enter()) {
-            long t = logits.size(1);
-            Tensor predicting = logits.narrow(1, 0, t - 1);                                // (B, T-1, V)
-            double[] best = predicting.max(-1, false).toDoubleArray();                     // (B, T-1)
-            double[] next = predicting.gatherLast(ids.narrow(1, 1, t - 1)).toDoubleArray(); // (B, T-1)
-            double[] m = mask.toDoubleArray();
-            int correct = 0;
-            for (int i = 0; i < m.length; i++) {
-                correct += m[i] != 0 && next[i] >= best[i] ? 1 : 0;
-            }
-            return correct;
-        }
+        return SftGradientShard.backward(model, batch, tokensInStep, config.completionOnlyLoss());
     }
 
     /** Optimizer steps taken. */

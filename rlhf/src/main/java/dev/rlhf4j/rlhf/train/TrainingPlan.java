@@ -103,6 +103,14 @@ public record TrainingPlan(int examples, int batchSize, int accumulation, double
         return new java.util.SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (step + 1))).nextLong();
     }
 
+    /**
+     * The seed of what is random inside micro-batch {@code shard} (0-based) of step {@code step}: each micro-batch
+     * draws its own dropout masks, so they do not depend on which micro-batches ran before it on the same machine.
+     */
+    public static long shardSeed(long seed, long step, int shard) {
+        return new java.util.SplittableRandom(stepSeed(seed, step) ^ (0xBF58476D1CE4E5B9L * (shard + 1))).nextLong();
+    }
+
     /** The learning rate of each step (0-based), HF's schedule of that type with the warmup of the formula above. */
     public LrSchedule schedule(SchedulerType type, double learningRate, double warmupRatio, int warmupSteps) {
         long total = totalSteps();

@@ -1,0 +1,128 @@
+package dev.rlhf4j.rlhf.train;
+
+import dev.rlhf4j.core.Arena;
+import dev.rlhf4j.core.DType;
+import dev.rlhf4j.core.NoGrad;
+import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.core.TensorRandom;
+import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One micro-batch of an SFT step as a unit of work that any machine can compute: its examples (already cut to
+ * {@code max_length}), the scored tokens of the whole step its token sum is divided by, and the seed of its dropout
+ * masks. Its {@link #backward} is SFT's loss on that micro-batch,
+ * <pre>
+ *   L_k = - sum_{b,t} m[b,t] logp[b,t] / tokensInStep                       (the step's loss is sum_k L_k)
+ * </pre>
+ *
+ * @param prompts      each example's prompt ids
+ * @param completions  each example's completion ids
+ * @param tokensInStep scored tokens of every micro-batch of the step (HF's {@code num_items_in_batch})
+ * @param dropoutSeed  the seed of this micro-batch's dropout masks ({@link TrainingPlan#shardSeed})
+ */
+public record SftGradientShard(int[][] prompts, int[][] completions, double tokensInStep, long dropoutSeed) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    public SftGradientShard {
+        if (prompts.length == 0 || prompts.length != completions.length) {
+            throw new IllegalArgumentException("SftGradientShard: need as many prompts as completions, at least one, got "
+                    + prompts.length + " and " + completions.length);
+        }
+    }
+
+    /** The shard of {@code examples}. */
+    public static SftGradientShard of(List<CompletionExample> examples, double tokensInStep, long dropoutSeed) {
+        int[][] prompts = new int[examples.size()][];
+        int[][] completions = new int[examples.size()][];
+        for (int b = 0; b < examples.size(); b++) {
+            prompts[b] = examples.get(b).prompt();
+            completions[b] = examples.get(b).completion();
+        }
+        return new SftGradientShard(prompts, completions, tokensInStep, dropoutSeed);
+    }
+
+    /** The shard of an already batched micro-batch (its rows' real tokens split at each prompt length). */
+    public static SftGradientShard of(CompletionBatch batch, double tokensInStep, long dropoutSeed) {
+        List<CompletionExample> rows = new ArrayList<>(batch.size());
+        for (int b = 0; b < batch.size(); b++) {
+            int[] tokens = batch.batch().tokens(b);
+            int p = batch.promptLengths()[b];
+            rows.add(new CompletionExample(java.util.Arrays.copyOf(tokens, p), java.util.Arrays.copyOfRange(tokens, p, tokens.length)));
+        }
+        return of(rows, tokensInStep, dropoutSeed);
+    }
+
+    /** The examples, right-padded with {@code padId} as the trainer batches them. */
+    public CompletionBatch batch(int padId) {
+        List<CompletionExample> rows = new ArrayList<>(prompts.length);
+        for (int b = 0; b < prompts.length; b++) {
+            rows.add(new CompletionExample(prompts[b], completions[b]));
+        }
+        return CompletionBatch.of(rows, padId);
+    }
+
+    /**
+     * Forward and backward on {@code model} (dropout drawn from {@link #dropoutSeed}): accumulates the gradient of
+     * L_k into its parameters and frees every intermediate.
+     */
+    public SftTrainer.Forward backward(Gpt2LMHeadModel model, boolean completionOnlyLoss) {
+        model.train(new TensorRandom(dropoutSeed));
+        return backward(model, batch(model.config().eosTokenId()), tokensInStep, completionOnlyLoss);
+    }
+
+    /** Forward and backward of {@code batch} in the model's current mode, the token sum divided by {@code tokensInStep}. */
+    static SftTrainer.Forward backward(Gpt2LMHeadModel model, CompletionBatch batch, double tokensInStep, boolean completionOnlyLoss) {
+        try (Arena pass = Arena.open()) {
+            DType type = model.dtype().computeType();
+            Tensor ids = batch.inputIds();                                                 // (B, T)
+            Tensor mask = lossMask(batch, type, completionOnlyLoss);                       // (B, T-1)
+            Tensor logits = model.forward(batch.batch());                                  // (B, T, V)
+            TokenLogProbs logp = TokenLogProbs.of(logits, ids, mask, 1.0);                 // (B, T-1)
+            Tensor loss = logp.logProbs().sum().neg().div(tokensInStep);                   // ()
+            loss.backward();
+            return new SftTrainer.Forward(loss.item(), scoredTokens(batch, completionOnlyLoss), correctPredictions(logits, ids, mask),
+                    batch.realTokens());
+        }
+    }
+
+    /** The positions the loss scores: completion tokens, or every real token after the first. */
+    static int scoredTokens(CompletionBatch batch, boolean completionOnlyLoss) {
+        return completionOnlyLoss ? batch.completionTokens() : batch.realTokens() - batch.size();
+    }
+
+    /** The scored positions: completion tokens, or every real token after the first when not {@code completionOnlyLoss}. (B, T-1) */
+    private static Tensor lossMask(CompletionBatch batch, DType type, boolean completionOnlyLoss) {
+        if (completionOnlyLoss) {
+            return batch.completionMask(type);                                             // (B, T-1)
+        }
+        int b = batch.size();
+        int t = batch.batch().length();
+        double[] m = new double[b * (t - 1)];
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < t - 1; j++) {
+                m[r * (t - 1) + j] = batch.batch().mask(r, j + 1);
+            }
+        }
+        return Tensor.of(m, type, b, t - 1);                                               // (B, T-1)
+    }
+
+    /** Scored positions whose largest logit is the next token's. */
+    private static int correctPredictions(Tensor logits, Tensor ids, Tensor mask) {
+        try (var noGrad = NoGrad.enter()) {
+            long t = logits.size(1);
+            Tensor predicting = logits.narrow(1, 0, t - 1);                                // (B, T-1, V)
+            double[] best = predicting.max(-1, false).toDoubleArray();                     // (B, T-1)
+            double[] next = predicting.gatherLast(ids.narrow(1, 1, t - 1)).toDoubleArray(); // (B, T-1)
+            double[] m = mask.toDoubleArray();
+            int correct = 0;
+            for (int i = 0; i < m.length; i++) {
+                correct += m[i] != 0 && next[i] >= best[i] ? 1 : 0;
+            }
+            return correct;
+        }
+    }
+}
