@@ -184,8 +184,9 @@ final class GroupSampler {
 
     /** Runs the rollouts with {@code factory} from now on, closing the ones used until now. */
     void rollouts(Rollouts.Factory factory) {
+        Rollouts next = factory.create(models, spec);
         engine.close();
-        engine = factory.create(models, spec);
+        engine = next;
     }
 
     /** Closes the rollouts. */

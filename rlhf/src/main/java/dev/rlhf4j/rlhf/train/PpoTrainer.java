@@ -322,8 +322,9 @@ public final class PpoTrainer {
      * same. Closes the rollouts used until now.
      */
     public void rollouts(Rollouts.Factory factory) {
+        Rollouts next = factory.create(new RolloutModels(actor, lora, List.of(new NamedReward("score", reward)), reference), rolloutSpec());
         engine.close();
-        engine = factory.create(new RolloutModels(actor, lora, List.of(new NamedReward("score", reward)), reference), rolloutSpec());
+        engine = next;
     }
 
     /** The next batch of prompts ({@link PromptOrder}). */
