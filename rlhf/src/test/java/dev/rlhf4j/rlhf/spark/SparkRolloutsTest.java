@@ -162,12 +162,12 @@ class SparkRolloutsTest {
         }
     }
 
-    private static Outcome rloo(Rollouts.Factory rollouts, Path dir, boolean offloaded) {
+    private static Outcome rloo(Rollouts.Factory rollouts, Path file, boolean offloaded) {
         Gpt2LMHeadModel policy = Gpt2LMHeadModel.random(CONFIG, DType.FLOAT32, 9);
         List<Map<String, Double>> metrics = new ArrayList<>();
         RlooConfig config = RlooConfig.trlDefaults().withBatches(3, 2, 2).withGeneration(5, 1.0)
                 .withOptimizer(1e-2, 1.0, 1).withRun(2, 11).withRolloutShard(4);
-        try (ReferenceModel reference = offloaded ? OffloadedReference.of(policy, dir.resolve("ref.safetensors"))
+        try (ReferenceModel reference = offloaded ? OffloadedReference.of(policy, file)
                 : HalfPrecisionReference.of(policy, DType.BFLOAT16)) {
             RlooTrainer trainer = new RlooTrainer(policy, null, reference, List.of(new NamedReward("paid", COUNT_PAID)), new double[] {1.0},
                     prompts(12, 3), config, (s, m) -> collector(metrics, s, m));
@@ -199,9 +199,9 @@ class SparkRolloutsTest {
     @Test
     void rlooWithOffloadedAndHalfReferencesOnLocalThreadsMatchesTheSingleProcessRun(@TempDir Path dir) {
         for (boolean offloaded : new boolean[] {true, false}) {
-            Outcome single = withMaster(null, r -> rloo(r, dir.resolve("single"), offloaded));
-            withMaster("local[1]", r -> rloo(r, dir.resolve("one"), offloaded)).assertSame(single, "rloo local[1], offloaded " + offloaded);
-            withMaster("local[2]", r -> rloo(r, dir.resolve("two"), offloaded)).assertSame(single, "rloo local[2], offloaded " + offloaded);
+            Outcome single = withMaster(null, r -> rloo(r, dir.resolve("single-" + offloaded + ".safetensors"), offloaded));
+            withMaster("local[1]", r -> rloo(r, dir.resolve("one-" + offloaded + ".safetensors"), offloaded)).assertSame(single, "rloo local[1], offloaded " + offloaded);
+            withMaster("local[2]", r -> rloo(r, dir.resolve("two-" + offloaded + ".safetensors"), offloaded)).assertSame(single, "rloo local[2], offloaded " + offloaded);
         }
     }
 
@@ -217,7 +217,7 @@ class SparkRolloutsTest {
         try (SynchronizedReference reference = new SynchronizedReference(policy, 2, 0.5);
              SparkCluster cluster = SparkCluster.start("local[1]", "spark-rollouts-test")) {
             GrpoTrainer trainer = new GrpoTrainer(policy, null, reference, List.of(new NamedReward("paid", COUNT_PAID)), new double[] {1.0},
-                    prompts(12, 3), GrpoConfig.trlDefaults().withBatches(4, 2, 4).withLoss(0.04, 0.2, null,
+                    prompts(12, 3), GrpoConfig.trlDefaults().withBatches(4, 2, 4).withGeneration(6, 1.0, false).withLoss(0.04, 0.2, null,
                     dev.rlhf4j.rlhf.grpo.GroupRelativeAdvantages.ScaleRewards.GROUP, dev.rlhf4j.rlhf.grpo.LossType.DAPO), (s, m) -> { });
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer.rollouts(SparkRollouts.on(cluster)));
             assertTrue(e.getMessage().contains("--sync-ref-model"), e.getMessage());
