@@ -7,6 +7,7 @@ import dev.rlhf4j.rlhf.rollout.Rollouts;
 import dev.rlhf4j.rlhf.rollout.ShardWork;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.spark.api.java.function.Function;
 import org.apache.spark.broadcast.Broadcast;
 
@@ -20,6 +21,7 @@ import org.apache.spark.broadcast.Broadcast;
  * code: the same results as {@link dev.rlhf4j.rlhf.rollout.LocalRollouts}.
  */
 public final class SparkRollouts implements Rollouts {
+    private static final AtomicLong RUNS = new AtomicLong();
     private final SparkCluster cluster;
     private final RolloutModels models;
     private final RolloutSpec spec;
@@ -35,12 +37,17 @@ public final class SparkRollouts implements Rollouts {
         RolloutRecipe r = RolloutRecipe.of(models);
         this.recipeBytes = r.bytes();
         this.recipe = cluster.context().broadcast(r);
-        this.key = cluster.replicaKey("rollout-" + System.identityHashCode(this));
+        this.key = cluster.replicaKey("rollouts-" + RUNS.incrementAndGet());
     }
 
     /** The factory a trainer's {@code rollouts(...)} takes: its rollouts on {@code cluster}. */
     public static Rollouts.Factory on(SparkCluster cluster) {
-        return (models, spec) -> new SparkRollouts(cluster, models, spec);
+        return (models, spec) -> start(cluster, models, spec);
+    }
+
+    /** The rollouts of {@code models} on {@code cluster}; broadcasts the recipe now. */
+    public static SparkRollouts start(SparkCluster cluster, RolloutModels models, RolloutSpec spec) {
+        return new SparkRollouts(cluster, models, spec);
     }
 
     @Override
