@@ -103,7 +103,7 @@ public final class BenchCommand {
                  @Option(names = "--prompts", defaultValue = "16", description = "rows per iteration") int prompts,
                  @Option(names = "--new-tokens", defaultValue = "64", description = "tokens sampled per row") int newTokens,
                  @Option(names = "--shard", defaultValue = "8", description = "local_rollout_forward_batch_size") int shard,
-                 @Option(names = "--iterations", defaultValue = "3", description = "timed steps (after one warm-up)") int iterations) {
+                 @Option(names = "--iterations", defaultValue = "5", description = "timed steps (after one warm-up)") int iterations) {
         RolloutBenchmark.run(System.out, System.err, master, preset, prompts, newTokens, shard, iterations);
         return 0;
     }

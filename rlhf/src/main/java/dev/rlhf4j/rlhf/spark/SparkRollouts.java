@@ -66,7 +66,7 @@ public final class SparkRollouts implements Rollouts {
                     .map(new Task(recipe, weights, spec, key, step)).collect();
             return Batch.of(results);
         } finally {
-            weights.destroy();
+            weights.destroy(true);                   // blocking: Java's destroy() removes asynchronously
         }
     }
 
@@ -82,7 +82,7 @@ public final class SparkRollouts implements Rollouts {
 
     @Override
     public void close() {
-        recipe.destroy();
+        recipe.destroy(true);
         ReplicaPool.clear(key);
     }
 

@@ -69,7 +69,13 @@ public final class RolloutBenchmark {
             BenchLine.against("rollouts.distributed_over_single", spreadTps / singleTps, "ratio", TARGET).print(out);
             BenchLine.alone("rollouts.broadcast_mb_per_iteration", perStep / 1e6, "MB").print(out);
             BenchLine.alone("rollouts.broadcast_mb_once", once / 1e6, "MB").print(out);
-            BenchLine.alone("rollouts.identical_to_single", same(single, spread) ? 1 : 0, "bool").print(out);
+            boolean identical = same(single, spread);
+            BenchLine.alone("rollouts.identical_to_single", identical ? 1 : 0, "bool").print(out);
+            if (!identical) {
+                log.println("bench rollouts: the runs differ in the last bits: float32 products round differently with the number of"
+                        + " BLAS threads (executors get OMP_NUM_THREADS = their cores); run with OMP_NUM_THREADS set to the executors'"
+                        + " cores to compare bit for bit");
+            }
         } finally {
             reference.close();
             reward.release();
@@ -87,14 +93,16 @@ public final class RolloutBenchmark {
         double seconds = 0;
         for (int step = 1; step <= rounds; step++) {
             long t = System.nanoTime();
-            List<RolloutOutcome> r = rollouts.run(step, rows).rows();
+            Rollouts.Batch batch = rollouts.run(step, rows);
+            List<RolloutOutcome> r = batch.rows();
             double s = (System.nanoTime() - t) / 1e9;
             seconds += s;
             for (RolloutOutcome o : r) {
                 tokens += o.completion().length;
             }
             kept.add(r);
-            log.printf("bench rollouts: %s: step %d %.2f s%n", what, step, s);
+            log.printf("bench rollouts: %s: step %d %.2f s (in the shards: generation %.2f s, reward %.2f s, reference %.2f s)%n", what,
+                    step, s, batch.seconds()[0], batch.seconds()[1], batch.seconds()[2]);
         }
         return tokens / seconds;
     }
