@@ -38,6 +38,31 @@ public final class SparkRollouts implements Rollouts {
         this.recipeBytes = r.bytes();
         this.recipe = cluster.context().broadcast(r);
         this.key = cluster.replicaKey("rollouts-" + RUNS.incrementAndGet());
+        warnOnOtherThreadCounts(cluster);
+    }
+
+    /**
+     * OpenBLAS's float32 products round differently with the number of threads, so executors that compute with another
+     * {@code OMP_NUM_THREADS} than this JVM (local-cluster gives each its worker's cores) reproduce a single-process run
+     * only to the last bits; says so once, with the setting that makes them agree.
+     */
+    private static void warnOnOtherThreadCounts(SparkCluster cluster) {
+        String here = threads();
+        List<Integer> slots = new ArrayList<>();
+        for (int i = 0; i < cluster.parallelism(); i++) {
+            slots.add(i);
+        }
+        List<String> there = cluster.context().parallelize(slots, slots.size()).map(i -> threads()).distinct().collect();
+        if (there.size() != 1 || !there.get(0).equals(here)) {
+            System.err.println("rlhf4j: --master " + cluster.master() + ": executors compute with OMP_NUM_THREADS=" + String.join("/", there)
+                    + ", this process with " + here + "; float32 products round differently with the thread count, so the metrics"
+                    + " equal a single-process run's bit for bit when that run has OMP_NUM_THREADS=" + there.get(0));
+        }
+    }
+
+    private static String threads() {
+        String omp = System.getenv("OMP_NUM_THREADS");
+        return omp != null && !omp.isBlank() ? omp.trim() : String.valueOf(Runtime.getRuntime().availableProcessors());
     }
 
     /** The factory a trainer's {@code rollouts(...)} takes: its rollouts on {@code cluster}. */
