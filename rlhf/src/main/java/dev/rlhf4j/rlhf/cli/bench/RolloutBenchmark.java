@@ -24,7 +24,8 @@ import java.util.Random;
  * {@code ./rlhf4j bench rollouts [--master URL]}: the rollout phase of an RLHF iteration (sampling, a reward model's
  * scores, a frozen reference's log-probs) of a random GPT-2 in float32, in this process ({@link LocalRollouts}) and on a
  * Spark application ({@link SparkRollouts}) in the same run, on the same prompts and seeds: completion tokens per
- * second of each (after one warm-up step each, which for the cluster starts the executors and builds their replicas),
+ * second of each (after two warm-up steps each; the cluster's first starts the executors and builds their replicas;
+ * then the timed steps alternate between the two, so that other load on the machine falls on both alike),
  * the distributed run against the single one (the overhead of distribution; the target is 0.8 or more), the bytes
  * broadcast each iteration (the policy) and once per run (reward model and reference), and whether the two runs
  * sampled the same tokens (they must). Every row runs to the full length (no stop token), so the token counts agree.
@@ -52,18 +53,22 @@ public final class RolloutBenchmark {
             log.printf("bench rollouts: %s GPT-2 (%d parameters), %d prompts x %d new tokens, shards of %d, %d timed steps%n", preset,
                     policy.numParameters(), prompts, newTokens, shard, rounds);
             List<List<RolloutOutcome>> single = new ArrayList<>();
-            double singleTps = timed(new LocalRollouts(models, spec), rows, rounds, single, log, "single process");
             List<List<RolloutOutcome>> spread = new ArrayList<>();
-            double spreadTps;
+            double[] tps;
             long perStep;
             long once;
+            Rollouts local = new LocalRollouts(models, spec);
+            warmUp(local, rows, log, "single process");
             try (SparkCluster cluster = SparkCluster.start(master, "rlhf4j bench rollouts");
                  SparkRollouts rollouts = SparkRollouts.start(cluster, models, spec)) {
                 log.printf("bench rollouts: %s, parallelism %d%n", master, cluster.parallelism());
-                spreadTps = timed(rollouts, rows, rounds, spread, log, master);
+                warmUp(rollouts, rows, log, master);
+                tps = interleaved(local, rollouts, rows, rounds, single, spread, log, master);
                 perStep = rollouts.stepBytes();
                 once = rollouts.recipeBytes();
             }
+            double singleTps = tps[0];
+            double spreadTps = tps[1];
             BenchLine.alone("rollouts.single.tokens_per_s", singleTps, "tok/s").print(out);
             BenchLine.against("rollouts.distributed.tokens_per_s", spreadTps, "tok/s", singleTps).print(out);
             BenchLine.against("rollouts.distributed_over_single", spreadTps / singleTps, "ratio", TARGET).print(out);
@@ -83,28 +88,39 @@ public final class RolloutBenchmark {
         }
     }
 
-    /** Completion tokens per second over {@code rounds} steps after a warm-up step; keeps each step's outcomes. */
-    private static double timed(Rollouts rollouts, List<RolloutRow> rows, int rounds, List<List<RolloutOutcome>> kept, PrintStream log,
-                                String what) {
-        long t0 = System.nanoTime();
-        rollouts.run(0, rows);
-        log.printf("bench rollouts: %s: warm-up step %.2f s%n", what, (System.nanoTime() - t0) / 1e9);
-        long tokens = 0;
-        double seconds = 0;
-        for (int step = 1; step <= rounds; step++) {
-            long t = System.nanoTime();
-            Rollouts.Batch batch = rollouts.run(step, rows);
-            List<RolloutOutcome> r = batch.rows();
-            double s = (System.nanoTime() - t) / 1e9;
-            seconds += s;
-            for (RolloutOutcome o : r) {
-                tokens += o.completion().length;
-            }
-            kept.add(r);
-            log.printf("bench rollouts: %s: step %d %.2f s (in the shards: generation %.2f s, reward %.2f s, reference %.2f s)%n", what,
-                    step, s, batch.seconds()[0], batch.seconds()[1], batch.seconds()[2]);
+    /** Two untimed steps: the first starts executors and builds replicas, both let the JIT compile the hot paths. */
+    private static void warmUp(Rollouts rollouts, List<RolloutRow> rows, PrintStream log, String what) {
+        for (int step = -2; step < 0; step++) {
+            long t0 = System.nanoTime();
+            rollouts.run(step, rows);
+            log.printf("bench rollouts: %s: warm-up step %.2f s%n", what, (System.nanoTime() - t0) / 1e9);
         }
-        return tokens / seconds;
+    }
+
+    /**
+     * Completion tokens per second of each, over {@code rounds} steps that alternate between the two (so that a load
+     * that comes and goes on the machine falls on both alike); keeps each step's outcomes.
+     */
+    private static double[] interleaved(Rollouts local, Rollouts spark, List<RolloutRow> rows, int rounds,
+                                        List<List<RolloutOutcome>> single, List<List<RolloutOutcome>> spread, PrintStream log,
+                                        String master) {
+        double[] seconds = new double[2];
+        long[] tokens = new long[2];
+        for (int step = 1; step <= rounds; step++) {
+            for (int which = 0; which < 2; which++) {
+                long t = System.nanoTime();
+                Rollouts.Batch batch = (which == 0 ? local : spark).run(step, rows);
+                double s = (System.nanoTime() - t) / 1e9;
+                seconds[which] += s;
+                for (RolloutOutcome o : batch.rows()) {
+                    tokens[which] += o.completion().length;
+                }
+                (which == 0 ? single : spread).add(batch.rows());
+                log.printf("bench rollouts: %s: step %d %.2f s (in the shards: generation %.2f s, reward %.2f s, reference %.2f s)%n",
+                        which == 0 ? "single process" : master, step, s, batch.seconds()[0], batch.seconds()[1], batch.seconds()[2]);
+            }
+        }
+        return new double[] {tokens[0] / seconds[0], tokens[1] / seconds[1]};
     }
 
     private static boolean same(List<List<RolloutOutcome>> a, List<List<RolloutOutcome>> b) {
