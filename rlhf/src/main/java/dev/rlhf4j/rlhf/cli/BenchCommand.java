@@ -5,6 +5,7 @@ import dev.rlhf4j.rlhf.cli.bench.GenerateBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.MatmulBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.PpoBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.ReferenceBenchmark;
+import dev.rlhf4j.rlhf.cli.bench.RolloutBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.TokenizerBenchmark;
 import dev.rlhf4j.rlhf.cli.bench.TrainBenchmark;
 import picocli.CommandLine.Command;
@@ -90,6 +91,20 @@ public final class BenchCommand {
             @Option(names = "--response-length", defaultValue = "32", description = "tokens of each chosen and rejected completion") int response,
             @Option(names = "--iterations", defaultValue = "3", description = "timed rounds (after one warm-up); the median is kept") int iterations) {
         DpoBenchmark.run(System.out, System.err, preset, batch, seq, response, iterations);
+        return 0;
+    }
+
+    @Command(name = "rollouts", mixinStandardHelpOptions = true,
+            description = "Rollouts (sampling, reward model, reference) on a Spark application vs in this process, same prompts and"
+                    + " seeds: tokens/s of each, their ratio (target >= 0.8), bytes broadcast per iteration. The log goes to stderr.")
+    int rollouts(@Option(names = "--master", defaultValue = "local-cluster[2,1,4096]", paramLabel = "URL",
+                         description = "the Spark master; default: ${DEFAULT-VALUE} (two executor JVMs of one core)") String master,
+                 @Option(names = "--preset", defaultValue = "small", description = "gpt2, gpt2-medium, ... or small, tiny") String preset,
+                 @Option(names = "--prompts", defaultValue = "16", description = "rows per iteration") int prompts,
+                 @Option(names = "--new-tokens", defaultValue = "64", description = "tokens sampled per row") int newTokens,
+                 @Option(names = "--shard", defaultValue = "8", description = "local_rollout_forward_batch_size") int shard,
+                 @Option(names = "--iterations", defaultValue = "5", description = "timed steps (after one warm-up)") int iterations) {
+        RolloutBenchmark.run(System.out, System.err, master, preset, prompts, newTokens, shard, iterations);
         return 0;
     }
 }

@@ -12,25 +12,30 @@ import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reference.SynchronizedReference;
 import dev.rlhf4j.rlhf.reward.NamedReward;
+import dev.rlhf4j.rlhf.rollout.Rollouts;
 import dev.rlhf4j.rlhf.run.TrainingRun;
+import dev.rlhf4j.rlhf.spark.SparkCluster;
+import dev.rlhf4j.rlhf.spark.SparkRollouts;
 import dev.rlhf4j.rlhf.train.CheckpointedTrainer;
 import dev.rlhf4j.rlhf.train.MetricsSink;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * What {@code grpo} and {@code rloo} do alike: load the policy, its tokenizer and the rewards, tokenize the prompts
  * (each keeps its last {@code n_positions - max_completion_length} tokens), build the reference (none when beta is 0; a
  * {@link SynchronizedReference} for TR-DPO syncing), attach LoRA, train in a run folder with checkpoints
- * ({@code --save-steps}, {@code --resume} as the other trainers) and save the policy or its adapters.
+ * ({@code --save-steps}, {@code --resume} as the other trainers) and save the policy or its adapters. With
+ * {@code --master} the rollouts run on a Spark application that lives as long as the run ({@link SparkRollouts}).
  */
 final class CriticFreeRun {
     /** Builds the trainer once the models exist. */
     interface Factory {
         CheckpointedTrainer create(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards,
-                                   double[] weights, List<int[]> prompts, MetricsSink sink);
+                                   double[] weights, List<int[]> prompts, MetricsSink sink, Rollouts.Factory rollouts);
     }
 
     /**
@@ -54,7 +59,7 @@ final class CriticFreeRun {
 
     /** Runs it; returns the exit code. {@code steps} gives the run's step count for a number of prompts. */
     static int run(Shape shape, TrainingOptions options, LoraOptions lora, RewardOptions rewardOptions, ReferenceKind kind,
-                   java.util.function.IntToLongFunction steps, Factory factory) {
+                   SparkOptions spark, java.util.function.IntToLongFunction steps, Factory factory) {
         if (kind == ReferenceKind.PRECOMPUTED) {
             throw new IllegalArgumentException("--reference precomputed is for dpo: " + shape.command() + " scores completions it has just"
                     + " generated");
@@ -69,6 +74,10 @@ final class CriticFreeRun {
                     + " policy and is not in the checkpoints");
         }
         boolean needsReference = shape.beta() > 0;
+        if (sync && needsReference && spark.enabled()) {
+            throw new IllegalArgumentException("--sync-ref-model true cannot run with --master: its reference follows the policy and is"
+                    + " not sent to executors; use --reference frozen, bf16, fp16, offloaded or lora-disabled");
+        }
         rewardOptions.check();
         Gpt2Config modelConfig = options.config();
         Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
@@ -90,6 +99,7 @@ final class CriticFreeRun {
         Gpt2LMHeadModel policy = options.policy();
         ReferenceModel ref = null;
         LoraModel adapters = null;
+        Optional<SparkCluster> cluster = Optional.empty();
         try {
             RewardOptions.Rewards rewards = rewardOptions.load(policy, options.model, tokenizer);
             if (needsReference) {
@@ -107,9 +117,11 @@ final class CriticFreeRun {
             sections.put("lora", lora.config());
             sections.put("data", TrainingOptions.dataSection(options.data, prompts));
             long total = steps.applyAsLong(prompts.size());
+            cluster = spark.start(shape.command());
+            Rollouts.Factory rollouts = cluster.map(SparkRollouts::on).orElse(Rollouts.LOCAL);
             try (TrainingRun run = options.open(options.run(shape.command(), shape.seed(), total), sections)) {
                 CheckpointedTrainer trainer = factory.create(policy, adapters, ref, rewards.rewards(), rewards.weights(), prompts.examples(),
-                        run.sink());
+                        run.sink(), rollouts);
                 try {
                     LoraModel trained = adapters;
                     // the reference was built from --model above; the checkpoint's weights replace the policy's only now
@@ -135,6 +147,7 @@ final class CriticFreeRun {
                 System.out.println(run.finish());
             }
         } finally {
+            cluster.ifPresent(SparkCluster::close);
             if (ref != null) {
                 ref.close();
             }

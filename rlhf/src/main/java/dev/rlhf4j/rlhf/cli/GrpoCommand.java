@@ -31,6 +31,9 @@ public final class GrpoCommand implements Callable<Integer> {
     @Mixin
     RewardOptions rewards;
 
+    @Mixin
+    SparkOptions spark;
+
     @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKind.Converter.class,
             description = "frozen, bf16, fp16, offloaded or lora-disabled (needs --lora-r); unused with --beta 0; default: ${DEFAULT-VALUE}")
     ReferenceKind reference;
@@ -49,7 +52,11 @@ public final class GrpoCommand implements Callable<Integer> {
         CriticFreeRun.Shape shape = new CriticFreeRun.Shape("grpo", c, c.seed(), c.maxCompletionLength(), c.beta(),
                 c.syncRefModel() ? c.refModelSyncSteps() : 0, c.refModelMixupAlpha(),
                 c.perDeviceTrainBatchSize() * c.gradientAccumulationSteps());
-        return CriticFreeRun.run(shape, options, lora, rewards, reference, c::iterations, (policy, adapters, ref, r, w, prompts, sink) ->
-                new GrpoTrainer(policy, adapters, ref, r, w, prompts, c, sink));
+        return CriticFreeRun.run(shape, options, lora, rewards, reference, spark, c::iterations,
+                (policy, adapters, ref, r, w, prompts, sink, rollouts) -> {
+                    GrpoTrainer trainer = new GrpoTrainer(policy, adapters, ref, r, w, prompts, c, sink);
+                    trainer.rollouts(rollouts);
+                    return trainer;
+                });
     }
 }

@@ -57,6 +57,7 @@ final class HyperParameters<R extends Record> {
             Map.entry("num_ppo_epochs", "passes over each rollout batch"),
             Map.entry("total_episodes", "prompts to sample in all (unset: num_train_epochs passes)"),
             Map.entry("response_length", "most new tokens per completion"),
+            Map.entry("local_rollout_forward_batch_size", "rollout rows generated, scored and referenced together (a shard: the unit --master distributes)"),
             Map.entry("temperature", "sampling temperature, applied to every log-prob too"),
             Map.entry("stop_token_id", "completions end after this token (unset: run to response_length)"),
             Map.entry("missing_eos_penalty", "subtracted from the score of a completion without EOS (unset: none)"),

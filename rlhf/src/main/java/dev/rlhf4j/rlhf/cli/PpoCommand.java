@@ -13,6 +13,8 @@ import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.run.TrainingRun;
+import dev.rlhf4j.rlhf.spark.SparkCluster;
+import dev.rlhf4j.rlhf.spark.SparkRollouts;
 import dev.rlhf4j.rlhf.train.Critic;
 import dev.rlhf4j.rlhf.train.PpoTrainer;
 import dev.rlhf4j.rlhf.train.PpoTrainerConfig;
@@ -22,6 +24,7 @@ import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -36,7 +39,8 @@ import picocli.CommandLine.Spec;
  * reward model from {@code --reward-model} (a {@code reward} run's {@code model/} folder), the critic
  * ({@code --critic separate}: a GPT-2 initialised from the reward model, TRL's {@code value_model}; {@code shared}:
  * a value head on the actor's trunk) and the reference ({@code --reference}). Prompts keep their last
- * {@code n_positions - response_length} tokens. Every field of {@link PpoTrainerConfig} is an option.
+ * {@code n_positions - response_length} tokens. Every field of {@link PpoTrainerConfig} is an option. With
+ * {@code --master} the rollouts (generation, reward, reference) run on a Spark application ({@link SparkRollouts}).
  */
 @Command(name = "ppo", sortOptions = false,
         description = "RLHF with PPO on prompt-only JSON lines, scored by a reward model (TRL's PPOTrainer).")
@@ -51,6 +55,9 @@ public final class PpoCommand implements Callable<Integer> {
 
     @Mixin
     LoraOptions lora;
+
+    @Mixin
+    SparkOptions spark;
 
     @Option(names = "--reward-model", converter = InputPaths.Directory.class, required = true, paramLabel = "DIR",
             description = "the reward model: a GPT2ForSequenceClassification folder, e.g. a reward run's model/")
@@ -101,6 +108,7 @@ public final class PpoCommand implements Callable<Integer> {
         ReferenceModel ref = null;
         LoraModel adapters = null;
         Critic values = null;
+        Optional<SparkCluster> cluster = Optional.empty();
         try {
             rewards = RewardModel.fromPretrained(rewardModel);
             TrainingOptions.requireSameTokenizer(tokenizer, options.model, modelConfig.vocabSize(), rewards.config().vocabSize(),
@@ -118,8 +126,10 @@ public final class PpoCommand implements Callable<Integer> {
             sections.put("lora", lora.config());
             sections.put("data", TrainingOptions.dataSection(options.data, prompts));
             long iterations = config.iterations(prompts.size());
+            cluster = spark.start("ppo");
             try (TrainingRun run = options.open(options.run("ppo", config.seed(), iterations), sections)) {
                 PpoTrainer trainer = new PpoTrainer(actor, adapters, values, ref, rewards, prompts.examples(), config, run.sink());
+                cluster.ifPresent(c -> trainer.rollouts(SparkRollouts.on(c)));
                 try {
                     LoraModel trained = adapters;
                     // the reference was built from --model above; the checkpoint's weights replace the actor's only now
@@ -143,6 +153,7 @@ public final class PpoCommand implements Callable<Integer> {
                 System.out.println(run.finish());
             }
         } finally {
+            cluster.ifPresent(SparkCluster::close);
             release(values, ref, rewards, adapters, actor);
         }
         return 0;

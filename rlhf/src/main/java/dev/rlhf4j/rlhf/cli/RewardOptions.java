@@ -4,6 +4,7 @@ import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.reward.RuleRewards;
+import dev.rlhf4j.rlhf.rollout.RuleReward;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +17,8 @@ import picocli.CommandLine.Option;
  * The rewards of {@code grpo} and {@code rloo} (TRL's {@code reward_funcs} and {@code reward_weights}), as a picocli
  * mixin: a trained reward model ({@code --reward-model DIR}, logged as {@code reward_model}) and/or built-in rule
  * rewards by name ({@code --reward-funcs length,eos}, see {@link RuleRewards}), combined as
- * {@code r = sum_k w_k r_k} with {@code --reward-weights} (default: all 1), in that order: the model first.
+ * {@code r = sum_k w_k r_k} with {@code --reward-weights} (default: all 1), in that order: the model first. The rules are
+ * {@link RuleReward}s, which executors rebuild by name with {@code --master}.
  */
 final class RewardOptions {
     @Option(names = "--reward-model", converter = InputPaths.Directory.class, paramLabel = "DIR",
@@ -69,7 +71,7 @@ final class RewardOptions {
             rewards.add(new NamedReward("reward_model", model));
         }
         for (String name : rewardFuncs) {
-            rewards.add(new NamedReward(name, RuleRewards.named(name).decodedBy(tokenizer::decode)));
+            rewards.add(new NamedReward(name, new RuleReward(name, tokenizer)));
         }
         double[] weights = new double[count];
         for (int k = 0; k < count; k++) {

@@ -30,6 +30,9 @@ public final class RlooCommand implements Callable<Integer> {
     @Mixin
     RewardOptions rewards;
 
+    @Mixin
+    SparkOptions spark;
+
     @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKind.Converter.class,
             description = "frozen, bf16, fp16, offloaded or lora-disabled (needs --lora-r); unused with --beta 0; default: ${DEFAULT-VALUE}")
     ReferenceKind reference;
@@ -47,7 +50,11 @@ public final class RlooCommand implements Callable<Integer> {
         RlooConfig c = HYPER.resolve(spec, Map.of());
         CriticFreeRun.Shape shape = new CriticFreeRun.Shape("rloo", c, c.seed(), c.maxCompletionLength(), c.beta(), 0, 0.0,
                 c.perDeviceTrainBatchSize() * c.gradientAccumulationSteps());
-        return CriticFreeRun.run(shape, options, lora, rewards, reference, c::iterations, (policy, adapters, ref, r, w, prompts, sink) ->
-                new RlooTrainer(policy, adapters, ref, r, w, prompts, c, sink));
+        return CriticFreeRun.run(shape, options, lora, rewards, reference, spark, c::iterations,
+                (policy, adapters, ref, r, w, prompts, sink, rollouts) -> {
+                    RlooTrainer trainer = new RlooTrainer(policy, adapters, ref, r, w, prompts, c, sink);
+                    trainer.rollouts(rollouts);
+                    return trainer;
+                });
     }
 }

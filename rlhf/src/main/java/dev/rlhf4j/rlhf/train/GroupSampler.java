@@ -3,16 +3,16 @@ package dev.rlhf4j.rlhf.train;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
-import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.generate.GenerationConfig;
-import dev.rlhf4j.nn.generate.GenerationResult;
-import dev.rlhf4j.nn.generate.Generator;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
-import dev.rlhf4j.rlhf.Masked;
+import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
+import dev.rlhf4j.rlhf.rollout.RolloutModels;
+import dev.rlhf4j.rlhf.rollout.RolloutRow;
+import dev.rlhf4j.rlhf.rollout.RolloutSpec;
+import dev.rlhf4j.rlhf.rollout.Rollouts;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -22,10 +22,11 @@ import java.util.SplittableRandom;
 
 /**
  * The rollout phase GRPO and RLOO share: a seeded batch of prompts, each repeated {@code num_generations} times
- * (consecutive rows form a group), sampled by the policy with the KV cache until EOS or {@code max_completion_length};
- * scored by every reward function and combined with the weights, {@code r = sum_k w_k r_k}; then log pi_old by a
- * forward over the padded batch (as {@link PpoTrainer} does, so the first update's ratio is exactly 1) and, unless
- * the trainer's beta is 0, log pi_ref at the same temperature. Everything tensor-valued lives in arenas closed before
+ * (consecutive rows form a group), handed to the {@link Rollouts} in shards of {@code local_rollout_forward_batch_size}:
+ * sampled by the policy with the KV cache until EOS or {@code max_completion_length}, each row from its own seed;
+ * scored by every reward function and, unless the trainer's beta is 0, log pi_ref at the sampling temperature. The
+ * scores are combined with the weights, {@code r = sum_k w_k r_k}; then log pi_old by a forward over the whole padded
+ * batch (as {@link PpoTrainer} does, so the first update's ratio is exactly 1). Everything tensor-valued lives in arenas closed before
  * {@link #sample} returns. The prompts come in a {@link PromptOrder}; the sampling and the trainer's shuffles of a step
  * draw from (seed, step), so the sampler's whole state is the step count and the prompt order's pass and cursor
  * ({@link #counters}, {@link #restore}).
@@ -52,16 +53,21 @@ final class GroupSampler {
     private final long seed;
     private final PromptOrder order;
     private final int eosId;
+    private final RolloutModels models;
+    private final RolloutSpec spec;
+    private Rollouts engine;
     private SplittableRandom random;
     private long samples;
     private StepObserver observer = StepObserver.NONE;
 
     /**
      * @param reference the reference, or null when the trainer's beta is 0 (then it is never called)
+     * @param lora      the policy's LoRA adapters, or null
      * @param weights   one weight per reward
+     * @param shardSize local_rollout_forward_batch_size: rows per rollout shard
      */
-    GroupSampler(Gpt2LMHeadModel policy, ReferenceModel reference, List<NamedReward> rewards, double[] weights, List<int[]> prompts,
-                 int promptsPerStep, int maxCompletionLength, long seed) {
+    GroupSampler(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards, double[] weights,
+                 List<int[]> prompts, int promptsPerStep, int maxCompletionLength, double temperature, int shardSize, long seed) {
         if (rewards.isEmpty() || weights.length != rewards.size()) {
             throw new IllegalArgumentException("reward_weights: " + rewards.size() + " reward functions need as many weights, got "
                     + weights.length);
@@ -83,6 +89,9 @@ final class GroupSampler {
         this.order = new PromptOrder(prompts.size(), promptsPerStep, seed);
         this.random = new SplittableRandom(seed);
         this.eosId = policy.config().eosTokenId();
+        this.models = new RolloutModels(policy, lora, rewards, reference);
+        this.spec = new RolloutSpec(maxCompletionLength, temperature, eosId, eosId, seed, reference != null, shardSize);
+        this.engine = Rollouts.LOCAL.create(models, spec);
     }
 
     /** Shows each later sample's batch, log pi_old and log pi_ref, as (B, T-1) row-major arrays, to {@code observer}. */
@@ -90,64 +99,61 @@ final class GroupSampler {
         this.observer = observer;
     }
 
-    /** Samples {@code groups} prompts x {@code generations} completions of at most {@code maxNew} tokens at {@code temperature}. */
-    Sample sample(int groups, int generations, int maxNew, double temperature) {
-        random = new SplittableRandom(TrainingPlan.stepSeed(seed, samples++));
+    /**
+     * Samples {@code groups} prompts x {@code generations} completions (of the spec's length and temperature) through the
+     * rollouts, then takes log pi_old over the whole padded batch.
+     */
+    Sample sample(int groups, int generations) {
+        long step = samples++;
+        random = new SplittableRandom(TrainingPlan.stepSeed(seed, step));
         double[] seconds = new double[4];                      // generation, scoring, reference, log pi_old
-        List<int[]> queries = new ArrayList<>();
-        for (int[] p : nextPrompts(groups)) {
+        List<RolloutRow> rows = new ArrayList<>();
+        for (int i : nextPrompts(groups)) {
             for (int g = 0; g < generations; g++) {
-                queries.add(p);
+                rows.add(new RolloutRow(i, g, prompts.get(i)));
+            }
+        }
+        Rollouts.Batch out = engine.run(step, rows);
+        System.arraycopy(out.seconds(), 0, seconds, 0, 3);
+        List<CompletionExample> examples = new ArrayList<>();
+        boolean[] truncated = new boolean[rows.size()];
+        double[][] ref = spec.reference() ? new double[rows.size()][] : null;
+        int generated = 0;
+        for (int b = 0; b < rows.size(); b++) {
+            int[] c = out.rows().get(b).completion();
+            examples.add(new CompletionExample(rows.get(b).prompt(), c));
+            truncated[b] = c[c.length - 1] != eosId;
+            generated += c.length;
+            if (ref != null) {
+                ref[b] = out.rows().get(b).refLogProbs();
+            }
+        }
+        Map<String, double[]> byName = new LinkedHashMap<>();
+        double[] total = new double[rows.size()];
+        for (int k = 0; k < rewards.size(); k++) {
+            double[] r = out.scores(k);
+            byName.put(rewards.get(k).name(), r);
+            for (int b = 0; b < total.length; b++) {
+                total[b] += weights[k] * r[b];
             }
         }
         try (Arena phase = Arena.open()) {
-            long t = System.nanoTime();
-            GenerationResult gen = new Generator(policy).generate(queries, new GenerationConfig(maxNew, true, temperature, 0, 1.0, eosId,
-                    eosId, random.nextLong(), true));
-            seconds[0] = since(t);
-            List<CompletionExample> examples = new ArrayList<>();
-            boolean[] truncated = new boolean[queries.size()];
-            int generated = 0;
-            for (int b = 0; b < queries.size(); b++) {
-                int[] c = gen.tokens()[b];
-                examples.add(new CompletionExample(queries.get(b), c));
-                truncated[b] = c[c.length - 1] != eosId;
-                generated += c.length;
-            }
             CompletionBatch batch = CompletionBatch.of(examples, eosId);
-            t = System.nanoTime();
-            Map<String, double[]> byName = new LinkedHashMap<>();
-            double[] total = new double[queries.size()];
-            for (int k = 0; k < rewards.size(); k++) {
-                double[] r = score(rewards.get(k), batch);
-                byName.put(rewards.get(k).name(), r);
-                for (int b = 0; b < total.length; b++) {
-                    total[b] += weights[k] * r[b];
-                }
-            }
-            seconds[1] = since(t);
-            t = System.nanoTime();
+            long t = System.nanoTime();
             DType type = policy.dtype().computeType();
             Tensor mask = batch.completionMask(type);                                         // (B, T-1)
             double[] logp;
             try (NoGrad ng = NoGrad.enter()) {
                 Tensor logits = policy.forward(batch.batch());                                // (B, T, V)
-                logp = TokenLogProbs.of(logits, batch.inputIds(), mask, temperature).logProbs().toDoubleArray();  // (B, T-1)
+                logp = TokenLogProbs.of(logits, batch.inputIds(), mask, spec.temperature()).logProbs().toDoubleArray();  // (B, T-1)
             }
             seconds[3] = since(t);
-            double[] ref = null;
-            if (reference != null) {
-                t = System.nanoTime();
-                ref = reference.logProbs(batch.batch(), mask, temperature).logProbs().toDoubleArray();  // (B, T-1)
-                seconds[2] = since(t);
-            }
             observer.batch("rollout", batch);
             observer.array("logp", logp);
             if (ref != null) {
-                observer.array("ref_logp", ref);
+                observer.array("ref_logp", out.referenceLogProbs(batch));
             }
-            return new Sample(examples, split(batch, logp), ref == null ? null : split(batch, ref), total, byName, truncated, generated,
-                    seconds);
+            return new Sample(examples, split(batch, logp), ref, total, byName, truncated, generated, seconds);
         }
     }
 
@@ -162,29 +168,30 @@ final class GroupSampler {
         return out;
     }
 
-    private static double[] score(NamedReward reward, CompletionBatch batch) {
-        Tensor s;
-        try (NoGrad ng = NoGrad.enter()) {
-            s = reward.function().scores(batch).detach();
-        }
-        if (s.rank() != 1 || s.size(0) != batch.size()) {
-            throw new ShapeException("reward '" + reward.name() + "' must give one score per completion (" + batch.size() + "), got "
-                    + Masked.str(s.shape()));
-        }
-        return s.toDoubleArray();
-    }
-
-    /** The next {@code n} prompts (the prompt order's batch). */
-    private List<int[]> nextPrompts(int n) {
+    /** The indices of the next {@code n} prompts (the prompt order's batch). */
+    private int[] nextPrompts(int n) {
         int[] next = order.next();
         if (next.length != n) {
             throw new IllegalArgumentException("GroupSampler: a step takes " + next.length + " prompts, asked for " + n);
         }
-        List<int[]> out = new ArrayList<>(n);
-        for (int i : next) {
-            out.add(prompts.get(i));
-        }
-        return out;
+        return next;
+    }
+
+    /** The spec every rollout shard follows. */
+    RolloutSpec spec() {
+        return spec;
+    }
+
+    /** Runs the rollouts with {@code factory} from now on, closing the ones used until now. */
+    void rollouts(Rollouts.Factory factory) {
+        Rollouts next = factory.create(models, spec);
+        engine.close();
+        engine = next;
+    }
+
+    /** Closes the rollouts. */
+    void close() {
+        engine.close();
     }
 
     /** The sampler's counters for a checkpoint: {@code prompt_passes} and {@code prompt_cursor}. */

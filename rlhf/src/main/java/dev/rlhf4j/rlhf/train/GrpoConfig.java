@@ -3,6 +3,7 @@ package dev.rlhf4j.rlhf.train;
 import dev.rlhf4j.rlhf.grpo.GroupRelativeAdvantages;
 import dev.rlhf4j.rlhf.grpo.GroupRelativeAdvantages.ScaleRewards;
 import dev.rlhf4j.rlhf.grpo.LossType;
+import dev.rlhf4j.rlhf.rollout.RolloutSpec;
 
 /**
  * The hyper-parameters of {@link GrpoTrainer} under the names of TRL's {@code GRPOConfig} (and the
@@ -33,12 +34,15 @@ import dev.rlhf4j.rlhf.grpo.LossType;
  * @param maxSteps                  {@code max_steps}: generation steps at most; -1 for no limit
  * @param seed                      {@code seed}: prompt order and sampling
  * @param maxConsecutiveNonfinite   optimizer steps in a row with a non-finite loss or gradient that stop the run
+ * @param localRolloutForwardBatchSize {@code local_rollout_forward_batch_size}: rows per rollout shard (generated, scored and
+ *                                  referenced together; the unit a cluster distributes, fixed so results do not depend on it)
  */
 public record GrpoConfig(double learningRate, int perDeviceTrainBatchSize, int gradientAccumulationSteps, int numGenerations,
                          int maxCompletionLength, double temperature, double beta, double epsilon, Double epsilonHigh,
                          int numIterations, ScaleRewards scaleRewards, LossType lossType, boolean maskTruncatedCompletions,
                          boolean syncRefModel, double refModelMixupAlpha, int refModelSyncSteps, Double maxGradNorm,
-                         double weightDecay, double numTrainEpochs, long maxSteps, long seed, int maxConsecutiveNonfinite) {
+                         double weightDecay, double numTrainEpochs, long maxSteps, long seed, int maxConsecutiveNonfinite,
+        int localRolloutForwardBatchSize) {
 
     public GrpoConfig {
         require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate must be >= 0, got " + learningRate);
@@ -62,6 +66,7 @@ public record GrpoConfig(double learningRate, int perDeviceTrainBatchSize, int g
         require(numTrainEpochs > 0, "num_train_epochs must be > 0, got " + numTrainEpochs);
         require(maxSteps == -1 || maxSteps >= 1, "max_steps must be -1 (no limit) or >= 1, got " + maxSteps);
         require(maxConsecutiveNonfinite >= 1, "max_consecutive_nonfinite must be >= 1, got " + maxConsecutiveNonfinite);
+        require(localRolloutForwardBatchSize >= 1, "local_rollout_forward_batch_size must be >= 1, got " + localRolloutForwardBatchSize);
     }
 
     private static void require(boolean ok, String message) {
@@ -74,7 +79,7 @@ public record GrpoConfig(double learningRate, int perDeviceTrainBatchSize, int g
     public static GrpoConfig trlDefaults() {
         return new GrpoConfig(1e-6, 8, 1, 8, 256, 1.0, 0.0, 0.2, null, 1, ScaleRewards.GROUP, LossType.DAPO, false, false, 0.6, 512,
                 1.0, 0.0, 3.0, -1, 42,
-                NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
+                NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE, RolloutSpec.TRL_SHARD_SIZE);
     }
 
     /** The upper clip range: epsilon_high, or epsilon when unset. */
@@ -101,34 +106,42 @@ public record GrpoConfig(double learningRate, int perDeviceTrainBatchSize, int g
         return new GrpoConfig(learningRate, perDevice, accumulation, generations, maxCompletionLength, temperature, beta, epsilon,
                 epsilonHigh, numIterations, scaleRewards, lossType, maskTruncatedCompletions, syncRefModel, refModelMixupAlpha,
                 refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite);
+                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public GrpoConfig withGeneration(int maxNew, double temp, boolean maskTruncated) {
         return new GrpoConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxNew, temp, beta,
                 epsilon, epsilonHigh, numIterations, scaleRewards, lossType, maskTruncated, syncRefModel, refModelMixupAlpha,
                 refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite);
+                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public GrpoConfig withLoss(double newBeta, double eps, Double epsHigh, ScaleRewards scale, LossType loss) {
         return new GrpoConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
                 temperature, newBeta, eps, epsHigh, numIterations, scale, loss, maskTruncatedCompletions, syncRefModel, refModelMixupAlpha,
                 refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite);
+                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public GrpoConfig withOptimizer(double lr, Double maxNorm, int iterationsPerBatch) {
         return new GrpoConfig(lr, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength, temperature,
                 beta, epsilon, epsilonHigh, iterationsPerBatch, scaleRewards, lossType, maskTruncatedCompletions, syncRefModel,
                 refModelMixupAlpha, refModelSyncSteps, maxNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite);
+                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public GrpoConfig withRun(long steps, long newSeed) {
         return new GrpoConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
                 temperature, beta, epsilon, epsilonHigh, numIterations, scaleRewards, lossType, maskTruncatedCompletions, syncRefModel,
                 refModelMixupAlpha, refModelSyncSteps, maxGradNorm, weightDecay, numTrainEpochs, steps, newSeed,
-                maxConsecutiveNonfinite);
+                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
+    }
+
+    /** The same config with shards of {@code rows} rollout rows ({@code local_rollout_forward_batch_size}). */
+    public GrpoConfig withRolloutShard(int rows) {
+        return new GrpoConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations,
+                maxCompletionLength, temperature, beta, epsilon, epsilonHigh, numIterations, scaleRewards, lossType,
+                maskTruncatedCompletions, syncRefModel, refModelMixupAlpha, refModelSyncSteps, maxGradNorm, weightDecay,
+                numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite, rows);
     }
 }

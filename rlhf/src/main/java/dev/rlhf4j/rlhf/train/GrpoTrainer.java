@@ -14,6 +14,7 @@ import dev.rlhf4j.rlhf.logprob.TokenEntropy;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
+import dev.rlhf4j.rlhf.rollout.Rollouts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -80,8 +81,8 @@ public final class GrpoTrainer implements CheckpointedTrainer {
         }
         ReferenceModel used = config.beta() > 0 ? reference : null;
         this.policy = policy;
-        this.sampler = new GroupSampler(policy, used, rewards, rewardWeights, prompts, config.promptsPerStep(),
-                config.maxCompletionLength(), config.seed());
+        this.sampler = new GroupSampler(policy, lora, used, rewards, rewardWeights, prompts, config.promptsPerStep(),
+                config.maxCompletionLength(), config.temperature(), config.localRolloutForwardBatchSize(), config.seed());
         this.config = config;
         this.sink = sink;
         this.iterations = config.iterations(prompts.size());
@@ -115,8 +116,7 @@ public final class GrpoTrainer implements CheckpointedTrainer {
     public Map<String, Double> iterate() {
         long start = System.nanoTime();
         // 1-4. prompts, G completions each, rewards, log pi_old and log pi_ref (GroupSampler)
-        GroupSampler.Sample s = sampler.sample(config.promptsPerStep(), config.numGenerations(), config.maxCompletionLength(),
-                config.temperature());
+        GroupSampler.Sample s = sampler.sample(config.promptsPerStep(), config.numGenerations());
         // 5. group-relative advantages; truncated completions count for nothing if asked
         double[] a = advantages.of(s.rewards());
         observer.array("rewards", s.rewards());
@@ -252,8 +252,17 @@ public final class GrpoTrainer implements CheckpointedTrainer {
         return optimizer.steps();
     }
 
+    /**
+     * Runs the rollouts with {@code factory} (e.g. on a Spark cluster) instead of on this thread; the results are the
+     * same.
+     */
+    public void rollouts(Rollouts.Factory factory) {
+        sampler.rollouts(factory);
+    }
+
     @Override
     public void release() {
         optimizer.release();
+        sampler.close();
     }
 }

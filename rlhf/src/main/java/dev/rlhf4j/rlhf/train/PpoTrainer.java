@@ -3,11 +3,7 @@ package dev.rlhf4j.rlhf.train;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
-import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.generate.GenerationConfig;
-import dev.rlhf4j.nn.generate.GenerationResult;
-import dev.rlhf4j.nn.generate.Generator;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.optim.AdamW;
@@ -23,8 +19,13 @@ import dev.rlhf4j.rlhf.ppo.ClippedValueLoss;
 import dev.rlhf4j.rlhf.ppo.PpoConfig;
 import dev.rlhf4j.rlhf.ppo.PpoDiagnostics;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
+import dev.rlhf4j.rlhf.reward.NamedReward;
 import dev.rlhf4j.rlhf.reward.RewardFunction;
 import dev.rlhf4j.rlhf.reward.RewardShaping;
+import dev.rlhf4j.rlhf.rollout.RolloutModels;
+import dev.rlhf4j.rlhf.rollout.RolloutRow;
+import dev.rlhf4j.rlhf.rollout.RolloutSpec;
+import dev.rlhf4j.rlhf.rollout.Rollouts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,6 +63,8 @@ public final class PpoTrainer {
     private final Critic critic;
     private final ReferenceModel reference;
     private final RewardFunction reward;
+    private final LoraModel lora;
+    private Rollouts engine;
     private final List<int[]> prompts;
     private final PpoTrainerConfig config;
     private final PpoConfig math;
@@ -105,6 +108,7 @@ public final class PpoTrainer {
         this.critic = critic;
         this.reference = reference;
         this.reward = reward;
+        this.lora = lora;
         this.prompts = List.copyOf(prompts);
         this.config = config;
         this.math = config.math();
@@ -122,6 +126,8 @@ public final class PpoTrainer {
         Map<String, Tensor> trained = new LinkedHashMap<>(lora != null ? lora.namedParameters() : actor.namedParameters());
         trained.putAll(critic.trainableParameters());
         this.optimizer = new AdamW(trained, new AdamW.Config(config.learningRate(), 0.9, 0.999, 1e-8, config.weightDecay()), n -> true);
+        this.engine = Rollouts.LOCAL.create(new RolloutModels(actor, lora, List.of(new NamedReward("score", reward)), reference),
+                rolloutSpec());
     }
 
     /** Runs every iteration ({@link PpoTrainerConfig#iterations}), reporting each to the sink. */
@@ -154,28 +160,28 @@ public final class PpoTrainer {
         double eosCount = 0;
         try (Arena rollout = Arena.open()) {
             // 1. a batch of prompts, in a seeded order
-            List<int[]> queries = nextPrompts();
-            // 2. the actor generates at the temperature (KV cache, left-padded prompts); each row stops at its stop token
-            long t = System.nanoTime();
-            GenerationResult gen = new Generator(actor).generate(queries, generation(random.nextLong()));
-            seconds[0] = since(t);
-            // 3. completions end after their first stop token (where the generator stopped them); the reward scores them
-            t = System.nanoTime();
+            List<RolloutRow> rows = nextPrompts();
+            // 2-3. in shards (Rollouts): the actor samples each row from its own seed, at the temperature, until the stop
+            // token; the reward scores the completions (cut after their first stop token); the reference gives log pi_ref
+            Rollouts.Batch out = engine.run(iteration, rows);
+            seconds[0] = out.seconds()[0];
+            seconds[1] = out.seconds()[1];
+            seconds[2] = out.seconds()[2];
             List<CompletionExample> examples = new ArrayList<>();
-            double[] containsEos = new double[queries.size()];
-            for (int b = 0; b < queries.size(); b++) {
-                examples.add(new CompletionExample(queries.get(b), gen.tokens()[b]));
-                generated += gen.tokens()[b].length;
-                for (int token : gen.tokens()[b]) {
+            double[] containsEos = new double[rows.size()];
+            for (int b = 0; b < rows.size(); b++) {
+                int[] completion = out.rows().get(b).completion();
+                examples.add(new CompletionExample(rows.get(b).prompt(), completion));
+                generated += completion.length;
+                for (int token : completion) {
                     containsEos[b] = token == eosId ? 1.0 : containsEos[b];
                 }
                 eosCount += containsEos[b];
             }
             CompletionBatch batch = CompletionBatch.of(examples, eosId);
-            Tensor scores = score(batch);                                                  // (B)
-            seconds[1] = since(t);
-            // 4. log pi_old by a forward over the padded batch (not the sampler's numbers), and log pi_ref, both at tau
-            t = System.nanoTime();
+            Tensor scores = Tensor.of(out.scores(0), DType.FLOAT64, rows.size());            // (B)
+            // 4. log pi_old by a forward over the padded batch (not the sampler's numbers); log pi_ref came with the rows
+            long t = System.nanoTime();
             Tensor mask = batch.completionMask(type);                                      // (B, T-1)
             Tensor logp;
             Tensor hidden = null;
@@ -186,9 +192,7 @@ public final class PpoTrainer {
                 hidden = critic.sharesActorTrunk() ? pass.keep(h) : null;
             }
             double actorSeconds = since(t);
-            t = System.nanoTime();
-            Tensor refLogp = reference.logProbs(batch.batch(), mask, config.temperature()).logProbs().to(type);  // (B, T-1)
-            seconds[2] = since(t);
+            Tensor refLogp = out.referenceLogProbs(batch, type);                           // (B, T-1)
             observer.batch("rollout", batch);
             observer.tensors("scores mask logp ref_logp", scores, mask, logp, refLogp);
             t = System.nanoTime();
@@ -306,28 +310,28 @@ public final class PpoTrainer {
         return approxKl;
     }
 
-    private Tensor score(CompletionBatch batch) {
-        Tensor scores;
-        try (NoGrad ng = NoGrad.enter()) {
-            scores = reward.scores(batch).detach();
-        }
-        if (scores.rank() != 1 || scores.size(0) != batch.size()) {
-            throw new ShapeException("PpoTrainer: the reward function must give one score per row (" + batch.size() + "), got "
-                    + Masked.str(scores.shape()));
-        }
-        return scores.to(DType.FLOAT64);                                                   // (B)
+    /** The spec every rollout shard follows: TRL's generation settings, the seed, and local_rollout_forward_batch_size. */
+    public RolloutSpec rolloutSpec() {
+        int stop = config.stopTokenId() == null ? -1 : config.stopTokenId();
+        return new RolloutSpec(config.responseLength(), config.temperature(), stop, eosId, config.seed(), true,
+                config.localRolloutForwardBatchSize());
     }
 
-    private GenerationConfig generation(long seed) {
-        int stop = config.stopTokenId() == null ? -1 : config.stopTokenId();
-        return new GenerationConfig(config.responseLength(), true, config.temperature(), 0, 1.0, stop, eosId, seed, true);
+    /**
+     * Runs the rollouts with {@code factory} (e.g. on a Spark cluster) instead of on this thread; the results are the
+     * same. Closes the rollouts used until now.
+     */
+    public void rollouts(Rollouts.Factory factory) {
+        Rollouts next = factory.create(new RolloutModels(actor, lora, List.of(new NamedReward("score", reward)), reference), rolloutSpec());
+        engine.close();
+        engine = next;
     }
 
     /** The next batch of prompts ({@link PromptOrder}). */
-    private List<int[]> nextPrompts() {
-        List<int[]> out = new ArrayList<>(config.batchSize());
+    private List<RolloutRow> nextPrompts() {
+        List<RolloutRow> out = new ArrayList<>(config.batchSize());
         for (int i : promptOrder.next()) {
-            out.add(prompts.get(i));
+            out.add(new RolloutRow(i, 0, prompts.get(i)));
         }
         return out;
     }
@@ -387,8 +391,9 @@ public final class PpoTrainer {
         return iteration;
     }
 
-    /** Frees the optimizer's moments; the models belong to the caller. */
+    /** Frees the optimizer's moments and closes the rollouts; the models belong to the caller. */
     public void release() {
         optimizer.release();
+        engine.close();
     }
 }

@@ -2,6 +2,7 @@ package dev.rlhf4j.rlhf.train;
 
 import dev.rlhf4j.rlhf.kl.KlEstimator;
 import dev.rlhf4j.rlhf.ppo.PpoConfig;
+import dev.rlhf4j.rlhf.rollout.RolloutSpec;
 
 /**
  * The hyper-parameters of {@link PpoTrainer}, under the names of TRL's {@code PPOConfig} (and the
@@ -40,6 +41,8 @@ import dev.rlhf4j.rlhf.ppo.PpoConfig;
  * @param seed                      {@code seed}: prompt order, sampling, minibatch shuffles and head initialisation
  * @param maxConsecutiveNonfinite   optimizer steps in a row with a non-finite loss or gradient that stop the run
  *                                  (5; not a TRL field); each such step is skipped ({@link NonFiniteGuard})
+ * @param localRolloutForwardBatchSize {@code local_rollout_forward_batch_size}: rows per rollout shard (generated, scored and
+ *                                  referenced together; the unit a cluster distributes, fixed so results do not depend on it)
  */
 public record PpoTrainerConfig(double learningRate, int perDeviceTrainBatchSize, int gradientAccumulationSteps,
                                int numMiniBatches, int numPpoEpochs, Long totalEpisodes, double numTrainEpochs, long maxSteps,
@@ -47,7 +50,8 @@ public record PpoTrainerConfig(double learningRate, int perDeviceTrainBatchSize,
                                double klCoef, KlEstimator klEstimator, Double adaptiveKlTarget, double adaptiveKlHorizon,
                                Double targetKl, double cliprange, double cliprangeValue, double vfCoef, double gamma, double lam,
                                boolean whitenRewards, Double maxGradNorm, double weightDecay, long seed,
-                               int maxConsecutiveNonfinite) {
+                               int maxConsecutiveNonfinite,
+        int localRolloutForwardBatchSize) {
 
     public PpoTrainerConfig {
         require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate must be >= 0, got " + learningRate);
@@ -73,6 +77,7 @@ public record PpoTrainerConfig(double learningRate, int perDeviceTrainBatchSize,
         require(gamma >= 0 && gamma <= 1 && lam >= 0 && lam <= 1, "gamma and lam must lie in [0, 1], got " + gamma + ", " + lam);
         require(maxGradNorm == null || maxGradNorm > 0, "max_grad_norm must be > 0 or unset, got " + maxGradNorm);
         require(maxConsecutiveNonfinite >= 1, "max_consecutive_nonfinite must be >= 1, got " + maxConsecutiveNonfinite);
+        require(localRolloutForwardBatchSize >= 1, "local_rollout_forward_batch_size must be >= 1, got " + localRolloutForwardBatchSize);
         require(weightDecay >= 0, "weight_decay must be >= 0, got " + weightDecay);
     }
 
@@ -85,7 +90,7 @@ public record PpoTrainerConfig(double learningRate, int perDeviceTrainBatchSize,
     /** TRL's defaults: lr 3e-6, batch 8 x 1 x 1, 4 PPO epochs, 53 new tokens at temperature 0.7, kl_coef 0.05 (k1), seed 42. */
     public static PpoTrainerConfig trlDefaults() {
         return new PpoTrainerConfig(3e-6, 8, 1, 1, 4, null, 3.0, -1, 53, 0.7, null, null,
-                0.05, KlEstimator.K1, null, 10_000, null, 0.2, 0.2, 0.1, 1.0, 0.95, false, null, 0.0, 42, NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
+                0.05, KlEstimator.K1, null, 10_000, null, 0.2, 0.2, 0.1, 1.0, 0.95, false, null, 0.0, 42, NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE, RolloutSpec.TRL_SHARD_SIZE);
     }
 
     /** Prompts per iteration. */
@@ -115,33 +120,42 @@ public record PpoTrainerConfig(double learningRate, int perDeviceTrainBatchSize,
     public PpoTrainerConfig withBatches(int perDevice, int accumulation, int miniBatches) {
         return new PpoTrainerConfig(learningRate, perDevice, accumulation, miniBatches, numPpoEpochs, totalEpisodes, numTrainEpochs,
                 maxSteps, responseLength, temperature, stopTokenId, missingEosPenalty, klCoef, klEstimator, adaptiveKlTarget,
-                adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm, weightDecay, seed, maxConsecutiveNonfinite);
+                adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm, weightDecay, seed, maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public PpoTrainerConfig withOptimizer(double lr, Double maxNorm, int ppoEpochs) {
         return new PpoTrainerConfig(lr, perDeviceTrainBatchSize, gradientAccumulationSteps, numMiniBatches, ppoEpochs, totalEpisodes,
                 numTrainEpochs, maxSteps, responseLength, temperature, stopTokenId, missingEosPenalty, klCoef, klEstimator,
                 adaptiveKlTarget, adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxNorm,
-                weightDecay, seed, maxConsecutiveNonfinite);
+                weightDecay, seed, maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public PpoTrainerConfig withGeneration(int length, double temp, Integer stopToken, Double eosPenalty) {
         return new PpoTrainerConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numMiniBatches, numPpoEpochs,
                 totalEpisodes, numTrainEpochs, maxSteps, length, temp, stopToken, eosPenalty, klCoef, klEstimator, adaptiveKlTarget,
-                adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm, weightDecay, seed, maxConsecutiveNonfinite);
+                adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm, weightDecay, seed, maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public PpoTrainerConfig withKl(double coef, KlEstimator estimator, Double adaptiveTarget, Double earlyStopKl) {
         return new PpoTrainerConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numMiniBatches, numPpoEpochs,
                 totalEpisodes, numTrainEpochs, maxSteps, responseLength, temperature, stopTokenId, missingEosPenalty, coef, estimator,
                 adaptiveTarget, adaptiveKlHorizon, earlyStopKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm,
-                weightDecay, seed, maxConsecutiveNonfinite);
+                weightDecay, seed, maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public PpoTrainerConfig withRun(Long episodes, long steps, long newSeed) {
         return new PpoTrainerConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numMiniBatches, numPpoEpochs,
                 episodes, numTrainEpochs, steps, responseLength, temperature, stopTokenId, missingEosPenalty, klCoef, klEstimator,
                 adaptiveKlTarget, adaptiveKlHorizon, targetKl, cliprange, cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm,
-                weightDecay, newSeed, maxConsecutiveNonfinite);
+                weightDecay, newSeed, maxConsecutiveNonfinite, localRolloutForwardBatchSize);
+    }
+
+    /** The same config with shards of {@code rows} rollout rows ({@code local_rollout_forward_batch_size}). */
+    public PpoTrainerConfig withRolloutShard(int rows) {
+        return new PpoTrainerConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numMiniBatches,
+                numPpoEpochs, totalEpisodes, numTrainEpochs, maxSteps, responseLength, temperature, stopTokenId,
+                missingEosPenalty, klCoef, klEstimator, adaptiveKlTarget, adaptiveKlHorizon, targetKl, cliprange,
+                cliprangeValue, vfCoef, gamma, lam, whitenRewards, maxGradNorm, weightDecay, seed, maxConsecutiveNonfinite,
+                rows);
     }
 }

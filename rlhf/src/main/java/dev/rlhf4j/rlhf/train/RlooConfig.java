@@ -1,5 +1,6 @@
 package dev.rlhf4j.rlhf.train;
 
+import dev.rlhf4j.rlhf.rollout.RolloutSpec;
 /**
  * The hyper-parameters of {@link RlooTrainer} under the names of TRL's {@code RLOOConfig} (and the
  * {@code TrainingArguments} it extends), in camelCase. Batching as {@link GrpoConfig}'s: one step samples
@@ -23,11 +24,14 @@ package dev.rlhf4j.rlhf.train;
  * @param maxSteps                  {@code max_steps}: generation steps at most; -1 for no limit
  * @param seed                      {@code seed}: prompt order and sampling
  * @param maxConsecutiveNonfinite   optimizer steps in a row with a non-finite loss or gradient that stop the run
+ * @param localRolloutForwardBatchSize {@code local_rollout_forward_batch_size}: rows per rollout shard (generated, scored and
+ *                                  referenced together; the unit a cluster distributes, fixed so results do not depend on it)
  */
 public record RlooConfig(double learningRate, int perDeviceTrainBatchSize, int gradientAccumulationSteps, int numGenerations,
                          int maxCompletionLength, double temperature, double beta, double epsilon, Double epsilonHigh,
                          int numIterations, boolean normalizeAdvantages, Double maxGradNorm, double weightDecay, double numTrainEpochs,
-                         long maxSteps, long seed, int maxConsecutiveNonfinite) {
+                         long maxSteps, long seed, int maxConsecutiveNonfinite,
+        int localRolloutForwardBatchSize) {
 
     public RlooConfig {
         require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate must be >= 0, got " + learningRate);
@@ -48,6 +52,7 @@ public record RlooConfig(double learningRate, int perDeviceTrainBatchSize, int g
         require(numTrainEpochs > 0, "num_train_epochs must be > 0, got " + numTrainEpochs);
         require(maxSteps == -1 || maxSteps >= 1, "max_steps must be -1 (no limit) or >= 1, got " + maxSteps);
         require(maxConsecutiveNonfinite >= 1, "max_consecutive_nonfinite must be >= 1, got " + maxConsecutiveNonfinite);
+        require(localRolloutForwardBatchSize >= 1, "local_rollout_forward_batch_size must be >= 1, got " + localRolloutForwardBatchSize);
     }
 
     private static void require(boolean ok, String message) {
@@ -59,7 +64,7 @@ public record RlooConfig(double learningRate, int perDeviceTrainBatchSize, int g
     /** TRL's defaults: lr 1e-6, 8 completions per step, G = 2, 256 new tokens at temperature 1, beta 0.05, seed 42. */
     public static RlooConfig trlDefaults() {
         return new RlooConfig(1e-6, 8, 1, 2, 256, 1.0, 0.05, 0.2, null, 1, false, 1.0, 0.0, 3.0, -1, 42,
-                NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
+                NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE, RolloutSpec.TRL_SHARD_SIZE);
     }
 
     /** The upper clip range: epsilon_high, or epsilon when unset. */
@@ -81,30 +86,37 @@ public record RlooConfig(double learningRate, int perDeviceTrainBatchSize, int g
     public RlooConfig withBatches(int perDevice, int accumulation, int generations) {
         return new RlooConfig(learningRate, perDevice, accumulation, generations, maxCompletionLength, temperature, beta, epsilon,
                 epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite);
+                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public RlooConfig withGeneration(int maxNew, double temp) {
         return new RlooConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxNew, temp, beta,
                 epsilon, epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite);
+                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public RlooConfig withLoss(double newBeta, double eps, Double epsHigh, boolean normalize) {
         return new RlooConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
                 temperature, newBeta, eps, epsHigh, numIterations, normalize, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite);
+                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public RlooConfig withOptimizer(double lr, Double maxNorm, int iterationsPerBatch) {
         return new RlooConfig(lr, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength, temperature,
                 beta, epsilon, epsilonHigh, iterationsPerBatch, normalizeAdvantages, maxNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite);
+                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
     }
 
     public RlooConfig withRun(long steps, long newSeed) {
         return new RlooConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
                 temperature, beta, epsilon, epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm, weightDecay, numTrainEpochs, steps,
-                newSeed, maxConsecutiveNonfinite);
+                newSeed, maxConsecutiveNonfinite, localRolloutForwardBatchSize);
+    }
+
+    /** The same config with shards of {@code rows} rollout rows ({@code local_rollout_forward_batch_size}). */
+    public RlooConfig withRolloutShard(int rows) {
+        return new RlooConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations,
+                maxCompletionLength, temperature, beta, epsilon, epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm,
+                weightDecay, numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite, rows);
     }
 }

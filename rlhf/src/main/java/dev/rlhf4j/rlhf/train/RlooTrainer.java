@@ -12,6 +12,7 @@ import dev.rlhf4j.rlhf.logprob.TokenEntropy;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
+import dev.rlhf4j.rlhf.rollout.Rollouts;
 import dev.rlhf4j.rlhf.rloo.LeaveOneOutBaseline;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -76,8 +77,8 @@ public final class RlooTrainer implements CheckpointedTrainer {
         }
         ReferenceModel used = config.beta() > 0 ? reference : null;
         this.policy = policy;
-        this.sampler = new GroupSampler(policy, used, rewards, rewardWeights, prompts, config.promptsPerStep(),
-                config.maxCompletionLength(), config.seed());
+        this.sampler = new GroupSampler(policy, lora, used, rewards, rewardWeights, prompts, config.promptsPerStep(),
+                config.maxCompletionLength(), config.temperature(), config.localRolloutForwardBatchSize(), config.seed());
         this.config = config;
         this.sink = sink;
         this.iterations = config.iterations(prompts.size());
@@ -109,8 +110,7 @@ public final class RlooTrainer implements CheckpointedTrainer {
     public Map<String, Double> iterate() {
         long start = System.nanoTime();
         // 1-4. prompts, G completions each, rewards, log pi_old and log pi_ref (GroupSampler)
-        GroupSampler.Sample s = sampler.sample(config.promptsPerStep(), config.numGenerations(), config.maxCompletionLength(),
-                config.temperature());
+        GroupSampler.Sample s = sampler.sample(config.promptsPerStep(), config.numGenerations());
         // 5. the KL penalty folded into each reward, then the leave-one-out baseline
         double[] penalised = LeaveOneOutBaseline.penalised(s.rewards(), s.logProbs(), s.refLogProbs(), config.beta());
         double[] a = baseline.advantages(penalised);
@@ -250,8 +250,17 @@ public final class RlooTrainer implements CheckpointedTrainer {
         return optimizer.steps();
     }
 
+    /**
+     * Runs the rollouts with {@code factory} (e.g. on a Spark cluster) instead of on this thread; the results are the
+     * same.
+     */
+    public void rollouts(Rollouts.Factory factory) {
+        sampler.rollouts(factory);
+    }
+
     @Override
     public void release() {
         optimizer.release();
+        sampler.close();
     }
 }
