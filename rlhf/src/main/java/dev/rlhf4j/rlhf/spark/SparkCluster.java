@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -29,8 +30,10 @@ import org.apache.spark.api.java.JavaSparkContext;
  * with the driver's classpath. Spark's launcher insists on a Spark home ({@code SPARK_HOME}) that holds a
  * {@code RELEASE} file, a {@code jars/} folder and a Scala version: {@link #localClusterHome} lays out that skeleton
  * in an empty folder (the launcher and the tests point {@code SPARK_HOME} at one under {@code rlhf/target}).
- * Executors on one machine share its cores: each gets {@code OMP_NUM_THREADS} = its worker's cores, so two
- * executors on two cores do not run four compute threads.
+ * Executors compute with the driver's native thread count ({@code OMP_NUM_THREADS}, {@code OPENBLAS_NUM_THREADS}):
+ * OpenBLAS's float32 products and ND4J's parallel reductions round differently with the number of threads, and a
+ * distributed run is promised the single-process run's bits. Where speed matters more than the last bits (executors
+ * sharing a machine's cores), {@code -Dspark.executorEnv.OMP_NUM_THREADS=N} (or spark-submit's {@code --conf}) wins.
  */
 public final class SparkCluster implements AutoCloseable {
     private static final Pattern LOCAL_CLUSTER = Pattern.compile("local-cluster\\[\\s*(\\d+)\\s*,\\s*(\\d+)\\s*,\\s*(\\d+)\\s*]");
@@ -65,12 +68,11 @@ public final class SparkCluster implements AutoCloseable {
             }
             localClusterHome(Path.of(home));
             conf.set("spark.executor.extraClassPath", System.getProperty("java.class.path"));
-            conf.set("spark.executorEnv.OMP_NUM_THREADS", cluster.group(2));
-            conf.set("spark.executorEnv.OPENBLAS_NUM_THREADS", cluster.group(2));
-        } else if (!master.startsWith("local")) {
-            conf.set("spark.executorEnv.OMP_NUM_THREADS", conf.get("spark.executor.cores", "1"));
         }
-        conf.set("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
+        String threads = nativeThreads();
+        conf.setIfMissing("spark.executorEnv.OMP_NUM_THREADS", threads);
+        conf.setIfMissing("spark.executorEnv.OPENBLAS_NUM_THREADS", Objects.requireNonNullElse(System.getenv("OPENBLAS_NUM_THREADS"), threads));
+        conf.setIfMissing("spark.executorEnv.OMP_WAIT_POLICY", "PASSIVE");
         try {
             return new SparkCluster(new JavaSparkContext(conf), master);
         } catch (RuntimeException e) {
@@ -91,6 +93,12 @@ public final class SparkCluster implements AutoCloseable {
     /** How many tasks run at once (Spark's default parallelism: the executors' cores). */
     public int parallelism() {
         return context.defaultParallelism();
+    }
+
+    /** The native threads this JVM computes with: {@code OMP_NUM_THREADS}, else one per processor (ND4J's default). */
+    public static String nativeThreads() {
+        String omp = System.getenv("OMP_NUM_THREADS");
+        return omp != null && !omp.isBlank() ? omp.trim() : String.valueOf(Runtime.getRuntime().availableProcessors());
     }
 
     /** The prefix of this application's keys in {@link ReplicaPool}. */

@@ -43,8 +43,8 @@ public final class SparkRollouts implements Rollouts {
 
     /**
      * OpenBLAS's float32 products round differently with the number of threads, so executors that compute with another
-     * {@code OMP_NUM_THREADS} than this JVM (local-cluster gives each its worker's cores) reproduce a single-process run
-     * only to the last bits; says so once, with the setting that makes them agree.
+     * {@code OMP_NUM_THREADS} than this JVM (set with {@code spark.executorEnv.OMP_NUM_THREADS}, or a cluster's own)
+     * reproduce a single-process run only to the last bits; says so once, with the setting that makes them agree.
      */
     private static void warnOnOtherThreadCounts(SparkCluster cluster) {
         String here = threads();
@@ -61,8 +61,7 @@ public final class SparkRollouts implements Rollouts {
     }
 
     private static String threads() {
-        String omp = System.getenv("OMP_NUM_THREADS");
-        return omp != null && !omp.isBlank() ? omp.trim() : String.valueOf(Runtime.getRuntime().availableProcessors());
+        return SparkCluster.nativeThreads();
     }
 
     /** The factory a trainer's {@code rollouts(...)} takes: its rollouts on {@code cluster}. */

@@ -78,8 +78,7 @@ public final class RolloutBenchmark {
             BenchLine.alone("rollouts.identical_to_single", identical ? 1 : 0, "bool").print(out);
             if (!identical) {
                 log.println("bench rollouts: the runs differ in the last bits: float32 products round differently with the number of"
-                        + " BLAS threads (executors get OMP_NUM_THREADS = their cores); run with OMP_NUM_THREADS set to the executors'"
-                        + " cores to compare bit for bit");
+                        + " BLAS threads (executors got another OMP_NUM_THREADS than this process: spark.executorEnv.OMP_NUM_THREADS)");
             }
         } finally {
             reference.close();
