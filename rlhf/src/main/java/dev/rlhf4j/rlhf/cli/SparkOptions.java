@@ -6,7 +6,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code --master}: run a training command as a Spark application (see {@code rlhf.spark}). Without it nothing of
- * Spark starts and the run is the single-process one; with it the same seed gives the same metrics.
+ * Spark starts and the run is the single-process one; with it the same seed gives the same metrics. Under
+ * {@code spark-submit}, whose {@code --master} arrives as the {@code spark.master} system property, that master is used.
  */
 final class SparkOptions {
     @Option(names = "--master", paramLabel = "URL", description = "distribute on Apache Spark: local[N], local[*], "
@@ -15,11 +16,17 @@ final class SparkOptions {
     String master;
 
     boolean enabled() {
-        return master != null;
+        return master() != null;
+    }
+
+    /** {@code --master}, else the master {@code spark-submit} was given, else null. */
+    private String master() {
+        return master != null ? master : System.getProperty("spark.master");
     }
 
     /** The run's Spark application ({@code rlhf4j <command>}), or empty without {@code --master}; close it at the end. */
     Optional<SparkCluster> start(String command) {
+        String master = master();
         if (master == null) {
             return Optional.empty();
         }
