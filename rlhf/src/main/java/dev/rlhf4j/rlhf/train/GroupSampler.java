@@ -28,8 +28,8 @@ import java.util.SplittableRandom;
  * scores are combined with the weights, {@code r = sum_k w_k r_k}; then log pi_old by a forward over the whole padded
  * batch (as {@link PpoTrainer} does, so the first update's ratio is exactly 1). Everything tensor-valued lives in arenas closed before
  * {@link #sample} returns. The prompts come in a {@link PromptOrder}; the sampling and the trainer's shuffles of a step
- * draw from (seed, step), so the sampler's whole state is the step count and the prompt order's pass and cursor
- * ({@link #counters}, {@link #restore}).
+ * draw from (seed, step), so the sampler's whole state is the step count, the tokens sampled so far and the prompt
+ * order's pass and cursor: the counters a critic-free trainer checkpoints ({@link #counters}, {@link #restore}).
  */
 final class GroupSampler {
     /** One generation batch: per row (completion) the heap arrays the update passes need, and the phase's timings. */
@@ -58,6 +58,7 @@ final class GroupSampler {
     private Rollouts engine;
     private SplittableRandom random;
     private long samples;
+    private long tokens;
     private StepObserver observer = StepObserver.NONE;
 
     /**
@@ -153,7 +154,9 @@ final class GroupSampler {
             if (ref != null) {
                 observer.array("ref_logp", out.referenceLogProbs(batch));
             }
-            return new Sample(examples, split(batch, logp), ref, total, byName, truncated, generated, seconds);
+            Sample sample = new Sample(examples, split(batch, logp), ref, total, byName, truncated, generated, seconds);
+            tokens += sample.tokens();
+            return sample;
         }
     }
 
@@ -194,17 +197,33 @@ final class GroupSampler {
         engine.close();
     }
 
-    /** The sampler's counters for a checkpoint: {@code prompt_passes} and {@code prompt_cursor}. */
+    /** The counter keys {@link #counters} writes after {@code global_step}. */
+    static final String[] COUNTERS = {"num_tokens", "prompt_passes", "prompt_cursor"};
+
+    /** Steps sampled so far (TRL's {@code global_step} of a critic-free trainer). */
+    long steps() {
+        return samples;
+    }
+
+    /** Prompt and completion tokens sampled so far (TRL's {@code num_tokens}). */
+    long tokens() {
+        return tokens;
+    }
+
+    /** The counters for a checkpoint: {@code global_step}, then {@link #COUNTERS}. */
     Map<String, Long> counters() {
         Map<String, Long> c = new LinkedHashMap<>();
+        c.put("global_step", samples);
+        c.put("num_tokens", tokens);
         c.put("prompt_passes", order.passes());
         c.put("prompt_cursor", (long) order.cursor());
         return c;
     }
 
-    /** Continues after {@code steps} samples from the counters of {@link #counters}; {@code where} names their file. */
-    void restore(long steps, Map<String, Long> counters, String where) {
-        samples = steps;
+    /** Continues from the counters of {@link #counters}; {@code where} names their file. */
+    void restore(Map<String, Long> counters, String where) {
+        samples = counters.get("global_step");
+        tokens = counters.get("num_tokens");
         order.restore(counters.get("prompt_passes"), counters.get("prompt_cursor"), where);
     }
 

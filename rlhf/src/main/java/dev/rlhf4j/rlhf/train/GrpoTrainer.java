@@ -58,8 +58,6 @@ public final class GrpoTrainer implements CheckpointedTrainer {
     private final int eosId;
     private final DType type;
     private final long iterations;
-    private long iteration;
-    private long tokensSeen;
     private StepObserver observer = StepObserver.NONE;
 
     /**
@@ -106,9 +104,9 @@ public final class GrpoTrainer implements CheckpointedTrainer {
 
     @Override
     public void train(LongConsumer afterStep) {
-        while (iteration < iterations) {
+        while (sampler.steps() < iterations) {
             iterate();
-            afterStep.accept(iteration);
+            afterStep.accept(sampler.steps());
         }
     }
 
@@ -159,12 +157,10 @@ public final class GrpoTrainer implements CheckpointedTrainer {
             optimizer.step(loss);
         }
         double trainSeconds = s.seconds()[3] + GroupSampler.since(t);
-        iteration++;
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", sums[0] / config.numIterations());
         GroupSampler.rolloutMetrics(m, s, advantages.groupStd(s.rewards()), advantages.zeroStdFraction(s.rewards()));
-        tokensSeen += s.tokens();
-        m.put("num_tokens", (double) tokensSeen);
+        m.put("num_tokens", (double) sampler.tokens());
         if (config.beta() != 0.0) {
             m.put("kl", sums[1] / passes);
         }
@@ -176,7 +172,7 @@ public final class GrpoTrainer implements CheckpointedTrainer {
         optimizer.reportNonFinite(m, skippedBefore);
         m.put("tokens_per_second", s.generatedTokens() / GroupSampler.since(start));
         GroupSampler.timeMetrics(m, s.seconds(), trainSeconds);
-        sink.onStep(iteration, m);
+        sink.onStep(sampler.steps(), m);
         return m;
     }
 
@@ -221,24 +217,17 @@ public final class GrpoTrainer implements CheckpointedTrainer {
 
     @Override
     public void saveState(Path dir) throws IOException {
-        Map<String, Long> c = new LinkedHashMap<>();
-        c.put("global_step", iteration);
-        c.put("num_tokens", tokensSeen);
-        c.putAll(sampler.counters());
-        optimizer.save(dir, c);
+        optimizer.save(dir, sampler.counters());
     }
 
     @Override
     public void restoreState(Path dir) {
-        Map<String, Long> c = optimizer.restore(dir, iterations, "num_tokens", "prompt_passes", "prompt_cursor");
-        iteration = c.get("global_step");
-        tokensSeen = c.get("num_tokens");
-        sampler.restore(iteration, c, dir.resolve(TrainerState.STATE).toString());
+        sampler.restore(optimizer.restore(dir, iterations, GroupSampler.COUNTERS), dir.resolve(TrainerState.STATE).toString());
     }
 
     @Override
     public long iteration() {
-        return iteration;
+        return sampler.steps();
     }
 
     /** The steps {@link #train} runs. */

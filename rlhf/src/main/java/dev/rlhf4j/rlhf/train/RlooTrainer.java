@@ -54,8 +54,6 @@ public final class RlooTrainer implements CheckpointedTrainer {
     private final int eosId;
     private final DType type;
     private final long iterations;
-    private long iteration;
-    private long tokensSeen;
     private StepObserver observer = StepObserver.NONE;
 
     /**
@@ -100,9 +98,9 @@ public final class RlooTrainer implements CheckpointedTrainer {
 
     @Override
     public void train(LongConsumer afterStep) {
-        while (iteration < iterations) {
+        while (sampler.steps() < iterations) {
             iterate();
-            afterStep.accept(iteration);
+            afterStep.accept(sampler.steps());
         }
     }
 
@@ -153,13 +151,11 @@ public final class RlooTrainer implements CheckpointedTrainer {
             optimizer.step(loss);
         }
         double trainSeconds = s.seconds()[3] + GroupSampler.since(t);
-        iteration++;
         Map<String, Double> m = new LinkedHashMap<>();
         m.put("loss", sums[0] / config.numIterations());
         GroupRelativeAdvantages groups = new GroupRelativeAdvantages(config.numGenerations(), GroupRelativeAdvantages.ScaleRewards.NONE);
         GroupSampler.rolloutMetrics(m, s, groups.groupStd(s.rewards()), groups.zeroStdFraction(s.rewards()));
-        tokensSeen += s.tokens();
-        m.put("num_tokens", (double) tokensSeen);
+        m.put("num_tokens", (double) sampler.tokens());
         if (config.beta() != 0.0) {
             m.put("kl", kl);
         }
@@ -171,7 +167,7 @@ public final class RlooTrainer implements CheckpointedTrainer {
         optimizer.reportNonFinite(m, skippedBefore);
         m.put("tokens_per_second", s.generatedTokens() / GroupSampler.since(start));
         GroupSampler.timeMetrics(m, s.seconds(), trainSeconds);
-        sink.onStep(iteration, m);
+        sink.onStep(sampler.steps(), m);
         return m;
     }
 
@@ -219,24 +215,17 @@ public final class RlooTrainer implements CheckpointedTrainer {
 
     @Override
     public void saveState(Path dir) throws IOException {
-        Map<String, Long> c = new LinkedHashMap<>();
-        c.put("global_step", iteration);
-        c.put("num_tokens", tokensSeen);
-        c.putAll(sampler.counters());
-        optimizer.save(dir, c);
+        optimizer.save(dir, sampler.counters());
     }
 
     @Override
     public void restoreState(Path dir) {
-        Map<String, Long> c = optimizer.restore(dir, iterations, "num_tokens", "prompt_passes", "prompt_cursor");
-        iteration = c.get("global_step");
-        tokensSeen = c.get("num_tokens");
-        sampler.restore(iteration, c, dir.resolve(TrainerState.STATE).toString());
+        sampler.restore(optimizer.restore(dir, iterations, GroupSampler.COUNTERS), dir.resolve(TrainerState.STATE).toString());
     }
 
     @Override
     public long iteration() {
-        return iteration;
+        return sampler.steps();
     }
 
     /** The steps {@link #train} runs. */
