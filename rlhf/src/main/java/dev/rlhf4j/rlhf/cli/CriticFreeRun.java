@@ -28,10 +28,13 @@ import java.util.Optional;
  * What {@code grpo} and {@code rloo} do alike: load the policy, its tokenizer and the rewards, tokenize the prompts
  * (each keeps its last {@code n_positions - max_completion_length} tokens), build the reference (none when beta is 0; a
  * {@link SynchronizedReference} for TR-DPO syncing), attach LoRA, train in a run folder with checkpoints
- * ({@code --save-steps}, {@code --resume} as the other trainers) and save the policy or its adapters. With
+ * ({@code --save-steps}, {@code --resume} as the other trainers; a synchronized reference's weights and counters go into
+ * each checkpoint as {@value #SYNCED_REFERENCE}) and save the policy or its adapters. With
  * {@code --master} the rollouts run on a Spark application that lives as long as the run ({@link SparkRollouts}).
  */
 final class CriticFreeRun {
+    /** A checkpoint's copy of a {@link SynchronizedReference}. */
+    static final String SYNCED_REFERENCE = "synced_reference.safetensors";
     /** Builds the trainer once the models exist. */
     interface Factory {
         CheckpointedTrainer create(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards,
@@ -69,10 +72,6 @@ final class CriticFreeRun {
             throw new IllegalArgumentException("--sync-ref-model true mixes every policy weight into a copy: it cannot follow LoRA adapters");
         }
         kind.check(lora.enabled());
-        if (sync && options.resume != null) {
-            throw new IllegalArgumentException("--resume cannot continue a run with --sync-ref-model true: its reference follows the"
-                    + " policy and is not in the checkpoints");
-        }
         boolean needsReference = shape.beta() > 0;
         if (sync && needsReference && spark.enabled()) {
             throw new IllegalArgumentException("--sync-ref-model true cannot run with --master: its reference follows the policy and is"
@@ -125,13 +124,20 @@ final class CriticFreeRun {
                 try {
                     LoraModel trained = adapters;
                     // the reference was built from --model above; the checkpoint's weights replace the policy's only now
+                    ReferenceModel reference = ref;
                     run.resumedFrom().ifPresent(c -> {
                         TrainingOptions.restorePolicy(c.dir(), policy, trained);
                         trainer.restoreState(c.dir());
+                        if (reference instanceof SynchronizedReference synced) {
+                            synced.restore(c.dir().resolve(SYNCED_REFERENCE));
+                        }
                     });
                     trainer.train(options.checkpoints(run, total, TrainingOptions.trained(policy, trained), dir -> {
                         trainer.saveState(dir);
                         TrainingOptions.savePolicy(dir, policy, trained);
+                        if (reference instanceof SynchronizedReference synced) {
+                            synced.save(dir.resolve(SYNCED_REFERENCE));
+                        }
                     }));
                 } finally {
                     trainer.release();

@@ -6,6 +6,11 @@ import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.batch.PaddedBatch;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import dev.rlhf4j.nn.io.CheckpointException;
+import dev.rlhf4j.nn.io.SafetensorsReader;
+import dev.rlhf4j.nn.io.SafetensorsWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -19,6 +24,8 @@ import java.util.Map;
  * {@link #verifyFrozen} holds it to the weights of the last synchronisation.
  */
 public final class SynchronizedReference implements ReferenceModel {
+    private static final String SYNCS = "syncs";
+    private static final String LAST_SYNC_STEP = "last_sync_step";
     private final FrozenCopyReference copy;
     private final int syncSteps;
     private final double alpha;
@@ -98,6 +105,47 @@ public final class SynchronizedReference implements ReferenceModel {
 
     public int syncSteps() {
         return syncSteps;
+    }
+
+    /**
+     * Writes what a resumed run needs of this reference to {@code file}: its weights as of the last synchronisation
+     * (safetensors, under the policy's parameter names) and, as metadata, the synchronisation count and step.
+     */
+    public void save(Path file) {
+        SafetensorsWriter.write(file, copy.weights(), Map.of(SYNCS, Long.toString(syncs), LAST_SYNC_STEP, Long.toString(lastSyncStep)));
+    }
+
+    /** Continues from what {@link #save} wrote to {@code file}: the weights, the counters and the seal on them. */
+    public void restore(Path file) {
+        try (SafetensorsReader reader = SafetensorsReader.open(file); NoGrad ng = NoGrad.enter()) {
+            for (Map.Entry<String, Tensor> e : copy.weights().entrySet()) {
+                SafetensorsReader.Entry entry = reader.entries().get(e.getKey());
+                if (entry == null || !Arrays.equals(entry.shape(), e.getValue().shape())) {
+                    throw new CheckpointException(file + ": the synchronized reference's '" + e.getKey() + "' is "
+                            + (entry == null ? "missing" : "of shape " + Arrays.toString(entry.shape())) + ", the model needs "
+                            + Arrays.toString(e.getValue().shape()));
+                }
+                Tensor loaded = reader.read(e.getKey());
+                e.getValue().assign(loaded);
+                loaded.release();
+            }
+            syncs = counter(reader, file, SYNCS);
+            lastSyncStep = counter(reader, file, LAST_SYNC_STEP);
+        }
+        copy.reseal();
+    }
+
+    private static long counter(SafetensorsReader reader, Path file, String key) {
+        String value = reader.metadata().get(key);
+        try {
+            long n = Long.parseLong(value);
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the value
+        }
+        throw new CheckpointException(file + ": __metadata__ '" + key + "' must be a count, got " + value);
     }
 
     /** The reference's parameters by name, as of the last synchronisation. */

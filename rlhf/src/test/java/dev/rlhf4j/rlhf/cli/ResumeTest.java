@@ -113,7 +113,7 @@ class ResumeTest {
     }
 
     @Test
-    void aDivergingGrpoRunStopsWithOneLineAndASyncedReferenceIsNotResumed() throws IOException {
+    void aDivergingGrpoRunStopsWithOneLine() throws IOException {
         Path model = TinyRunFiles.model(dir.resolve("tiny"));
         String prompts = TinyRunFiles.prompts(dir.resolve("prompts.jsonl")).toString();
         Path run = dir.resolve("run");
@@ -127,11 +127,22 @@ class ResumeTest {
         assertTrue(errors.get(0).contains("not writing a checkpoint: weight") || errors.get(0).contains("max_consecutive_nonfinite = 2")
                 || errors.get(0).contains("the model's weights or activations are not finite"), r.err());
         assertTrue(Checkpoints.latest(run).isPresent(), "the checkpoints before the divergence are kept");
+    }
 
-        CommandRun synced = CommandRun.of("grpo", "--model", model.toString(), "--data", prompts, "--reward-funcs", "length",
-                "--beta", "0.04", "--sync-ref-model", "true", "--resume", run.toString(), "--quiet");
-        assertEquals(1, synced.exit(), synced.out() + synced.err());
-        assertTrue(synced.err().contains("--resume cannot continue a run with --sync-ref-model true"), synced.err());
+    @Test
+    void grpoWithAReferenceThatFollowsThePolicyResumesBitIdentical() throws IOException {
+        Path model = TinyRunFiles.model(dir.resolve("tiny"));
+        String prompts = TinyRunFiles.prompts(dir.resolve("prompts.jsonl")).toString();
+        List<String> grpo = List.of("grpo", "--model", model.toString(), "--data", prompts, "--seed", "7", "--max-steps", "5",
+                "--reward-funcs", "length,eos", "--beta", "0.04", "--sync-ref-model", "true", "--ref-model-sync-steps", "2",
+                "--ref-model-mixup-alpha", "0.5", "--per-device-train-batch-size", "4", "--num-generations", "2",
+                "--max-completion-length", "4", "--learning-rate", "1e-3", "--quiet", "--save-steps", "3");
+        resumeMatchesTheWholeRun("model/model.safetensors", List.of(3L, 5L), new ArrayList<>(grpo));
+        Path synced = dir.resolve("whole/checkpoints/step-3/" + CriticFreeRun.SYNCED_REFERENCE);
+        assertTrue(Files.exists(synced), "the checkpoint holds the reference that moved at steps 2");
+        assertArrayEquals(Files.readAllBytes(dir.resolve("whole/checkpoints/step-5/" + CriticFreeRun.SYNCED_REFERENCE)),
+                Files.readAllBytes(dir.resolve("cut/checkpoints/step-5/" + CriticFreeRun.SYNCED_REFERENCE)),
+                "the resumed run's reference moved as the whole run's did");
     }
 
     /**
