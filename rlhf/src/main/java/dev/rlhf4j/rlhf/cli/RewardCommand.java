@@ -10,6 +10,9 @@ import dev.rlhf4j.rlhf.data.Tokenized;
 import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.run.TrainingRun;
+import dev.rlhf4j.rlhf.spark.RewardGradientReplica;
+import dev.rlhf4j.rlhf.spark.SparkCluster;
+import dev.rlhf4j.rlhf.spark.SparkGradients;
 import dev.rlhf4j.rlhf.train.PreferenceExample;
 import dev.rlhf4j.rlhf.train.RewardConfig;
 import dev.rlhf4j.rlhf.train.RewardModelTrainer;
@@ -22,6 +25,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -37,7 +41,8 @@ import picocli.CommandLine.Spec;
  * model) with a new score head. Completions end with EOS, as PPO's completions do when the reward model scores them.
  * Held-out pairs come from {@code --eval-data} or a seeded {@code --eval-fraction} of the data; their accuracy is
  * reported after each epoch. The model is saved as a {@code GPT2ForSequenceClassification} folder in
- * {@code <run>/model/}, ready for {@code ppo --reward-model}.
+ * {@code <run>/model/}, ready for {@code ppo --reward-model}. With {@code --master} each step's micro-batches are
+ * computed on a Spark cluster's executors ({@link RewardGradientReplica}) with the metrics of the run without it.
  */
 @Command(name = "reward", sortOptions = false,
         description = "Train a reward model on prompt/chosen/rejected JSON lines (TRL's RewardTrainer).")
@@ -53,6 +58,9 @@ public final class RewardCommand implements Callable<Integer> {
     @Option(names = "--eval-fraction", paramLabel = "X",
             description = "hold out this fraction of --data instead, drawn with --seed (default: no held-out pairs)")
     Double evalFraction;
+
+    @Mixin
+    SparkOptions spark;
 
     @Spec
     CommandSpec spec;
@@ -85,7 +93,9 @@ public final class RewardCommand implements Callable<Integer> {
         } finally {
             lm.release();
         }
+        Optional<SparkCluster> cluster = Optional.empty();
         try {
+            cluster = spark.start("reward");
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("data", TrainingOptions.dataSection(options.data, data));
@@ -107,6 +117,7 @@ public final class RewardCommand implements Callable<Integer> {
                     config.numTrainEpochs(), config.maxSteps()).totalSteps();
             try (TrainingRun run = options.open(options.run("reward", config.seed(), steps), sections)) {
                 RewardModelTrainer trainer = new RewardModelTrainer(model, train, heldOut, config, run.sink());
+                SparkGradients<?, ?> distributed = null;
                 try {
                     run.resumedFrom().ifPresent(c -> {
                         RewardModel saved = RewardModel.fromPretrained(c.dir().resolve(TrainingRun.MODEL), model.dtype());
@@ -117,11 +128,22 @@ public final class RewardCommand implements Callable<Integer> {
                         }
                         trainer.restoreState(c.dir());
                     });
+                    if (cluster.isPresent()) {
+                        var shards = RewardGradientReplica.on(cluster.get(), model, config);
+                        distributed = shards;
+                        trainer.useGradients(shards);
+                    }
                     trainer.train(options.checkpoints(run, steps, model.namedParameters(), dir -> {
                         trainer.saveState(dir);
                         model.save(dir.resolve(TrainingRun.MODEL));
                     }));
+                    if (distributed != null) {
+                        System.out.println(distributed.traffic());
+                    }
                 } finally {
+                    if (distributed != null) {
+                        distributed.close();
+                    }
                     trainer.release();
                 }
                 run.saveFolder(TrainingRun.MODEL, dir -> {
@@ -131,6 +153,7 @@ public final class RewardCommand implements Callable<Integer> {
                 System.out.println(run.finish());
             }
         } finally {
+            cluster.ifPresent(SparkCluster::close);
             model.release();
         }
         return 0;

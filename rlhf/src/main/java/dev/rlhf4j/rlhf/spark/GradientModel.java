@@ -34,7 +34,6 @@ public record GradientModel(int nLayer, int nHead, int nEmbd, int nPositions, in
 
     /** The shape of {@code policy}, with {@code lora}'s adapters when not null. */
     public static GradientModel of(Gpt2LMHeadModel policy, LoraModel lora) {
-        Gpt2Config c = policy.config();
         Lora adapters = null;
         if (lora != null) {
             LoraConfig l = lora.config();
@@ -42,9 +41,18 @@ public record GradientModel(int nLayer, int nHead, int nEmbd, int nPositions, in
                     l.targetRegex(), l.useRslora(), new LinkedHashMap<>(l.rankPattern()), new LinkedHashMap<>(l.alphaPattern()),
                     l.baseModelNameOrPath());
         }
+        return of(policy.config(), policy.dtype(), adapters);
+    }
+
+    /** The shape of a model of {@code config} held in {@code type}, without adapters (a reward model's trunk). */
+    public static GradientModel of(Gpt2Config config, DType type) {
+        return of(config, type, null);
+    }
+
+    private static GradientModel of(Gpt2Config c, DType type, Lora adapters) {
         return new GradientModel(c.nLayer(), c.nHead(), c.nEmbd(), c.nPositions(), c.vocabSize(), c.layerNormEpsilon(),
                 c.activationFunction(), c.dtype(), c.bosTokenId(), c.eosTokenId(), c.embdPdrop(), c.attnPdrop(), c.residPdrop(),
-                policy.dtype(), adapters);
+                type, adapters);
     }
 
     public Gpt2Config config() {

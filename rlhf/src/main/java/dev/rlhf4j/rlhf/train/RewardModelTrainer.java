@@ -3,13 +3,13 @@ package dev.rlhf4j.rlhf.train;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.optim.AdamW;
 import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
 import dev.rlhf4j.rlhf.reward.BradleyTerryLoss;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +31,12 @@ import java.util.function.LongConsumer;
  * <p>Each step reports {@code loss}, {@code grad_norm} (before clipping), {@code learning_rate} (the rate this
  * update used), {@code accuracy} and {@code margin} (mean r_c - r_r) over the step's pairs, {@code tokens_per_second}
  * and {@code epoch}; an epoch's last step adds {@code eval_loss} and {@code eval_accuracy}.
+ *
+ * <p>Each micro-batch of a step is a shard ({@link RewardGradientShard}) whose gradient is computed from zeroed
+ * gradients and copied out, and the step's gradient is their sum in micro-batch order ({@link ShardGradient}):
+ * {@link LocalGradients} computes the shards here, {@code rlhf.spark.SparkGradients} on a cluster, with the same
+ * numbers. Dropout masks (when {@code disable_dropout} is false) are drawn per micro-batch from
+ * {@link TrainingPlan#shardSeed}.
  */
 public final class RewardModelTrainer {
     private final RewardModel model;
@@ -45,6 +51,8 @@ public final class RewardModelTrainer {
     private final LrSchedule schedule;
     private final AdamW optimizer;
     private final NonFiniteGuard guard;
+    private final Map<String, Tensor> trainable;
+    private GradientShards<RewardGradientShard, Forward> gradients;
     private int truncated;
     private long steps;
 
@@ -78,6 +86,16 @@ public final class RewardModelTrainer {
         this.schedule = plan.schedule(config.lrSchedulerType(), config.learningRate(), config.warmupRatio(), config.warmupSteps());
         this.optimizer = new AdamW(model.namedParameters(), config.adamW(), AdamW.matricesOnly(model.namedParameters()));
         this.guard = new NonFiniteGuard("reward", config.maxConsecutiveNonfinite());
+        this.trainable = model.namedParameters();
+        this.gradients = new LocalGradients<>(trainable, shard -> shard.backward(model, loss, config.disableDropout()));
+    }
+
+    /**
+     * Computes the shards of every later step with {@code shards} (a cluster's executors) instead of in this
+     * process; the caller closes it. The metrics and weights stay those of the local run, bit for bit.
+     */
+    public void useGradients(GradientShards<RewardGradientShard, Forward> shards) {
+        this.gradients = shards;
     }
 
     /**
@@ -95,8 +113,11 @@ public final class RewardModelTrainer {
      * @param rewardsChosen   r_c of each pair
      * @param rewardsRejected r_r of each pair
      * @param accuracy        fraction of pairs with r_c > r_r
+     * @param realTokens      non-pad tokens of its 2B rows
      */
-    public record Forward(double loss, double[] rewardsChosen, double[] rewardsRejected, double accuracy) {
+    public record Forward(double loss, double[] rewardsChosen, double[] rewardsRejected, double accuracy, int realTokens)
+            implements Serializable {
+        private static final long serialVersionUID = 1L;
     }
 
     /** @param accuracy fraction of held-out pairs with r_c > r_r;  @param loss mean loss per pair */
@@ -117,20 +138,17 @@ public final class RewardModelTrainer {
         try {
             List<TrainingPlan.Step> all = plan.steps(config.seed());
             for (TrainingPlan.Step planned : all.subList((int) Math.min(steps, all.size()), all.size())) {
-                // dropout drawn from (seed, step), so that a resumed run draws the same masks
-                TensorRandom dropout = new TensorRandom(TrainingPlan.stepSeed(config.seed(), steps));
-                // 1. batch: chosen and rejected rows of each micro-batch's pairs
-                List<Batch> microBatches = new ArrayList<>();
-                for (int[] indices : planned.microBatches()) {
-                    microBatches.add(batch(TrainingPlan.pick(train, indices), margins == null ? null : pick(margins, indices)));
-                }
-                if (config.disableDropout()) {
-                    model.eval();
-                } else {
-                    model.train(dropout);
+                // 1. the step's micro-batches as shards, dropout drawn from (seed, step, micro-batch) so that a resumed
+                //    run, or one spread over many machines, draws the same masks
+                List<int[]> micro = planned.microBatches();
+                List<RewardGradientShard> shards = new ArrayList<>(micro.size());
+                for (int k = 0; k < micro.size(); k++) {
+                    int[] indices = micro.get(k);
+                    shards.add(RewardGradientShard.of(TrainingPlan.pick(train, indices), margins == null ? null : pick(margins, indices),
+                            1.0 / micro.size(), TrainingPlan.shardSeed(config.seed(), steps, k)));
                 }
                 // 2-4. forward, Bradley-Terry loss, backward, clip, update
-                Map<String, Double> metrics = step(microBatches);
+                Map<String, Double> metrics = stepShards(shards);
                 metrics.put("epoch", planned.epoch());
                 // 5. held-out pairwise accuracy after each epoch
                 if (!heldOut.isEmpty() && (planned.endsEpoch() || steps == total)) {
@@ -149,37 +167,45 @@ public final class RewardModelTrainer {
 
     /** Pairs as the trainer batches them, padded with the model's pad id. */
     public Batch batch(List<PreferenceExample> pairs, double[] pairMargins) {
-        List<CompletionExample> rows = new ArrayList<>(2 * pairs.size());
-        for (PreferenceExample p : pairs) {
-            rows.add(p.chosenExample());
-        }
-        for (PreferenceExample p : pairs) {
-            rows.add(p.rejectedExample());
-        }
-        return new Batch(CompletionBatch.of(rows, model.padTokenId()), pairs.size(), pairMargins);
+        return RewardGradientShard.batch(pairs, pairMargins, model.padTokenId());
     }
 
-    /** One optimizer step over {@code microBatches}; returns its metrics (all but {@code epoch}). */
+    /**
+     * One optimizer step over {@code microBatches} (each a shard, in this order, dropout drawn as step
+     * {@link #steps()} of the run draws it); returns its metrics (all but {@code epoch}).
+     */
     public Map<String, Double> step(List<Batch> microBatches) {
+        List<RewardGradientShard> shards = new ArrayList<>(microBatches.size());
+        for (int k = 0; k < microBatches.size(); k++) {
+            shards.add(RewardGradientShard.of(microBatches.get(k), 1.0 / microBatches.size(), TrainingPlan.shardSeed(config.seed(), steps, k)));
+        }
+        return stepShards(shards);
+    }
+
+    /** One optimizer step: the shards' gradients summed in order, clipped, and one AdamW update. */
+    private Map<String, Double> stepShards(List<RewardGradientShard> shards) {
         long start = System.nanoTime();
         double lr = schedule.at(steps);
         optimizer.setLearningRate(lr);
         // 2. forward and backward each micro-batch, its loss divided by their number
+        List<ShardGradient<Forward>> results = gradients.compute(steps, shards);
         double stepLoss = 0;
         int correct = 0;
         int pairs = 0;
         double margin = 0;
         int real = 0;
-        for (Batch b : microBatches) {
-            Forward f = backward(b, 1.0 / microBatches.size());
-            stepLoss += f.loss() / microBatches.size();
-            correct += (int) Math.round(f.accuracy() * b.pairs());
-            pairs += b.pairs();
-            for (int i = 0; i < b.pairs(); i++) {
+        for (ShardGradient<Forward> r : results) {
+            Forward f = r.metrics();
+            int b = f.rewardsChosen().length;
+            stepLoss += f.loss() / shards.size();
+            correct += (int) Math.round(f.accuracy() * b);
+            pairs += b;
+            for (int i = 0; i < b; i++) {
                 margin += f.rewardsChosen()[i] - f.rewardsRejected()[i];
             }
-            real += b.rows().realTokens();
+            real += f.realTokens();
         }
+        ShardGradient.sumInto(trainable, results);
         // 3. clip the global gradient norm
         double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
                 config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
@@ -207,11 +233,7 @@ public final class RewardModelTrainer {
      * frees every intermediate. The step code, exposed so a test can read the gradients.
      */
     public Forward backward(Batch batch, double scale) {
-        try (Arena pass = Arena.open()) {
-            Scored s = score(batch);
-            s.output().loss().mul(scale).backward();
-            return s.figures();
-        }
+        return RewardGradientShard.backward(model, loss, batch, scale);
     }
 
     /** Accuracy and mean loss per pair on {@code pairs}, without a graph, in batches of {@code per_device_eval_batch_size}. */
@@ -226,30 +248,12 @@ public final class RewardModelTrainer {
         for (int from = 0; from < fitted.size(); from += config.perDeviceEvalBatchSize()) {
             List<PreferenceExample> chunk = fitted.subList(from, Math.min(from + config.perDeviceEvalBatchSize(), fitted.size()));
             try (Arena pass = Arena.open(); NoGrad ng = NoGrad.enter()) {
-                Forward f = score(batch(chunk, null)).figures();
+                Forward f = RewardGradientShard.figures(model, loss, batch(chunk, null));
                 lossSum += f.loss() * chunk.size();
                 correct += f.accuracy() * chunk.size();
             }
         }
         return new Evaluation(correct / fitted.size(), lossSum / fitted.size());
-    }
-
-    private record Scored(BradleyTerryLoss.Output output, Tensor chosen, Tensor rejected) {
-        Forward figures() {
-            return new Forward(output.loss().item(), chosen.toDoubleArray(), rejected.toDoubleArray(), output.accuracy());
-        }
-    }
-
-    /** Scores the 2B rows in one pass and applies the Bradley-Terry loss, in the graph. */
-    private Scored score(Batch batch) {
-        int b = batch.pairs();
-        Tensor scores = model.forward(batch.rows().batch());                              // (2B)
-        Tensor chosen = scores.narrow(0, 0, b);                                            // (B)
-        Tensor rejected = scores.narrow(0, b, b);                                          // (B)
-        BradleyTerryLoss.Output out = batch.margins() == null
-                ? loss.compute(chosen, rejected)
-                : loss.compute(chosen, rejected, Tensor.of(batch.margins(), scores.dtype().computeType(), b));
-        return new Scored(out, chosen, rejected);
     }
 
     private List<PreferenceExample> fit(List<PreferenceExample> pairs) {

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code sft} and {@code dpo} with {@code --master}: the micro-batches of each step are computed on Spark's executors
- * and summed on the driver in micro-batch order, so the metrics (all but the wall-clock ones) and the saved weights
- * are those of the run without Spark, bit for bit, whatever the number of executors. Two micro-batches a step, three
- * steps, so that the sum and the weight broadcasts after an update both matter.
+ * {@code sft}, {@code reward} and {@code dpo} with {@code --master}: the micro-batches of each step are computed on
+ * Spark's executors and summed on the driver in micro-batch order, so the metrics (all but the wall-clock ones) and
+ * the saved weights are those of the run without Spark, bit for bit, whatever the number of executors. Two
+ * micro-batches a step, three steps, so that the sum and the weight broadcasts after an update both matter.
  */
 class DistributedGradientCommandsTest {
     @TempDir
@@ -44,6 +44,32 @@ class DistributedGradientCommandsTest {
         assertNotEquals(expected.get(0).metrics().get("loss"), expected.get(2).metrics().get("loss"), "the weights moved");
         for (String master : List.of("local[1]", "local[2]")) {
             Path distributed = run(args, dir.resolve("sft-" + master), master);
+            assertEquals(expected, metrics(distributed), master);
+            assertSameFile(single.resolve("model/model.safetensors"), distributed.resolve("model/model.safetensors"), master);
+        }
+    }
+
+    /**
+     * The reward model with dropout on (each micro-batch draws its masks from its own seed) and held-out pairs scored
+     * on the driver: no master, local[1] and local[2]. Six training pairs in micro-batches of two, two a step: the
+     * epoch's second step has one micro-batch and is followed by an evaluation, as is the last.
+     */
+    @Test
+    void rewardIsBitIdenticalWithoutSparkAndOnOneOrTwoExecutorThreads() throws IOException {
+        Path model = dropoutModel(dir.resolve("tiny"));
+        Path pairs = TinyRunFiles.preferences(dir.resolve("pairs.jsonl"));
+        List<String> args = List.of("reward", "--model", model.toString(), "--data", pairs.toString(), "--seed", "7", "--max-steps", "3",
+                "--per-device-train-batch-size", "2", "--gradient-accumulation-steps", "2", "--learning-rate", "1e-2",
+                "--disable-dropout", "false", "--eval-fraction", "0.25", "--quiet");
+        Path single = run(args, dir.resolve("single"), null);
+        List<MetricsRow> expected = metrics(single);
+        assertEquals(3, expected.size());
+        assertNotEquals(expected.get(0).metrics().get("loss"), expected.get(2).metrics().get("loss"), "the weights moved");
+        assertTrue(expected.get(1).metrics().containsKey("eval_accuracy") && expected.get(2).metrics().containsKey("eval_loss"));
+        for (String master : List.of("local[1]", "local[2]")) {
+            Path distributed = run(args, dir.resolve("reward-" + master), master);
+            String traffic = lastRun.out().lines().filter(l -> l.startsWith("spark ")).findFirst().orElseThrow();
+            assertTrue(traffic.contains("3 steps") && traffic.contains("(5 micro-batches)"), traffic);
             assertEquals(expected, metrics(distributed), master);
             assertSameFile(single.resolve("model/model.safetensors"), distributed.resolve("model/model.safetensors"), master);
         }
