@@ -1,7 +1,9 @@
 package dev.rlhf4j.rlhf.train;
 
 /** A tokenized preference pair: one prompt and two completions of it, {@code chosen} preferred to {@code rejected}. */
-public record PreferenceExample(int[] prompt, int[] chosen, int[] rejected) {
+public record PreferenceExample(int[] prompt, int[] chosen, int[] rejected) implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+
     public PreferenceExample {
         if (prompt.length == 0 || chosen.length == 0 || rejected.length == 0) {
             throw new IllegalArgumentException("a preference pair needs a prompt, a chosen and a rejected completion of at least"

@@ -19,39 +19,28 @@ import java.util.List;
  * </pre>
  * with the chosen and rejected rows scored in one forward pass (2B rows, chosen first).
  *
- * @param prompts     each pair's prompt ids
- * @param chosen      each pair's chosen completion
- * @param rejected    each pair's rejected completion
+ * @param pairs       the micro-batch's preference pairs
  * @param margins     each pair's margin m, or null for none
  * @param lossScale   the step's weight of this micro-batch's mean loss
  * @param dropoutSeed the seed of this micro-batch's dropout masks ({@link TrainingPlan#shardSeed})
  */
-public record RewardGradientShard(int[][] prompts, int[][] chosen, int[][] rejected, double[] margins, double lossScale,
+public record RewardGradientShard(List<PreferenceExample> pairs, double[] margins, double lossScale,
                                   long dropoutSeed) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public RewardGradientShard {
-        if (prompts.length == 0 || prompts.length != chosen.length || prompts.length != rejected.length) {
-            throw new IllegalArgumentException("RewardGradientShard: need as many prompts, chosen and rejected completions, at least one,"
-                    + " got " + prompts.length + ", " + chosen.length + " and " + rejected.length);
+        if (pairs.isEmpty()) {
+            throw new IllegalArgumentException("RewardGradientShard: a micro-batch needs at least one pair");
         }
-        if (margins != null && margins.length != prompts.length) {
-            throw new IllegalArgumentException("RewardGradientShard: " + margins.length + " margins for " + prompts.length + " pairs");
+        if (margins != null && margins.length != pairs.size()) {
+            throw new IllegalArgumentException("RewardGradientShard: " + margins.length + " margins for " + pairs.size() + " pairs");
         }
+        pairs = List.copyOf(pairs);
     }
 
     /** The shard of {@code pairs} with their {@code margins} (null for none). */
     public static RewardGradientShard of(List<PreferenceExample> pairs, double[] margins, double lossScale, long dropoutSeed) {
-        int n = pairs.size();
-        int[][] p = new int[n][];
-        int[][] c = new int[n][];
-        int[][] r = new int[n][];
-        for (int i = 0; i < n; i++) {
-            p[i] = pairs.get(i).prompt();
-            c[i] = pairs.get(i).chosen();
-            r[i] = pairs.get(i).rejected();
-        }
-        return new RewardGradientShard(p, c, r, margins, lossScale, dropoutSeed);
+        return new RewardGradientShard(pairs, margins, lossScale, dropoutSeed);
     }
 
     /** The shard of an already batched micro-batch (its rows' real tokens split at each prompt length). */
@@ -65,15 +54,6 @@ public record RewardGradientShard(int[][] prompts, int[][] chosen, int[][] rejec
             pairs.add(new PreferenceExample(Arrays.copyOf(c, p), Arrays.copyOfRange(c, p, c.length), Arrays.copyOfRange(r, p, r.length)));
         }
         return of(pairs, batch.margins(), lossScale, dropoutSeed);
-    }
-
-    /** The pairs. */
-    public List<PreferenceExample> pairs() {
-        List<PreferenceExample> out = new ArrayList<>(prompts.length);
-        for (int i = 0; i < prompts.length; i++) {
-            out.add(new PreferenceExample(prompts[i], chosen[i], rejected[i]));
-        }
-        return out;
     }
 
     /** Pairs as one forward batch padded with {@code padId}: rows 0 .. B-1 chosen, rows B .. 2B-1 rejected. */

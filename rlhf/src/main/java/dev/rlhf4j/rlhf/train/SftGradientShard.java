@@ -19,30 +19,23 @@ import java.util.List;
  *   L_k = - sum_{b,t} m[b,t] logp[b,t] / tokensInStep                       (the step's loss is sum_k L_k)
  * </pre>
  *
- * @param prompts      each example's prompt ids
- * @param completions  each example's completion ids
+ * @param examples     the micro-batch's examples
  * @param tokensInStep scored tokens of every micro-batch of the step (HF's {@code num_items_in_batch})
  * @param dropoutSeed  the seed of this micro-batch's dropout masks ({@link TrainingPlan#shardSeed})
  */
-public record SftGradientShard(int[][] prompts, int[][] completions, double tokensInStep, long dropoutSeed) implements Serializable {
+public record SftGradientShard(List<CompletionExample> examples, double tokensInStep, long dropoutSeed) implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public SftGradientShard {
-        if (prompts.length == 0 || prompts.length != completions.length) {
-            throw new IllegalArgumentException("SftGradientShard: need as many prompts as completions, at least one, got "
-                    + prompts.length + " and " + completions.length);
+        if (examples.isEmpty()) {
+            throw new IllegalArgumentException("SftGradientShard: a micro-batch needs at least one example");
         }
+        examples = List.copyOf(examples);
     }
 
     /** The shard of {@code examples}. */
     public static SftGradientShard of(List<CompletionExample> examples, double tokensInStep, long dropoutSeed) {
-        int[][] prompts = new int[examples.size()][];
-        int[][] completions = new int[examples.size()][];
-        for (int b = 0; b < examples.size(); b++) {
-            prompts[b] = examples.get(b).prompt();
-            completions[b] = examples.get(b).completion();
-        }
-        return new SftGradientShard(prompts, completions, tokensInStep, dropoutSeed);
+        return new SftGradientShard(examples, tokensInStep, dropoutSeed);
     }
 
     /** The shard of an already batched micro-batch (its rows' real tokens split at each prompt length). */
@@ -58,11 +51,7 @@ public record SftGradientShard(int[][] prompts, int[][] completions, double toke
 
     /** The examples, right-padded with {@code padId} as the trainer batches them. */
     public CompletionBatch batch(int padId) {
-        List<CompletionExample> rows = new ArrayList<>(prompts.length);
-        for (int b = 0; b < prompts.length; b++) {
-            rows.add(new CompletionExample(prompts[b], completions[b]));
-        }
-        return CompletionBatch.of(rows, padId);
+        return CompletionBatch.of(examples, padId);
     }
 
     /**
