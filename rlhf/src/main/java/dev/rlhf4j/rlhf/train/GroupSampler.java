@@ -229,17 +229,7 @@ final class GroupSampler {
 
     /** Fisher-Yates with this step's random. */
     int[] permutation(int n) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            int tmp = p[i];
-            p[i] = p[j];
-            p[j] = tmp;
-        }
-        return p;
+        return PromptOrder.permutation(random, n);
     }
 
     /**
