@@ -4,8 +4,8 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.batch.PaddedBatch;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
-import dev.rlhf4j.nn.gpt2.KvCache;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.KvCache;
 import java.util.Arrays;
 import java.util.List;
 
@@ -21,9 +21,9 @@ import java.util.List;
  * Legend: B batch, P padded prompt length, T current length, C channels, V vocabulary.
  */
 public final class Generator {
-    private final Gpt2LMHeadModel model;
+    private final CausalLM model;
 
-    public Generator(Gpt2LMHeadModel model) {
+    public Generator(CausalLM model) {
         this.model = model;
     }
 
@@ -76,9 +76,9 @@ public final class Generator {
                 throw new IllegalArgumentException("Generator: prompt " + r + " ends in padding; generation needs left-padded prompts");
             }
         }
-        if (p + config.maxNewTokens() > model.config().nPositions()) {
+        if (p + config.maxNewTokens() > model.config().maxPositions()) {
             throw new IllegalArgumentException("Generator: prompt length " + p + " + " + config.maxNewTokens()
-                    + " new tokens exceed the model's " + model.config().nPositions() + " positions");
+                    + " new tokens exceed the model's " + model.config().maxPositions() + " positions");
         }
         int[][] tokens = new int[b][config.maxNewTokens()];
         double[][] logprobs = new double[b][config.maxNewTokens()];
@@ -87,7 +87,7 @@ public final class Generator {
         int v = model.config().vocabSize();
         PaddedBatch batch = prompts;                                           // (B, T)
         KvCache cache = config.useCache() && config.maxNewTokens() > 0
-                ? new KvCache(model.config(), b, p + config.maxNewTokens(), model.dtype()) : null;
+                ? model.model().newCache(b, p + config.maxNewTokens()) : null;
         try {
             for (int step = 0; step < config.maxNewTokens(); step++) {
                 double[] logits = nextTokenLogits(batch, cache);               // (B, V)
@@ -128,8 +128,8 @@ public final class Generator {
     /** The logits (B, V) of every row's next token, read at the last column; through the cache if there is one. */
     private double[] nextTokenLogits(PaddedBatch batch, KvCache cache) {
         try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
-            Tensor hidden = cache == null ? model.transformer().forward(batch)
-                    : model.transformer().forward(batch, cache);              // (B, T or 1, C)
+            Tensor hidden = cache == null ? model.model().forward(batch)
+                    : model.model().forward(batch, cache);              // (B, T or 1, C)
             Tensor h = hidden.narrow(1, hidden.size(1) - 1, 1);               // (B, 1, C)
             return model.head(h).toDoubleArray();                             // (B, 1, V)
         }

@@ -6,6 +6,7 @@ import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.LayerNorm;
 import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.Module;
+import dev.rlhf4j.nn.model.KvCache;
 import java.util.Map;
 
 /**

@@ -5,6 +5,7 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.Module;
+import dev.rlhf4j.nn.model.KvCache;
 import java.util.Map;
 
 /**
@@ -48,7 +49,8 @@ public final class CausalSelfAttention implements Module {
         Tensor qkv = cAttn.forward(x);                                                  // (B, T, 3C)
         Tensor y;
         if (cache != null) {
-            y = cache.attend(layer, qkv, nHead, bias);                                  // (B, T, C)
+            cache.checkRoom(b, t);
+            y = Tensor.attentionWithKvCache(qkv, cache.keys(layer), cache.values(layer), cache.length(), nHead, bias); // (B, T, C)
         } else {
             Tensor q = qkv.narrow(2, 0, c).reshape(b, t, nHead, hs).transpose(1, 2);    // (B, nh, T, hs)
             Tensor k = qkv.narrow(2, c, c).reshape(b, t, nHead, hs).transpose(1, 2);    // (B, nh, T, hs)

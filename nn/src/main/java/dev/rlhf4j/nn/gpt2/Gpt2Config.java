@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.nn.io.StrictJson;
+import dev.rlhf4j.nn.model.ModelConfig;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 
@@ -28,7 +28,7 @@ import java.util.Locale;
  */
 public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int vocabSize, double layerNormEpsilon,
                          String activationFunction, String dtype, int bosTokenId, int eosTokenId,
-                         double embdPdrop, double attnPdrop, double residPdrop) {
+                         double embdPdrop, double attnPdrop, double residPdrop) implements ModelConfig {
 
     public Gpt2Config {
         if (nLayer <= 0 || nHead <= 0 || nEmbd <= 0 || nPositions <= 0 || vocabSize <= 0) {
@@ -102,7 +102,48 @@ public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int v
         return 4 * nEmbd;
     }
 
+    @Override
+    public String modelType() {
+        return "gpt2";
+    }
+
+    @Override
+    public int maxPositions() {
+        return nPositions;
+    }
+
+    @Override
+    public int hiddenSize() {
+        return nEmbd;
+    }
+
+    @Override
+    public int numLayers() {
+        return nLayer;
+    }
+
+    @Override
+    public int numAttentionHeads() {
+        return nHead;
+    }
+
+    @Override
+    public int numKeyValueHeads() {
+        return nHead;
+    }
+
+    @Override
+    public int headDim() {
+        return headSize();
+    }
+
+    @Override
+    public int intermediateSize() {
+        return nInner();
+    }
+
     /** Parameters of the model (the tied LM head counted once): embeddings, n_layer blocks and ln_f. */
+    @Override
     public long numParameters() {
         long c = nEmbd;
         long block = 2 * (2 * c)                               // ln_1, ln_2
@@ -111,10 +152,33 @@ public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int v
         return (long) vocabSize * c + (long) nPositions * c + nLayer * block + 2 * c;
     }
 
-    /** The same model without dropout. */
+    @Override
+    public boolean hasDropout() {
+        return attnPdrop > 0 || residPdrop > 0;
+    }
+
+    @Override
     public Gpt2Config withoutDropout() {
         return new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocabSize, layerNormEpsilon, activationFunction, dtype,
                 bosTokenId, eosTokenId, 0.0, 0.0, 0.0);
+    }
+
+    @Override
+    public Gpt2Config resized(int layers, int heads, int hidden, int positions, int vocab, int bos, int eos) {
+        return new Gpt2Config(layers, heads, hidden, positions, vocab, layerNormEpsilon, activationFunction, dtype, bos, eos,
+                embdPdrop, attnPdrop, residPdrop);
+    }
+
+    @Override
+    public Gpt2Config withNumLayers(int layers) {
+        return new Gpt2Config(layers, nHead, nEmbd, nPositions, vocabSize, layerNormEpsilon, activationFunction, dtype,
+                bosTokenId, eosTokenId, embdPdrop, attnPdrop, residPdrop);
+    }
+
+    @Override
+    public Gpt2Config withStorageType(String storage) {
+        return new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocabSize, layerNormEpsilon, activationFunction, storage,
+                bosTokenId, eosTokenId, embdPdrop, attnPdrop, residPdrop);
     }
 
     /**
@@ -169,6 +233,7 @@ public record Gpt2Config(int nLayer, int nHead, int nEmbd, int nPositions, int v
     }
 
     /** This config as a Hugging Face {@code config.json} that {@code GPT2LMHeadModel.from_pretrained} reads. */
+    @Override
     public String toJson() {
         ObjectMapper mapper = new ObjectMapper();
         ObjectNode n = mapper.createObjectNode();

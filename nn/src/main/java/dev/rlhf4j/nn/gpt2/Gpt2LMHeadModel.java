@@ -6,8 +6,9 @@ import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Linear;
-import dev.rlhf4j.nn.Module;
-import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.DecoderModel;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -17,7 +18,7 @@ import java.util.Map;
  *
  * <p>Legend: B batch, T time, C channels, V vocabulary.
  */
-public final class Gpt2LMHeadModel implements Module {
+public final class Gpt2LMHeadModel implements CausalLM {
     /** Hugging Face's prefix for the trunk's parameters. */
     public static final String PREFIX = "transformer.";
 
@@ -26,7 +27,7 @@ public final class Gpt2LMHeadModel implements Module {
 
     private final Gpt2Model transformer;
 
-    /** A zero-initialised model; see {@link #random} and {@link #fromPretrained}. */
+    /** A zero-initialised model; see {@link #random} and {@link AutoModel#fromPretrained}. */
     public Gpt2LMHeadModel(Gpt2Config config, DType type) {
         this.transformer = new Gpt2Model(PREFIX, config, type);
     }
@@ -38,56 +39,47 @@ public final class Gpt2LMHeadModel implements Module {
         return m;
     }
 
-    /** Loads {@code config.json} and {@code model.safetensors} from a Hugging Face model directory, in float32. */
+    /** Loads a GPT-2 model directory in float32; {@link AutoModel#fromPretrained} loads any family. */
     public static Gpt2LMHeadModel fromPretrained(Path dir) {
         return fromPretrained(dir, DType.FLOAT32);
     }
 
-    /** Loads a Hugging Face model directory, converting the weights to {@code type}. */
+    /** Loads a GPT-2 model directory, converting the weights to {@code type}. */
     public static Gpt2LMHeadModel fromPretrained(Path dir, DType type) {
-        return Gpt2Checkpoint.load(dir, type);
+        CausalLM model = AutoModel.fromPretrained(dir, type);
+        if (model instanceof Gpt2LMHeadModel gpt2) {
+            return gpt2;
+        }
+        model.release();
+        throw new IllegalArgumentException(dir + ": model_type '" + model.config().modelType() + "' is not GPT-2");
     }
 
     /** Writes {@code config.json} and {@code model.safetensors} that {@code GPT2LMHeadModel.from_pretrained} loads. */
+    @Override
     public void save(Path dir) {
         Gpt2Checkpoint.save(this, dir);
     }
 
-    /** An independent model with equal parameters (same type), e.g. the frozen reference of RLHF. */
+    @Override
     public Gpt2LMHeadModel deepCopy() {
         Gpt2LMHeadModel copy = new Gpt2LMHeadModel(config(), dtype());
         copy.copyParametersFrom(this);
         return copy;
     }
 
+    @Override
+    public Gpt2Model model() {
+        return transformer;
+    }
+
+    /** Hugging Face's name for GPT-2's trunk. */
     public Gpt2Model transformer() {
         return transformer;
     }
 
+    @Override
     public Gpt2Config config() {
         return transformer.config();
-    }
-
-    public DType dtype() {
-        return transformer.dtype();
-    }
-
-    public void train(TensorRandom dropout) {
-        transformer.train(dropout);
-    }
-
-    public void eval() {
-        transformer.eval();
-    }
-
-    /** Logits (B, T, V) of {@code inputIds} (B, T). */
-    public Tensor forward(Tensor inputIds) {
-        return head(transformer.forward(inputIds));
-    }
-
-    /** Logits (B, T, V) of a padded batch; see {@link Gpt2Model#forward(PaddedBatch)}. */
-    public Tensor forward(PaddedBatch batch) {
-        return head(transformer.forward(batch));
     }
 
     /**
@@ -97,10 +89,11 @@ public final class Gpt2LMHeadModel implements Module {
      * {@link #HEAD_SLAB} rows at a time, each slab's logits written into place: the float32 copy of the whole
      * table (twice the half model's largest tensor) never exists.
      */
+    @Override
     public Tensor head(Tensor hidden) {
         Tensor wte = transformer.wte();                                                   // (V, C)
         if (!NoGrad.isActive() || !wte.dtype().isHalf() || hidden.rank() != 3) {
-            return Gpt2Model.stage(() -> hidden.matmul(wte.transpose(0, 1)));             // (B, T, V)
+            return DecoderModel.stage(() -> hidden.matmul(wte.transpose(0, 1)));             // (B, T, V)
         }
         long v = wte.size(0);
         long[] s = hidden.shape();
@@ -113,49 +106,6 @@ public final class Gpt2LMHeadModel implements Module {
             }
         }
         return logits;
-    }
-
-    /**
-     * Mean next-token cross-entropy of {@code inputIds} (B, T): position t predicts token t+1, as Hugging
-     * Face's {@code labels=input_ids}. Targets equal to {@code ignoreIndex} are skipped. The last position gets
-     * the ignored target instead of slicing the logits, so the (B, T, V) logits are never copied.
-     */
-    public Tensor loss(Tensor inputIds, long ignoreIndex) {
-        Tensor logits = forward(inputIds);                                     // (B, T, V)
-        return logits.crossEntropy(nextTokenTargets(inputIds, ignoreIndex), ignoreIndex);
-    }
-
-    /** The targets of next-token prediction (B, T): ids shifted left, {@code ignoreIndex} at the last position. */
-    static Tensor nextTokenTargets(Tensor inputIds, long ignoreIndex) {
-        int b = (int) inputIds.size(0);
-        int t = (int) inputIds.size(1);
-        long[] ids = inputIds.toLongArray();
-        long[] targets = new long[b * t];                                      // the last position predicts nothing
-        for (int r = 0; r < b; r++) {
-            for (int j = 0; j < t; j++) {
-                targets[r * t + j] = j + 1 < t ? ids[r * t + j + 1] : ignoreIndex;
-            }
-        }
-        return Tensor.ofLongs(targets, b, t);
-    }
-
-    /** Mean next-token cross-entropy of {@code inputIds} (B, T), no ignored targets. */
-    public Tensor loss(Tensor inputIds) {
-        return loss(inputIds, -100);
-    }
-
-    /** The logits of every position of one sequence as {@code double[T][V]} (for {@code ./rlhf4j forward}). */
-    public double[][] logits(int[] ids) {
-        try (Arena step = Arena.open(); NoGrad ng = NoGrad.enter()) {
-            Tensor logits = forward(Tensor.ofInts(ids, 1, ids.length));        // (1, T, V)
-            double[] flat = logits.to(DType.FLOAT64).toDoubleArray();
-            int v = config().vocabSize();
-            double[][] out = new double[ids.length][];
-            for (int t = 0; t < ids.length; t++) {
-                out[t] = java.util.Arrays.copyOfRange(flat, t * v, (t + 1) * v);
-            }
-            return out;
-        }
     }
 
     @Override

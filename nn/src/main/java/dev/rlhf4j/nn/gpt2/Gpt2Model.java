@@ -1,6 +1,5 @@
 package dev.rlhf4j.nn.gpt2;
 
-import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
@@ -8,13 +7,15 @@ import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Embedding;
 import dev.rlhf4j.nn.LayerNorm;
 import dev.rlhf4j.nn.Linear;
-import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.model.DecoderModel;
+import dev.rlhf4j.nn.model.KvCache;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntBinaryOperator;
+import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
@@ -28,7 +29,7 @@ import java.util.stream.IntStream;
  *
  * <p>Legend: B batch, T new positions, L cached positions, Tk = L + T key positions, C channels, V vocabulary.
  */
-public final class Gpt2Model implements Module {
+public final class Gpt2Model implements DecoderModel {
     private final Gpt2Config config;
     private final DType type;
     private final Embedding wte;                 // (V, C)
@@ -50,10 +51,12 @@ public final class Gpt2Model implements Module {
         this.lnF = new LayerNorm(prefix + "ln_f", config.nEmbd(), config.layerNormEpsilon(), type);
     }
 
+    @Override
     public Gpt2Config config() {
         return config;
     }
 
+    @Override
     public DType dtype() {
         return type;
     }
@@ -63,16 +66,22 @@ public final class Gpt2Model implements Module {
         return wte.weight();
     }
 
-    /** Training mode: dropout (with the config's probabilities) drawn from {@code random}. */
+    @Override
+    public Tensor inputEmbeddings() {
+        return wte.weight();
+    }
+
+    @Override
     public void train(TensorRandom random) {
         this.dropout = random;
     }
 
-    /** Eval mode: no dropout. */
+    @Override
     public void eval() {
         this.dropout = null;
     }
 
+    @Override
     public boolean isTraining() {
         return dropout != null;
     }
@@ -81,6 +90,7 @@ public final class Gpt2Model implements Module {
      * GPT-2's initialisation: weights N(0, 0.02), residual projections ({@code c_proj}) N(0, 0.02 / sqrt(2
      * n_layer)), biases 0, layer-norm gains 1.
      */
+    @Override
     public void initialize(TensorRandom random) {
         double projStd = 0.02 / Math.sqrt(2.0 * config.nLayer());
         try (var s = NoGrad.enter()) {
@@ -100,26 +110,20 @@ public final class Gpt2Model implements Module {
         }
     }
 
-    /** Final hidden states (B, T, C) of {@code inputIds} (B, T): no padding, positions 0 .. T-1. */
+    @Override
     public Tensor forward(Tensor inputIds) {
         return last(hiddenStates(inputIds));
     }
 
-    /**
-     * Final hidden states (B, T, C) of a padded batch: pads are hidden from attention and positions are the
-     * batch's, so each row's real tokens get the hidden states they would get alone.
-     */
+    @Override
     public Tensor forward(PaddedBatch batch) {
         int t = checkPositions(batch.length());
         Tensor bias = attentionBias(batch, 0, type.computeType());                              // (B or 1, 1, T, T) or null
         return last(run(batch.inputIdTensor(0, t), batch.positionIdTensor(0, t), bias, null));
     }
 
-    /**
-     * Incremental decoding: final hidden states (B, T - L, C) of the batch's columns after the L = {@code
-     * cache.length()} that the cache already holds; their keys and values are added to the cache. The batch spans
-     * all T columns, since the attention mask covers cached and new keys alike.
-     */
+    /** See {@link DecoderModel#forward(PaddedBatch, KvCache)}; the batch spans all T columns, cached and new. */
+    @Override
     public Tensor forward(PaddedBatch batch, KvCache cache) {
         int past = cache.length();
         int tk = checkPositions(batch.length());
@@ -130,10 +134,7 @@ public final class Gpt2Model implements Module {
         return last(run(batch.inputIdTensor(past, tk), batch.positionIdTensor(past, tk), bias, cache));
     }
 
-    /**
-     * Hugging Face's {@code hidden_states} of {@code inputIds} (B, T): the embeddings, each block's output, and
-     * last the output after {@code ln_f} (in place of the last block's output); each (B, T, C).
-     */
+    @Override
     public List<Tensor> hiddenStates(Tensor inputIds) {
         if (inputIds.rank() != 2) {
             throw new IllegalArgumentException("Gpt2Model: input ids must be (B, T), got shape " + Arrays.toString(inputIds.shape()));
@@ -166,19 +167,31 @@ public final class Gpt2Model implements Module {
         return states;
     }
 
-    /**
-     * Runs one stage of an inference pass (no graph recorded) in an arena of its own and keeps only its output, so
-     * what the stage makes on the way (attention scores, the float32 copy of a half-precision weight) is freed when
-     * the stage ends rather than with the caller's arena: a pass then holds one stage's temporaries at a time, not
-     * all of them. A pass that records a graph keeps its intermediates for backward and runs the stage as it is.
-     */
+    @Override
+    public KvCache newCache(int batch, int capacity) {
+        return new KvCache(config, batch, capacity, type);
+    }
+
+    @Override
+    public Tensor forwardStreamed(PaddedBatch batch, int layers, IntConsumer loadLayer) {
+        if (h.size() != 1 || dropout != null) {
+            throw new IllegalStateException("Gpt2Model: a streamed pass runs on a one-layer model in eval mode");
+        }
+        int t = checkPositions(batch.length());
+        Tensor x = stage(() -> wte.forward(batch.inputIdTensor(0, t)).add(wpe.forward(batch.positionIdTensor(0, t))));
+        Tensor bias = attentionBias(batch, 0, type.computeType());                              // (B or 1, 1, T, T) or null
+        Block slot = h.get(0);
+        for (int layer = 0; layer < layers; layer++) {
+            loadLayer.accept(layer);
+            Tensor in = x;                                                                       // (B, T, C)
+            x = stage(() -> slot.forward(in, bias, null, null));                                 // (B, T, C)
+        }
+        return lnF.forward(x);                                                                   // (B, T, C)
+    }
+
+    /** See {@link DecoderModel#stage}. */
     public static Tensor stage(Supplier<Tensor> stage) {
-        if (!NoGrad.isActive()) {
-            return stage.get();
-        }
-        try (Arena arena = Arena.open()) {
-            return arena.keep(stage.get());
-        }
+        return DecoderModel.stage(stage);
     }
 
     private static Tensor last(List<Tensor> states) {
@@ -192,11 +205,8 @@ public final class Gpt2Model implements Module {
         return tk;
     }
 
-    /**
-     * The bias for the batch's columns from {@code past} on; one row for all when nothing is padded. Public for
-     * passes that run the blocks one at a time (a reference model whose weights stream in layer by layer).
-     */
-    public static Tensor attentionBias(PaddedBatch batch, int past, DType type) {
+    /** The bias for the batch's columns from {@code past} on; one row for all when nothing is padded. */
+    static Tensor attentionBias(PaddedBatch batch, int past, DType type) {
         int rows = batch.isPadded() ? batch.batchSize() : 1;
         return attentionBias(rows, batch.length() - past, past, batch::mask, type);
     }

@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.io.CheckpointException;
+import dev.rlhf4j.nn.model.CausalLM;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -121,7 +121,7 @@ final class PeftAdapterConfig {
     /** The file's text for {@code lora}: its source fields if it was loaded, else PEFT's defaults with its own. */
     static String toJson(LoraModel lora, boolean conv1d) {
         ObjectNode json = lora.sourceConfig() != null ? lora.sourceConfig().deepCopy() : fresh(lora.config(), conv1d,
-                lora.base() instanceof Gpt2LMHeadModel);
+                lora.base() instanceof CausalLM);
         json.put("inference_mode", true);                      // PEFT's save_pretrained writes true
         try {
             return MAPPER.writer(pythonLayout()).writeValueAsString(sorted(json));

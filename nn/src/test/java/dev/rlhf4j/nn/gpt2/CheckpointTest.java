@@ -1,11 +1,5 @@
 package dev.rlhf4j.nn.gpt2;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
@@ -15,6 +9,7 @@ import dev.rlhf4j.nn.Fixtures;
 import dev.rlhf4j.nn.io.CheckpointException;
 import dev.rlhf4j.nn.io.SafetensorsReader;
 import dev.rlhf4j.nn.io.SafetensorsWriter;
+import dev.rlhf4j.nn.model.AutoModel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -26,6 +21,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Hugging Face checkpoints: round trips, key variants, half-precision files and corrupt files. */
 class CheckpointTest {
@@ -110,7 +110,7 @@ class CheckpointTest {
         int[] ids = Fixtures.ints(ref.get("single").get("input_ids"));
         for (String kind : new String[] {"bf16", "f16"}) {
             Gpt2LMHeadModel model = new Gpt2LMHeadModel(Gpt2Config.read(TINY.resolve("config.json")), DType.FLOAT64);
-            Gpt2Checkpoint.loadWeights(model, TINY.resolve("model." + kind + ".safetensors"));
+            AutoModel.loadWeights(model, TINY.resolve("model." + kind + ".safetensors"));
             JsonNode want = ref.get("rounded_weights").get(kind);
             try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
                 Tensor input = Tensor.ofInts(ids, 1, ids.length);

@@ -15,6 +15,8 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Fixtures;
 import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.heads.ScoreHead;
+import dev.rlhf4j.nn.heads.ValueHead;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

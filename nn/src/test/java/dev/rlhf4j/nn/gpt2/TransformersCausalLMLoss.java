@@ -34,6 +34,6 @@ public final class TransformersCausalLMLoss {
      */
     public static Tensor of(Gpt2LMHeadModel model, Tensor inputIds, int lanes) {
         Tensor logits = model.forward(inputIds);                               // (B, T, V)
-        return TorchCpuCrossEntropy.apply(logits, Gpt2LMHeadModel.nextTokenTargets(inputIds, IGNORE_INDEX), IGNORE_INDEX, lanes);
+        return TorchCpuCrossEntropy.apply(logits, dev.rlhf4j.nn.model.CausalLM.nextTokenTargets(inputIds, IGNORE_INDEX), IGNORE_INDEX, lanes);
     }
 }

@@ -1,9 +1,9 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.core.MemoryLimits;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
@@ -37,7 +37,7 @@ final class CriticFreeRun {
     static final String SYNCED_REFERENCE = "synced_reference.safetensors";
     /** Builds the trainer once the models exist. */
     interface Factory {
-        CheckpointedTrainer create(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards,
+        CheckpointedTrainer create(CausalLM policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards,
                                    double[] weights, List<int[]> prompts, MetricsSink sink, Rollouts.Factory rollouts);
     }
 
@@ -78,9 +78,9 @@ final class CriticFreeRun {
                     + " not sent to executors; use --reference frozen, bf16, fp16, offloaded or lora-disabled");
         }
         rewardOptions.check();
-        Gpt2Config modelConfig = options.config();
+        ModelConfig modelConfig = options.config();
         Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
-        int positions = modelConfig.nPositions();
+        int positions = modelConfig.maxPositions();
         if (shape.maxCompletionLength() >= positions) {
             throw new IllegalArgumentException("--max-completion-length " + shape.maxCompletionLength() + " leaves no room for a prompt"
                     + " in the model's " + positions + " positions");
@@ -95,7 +95,7 @@ final class CriticFreeRun {
                 MemoryCheck.longest(prompts.examples()) + shape.maxCompletionLength(),
                 "--per-device-train-batch-size x --gradient-accumulation-steps (the completions of a step) or --max-completion-length")
                 .require(MemoryLimits.current());
-        Gpt2LMHeadModel policy = options.policy();
+        CausalLM policy = options.policy();
         ReferenceModel ref = null;
         LoraModel adapters = null;
         Optional<SparkCluster> cluster = Optional.empty();

@@ -1,10 +1,10 @@
 package dev.rlhf4j.rlhf.cli;
 
-import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.MemoryLimits;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
@@ -81,9 +81,9 @@ public final class DpoCommand implements Callable<Integer> {
     public Integer call() {
         DpoConfig config = HYPER.resolve(spec, Map.of("precomputeRefLogProbs", reference == ReferenceKind.PRECOMPUTED));
         reference.check(lora.enabled());
-        Gpt2Config modelConfig = options.config();
+        ModelConfig modelConfig = options.config();
         Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
-        int length = Math.min(config.maxLength(), modelConfig.nPositions());
+        int length = Math.min(config.maxLength(), modelConfig.maxPositions());
         ExampleTokenizer examples = new ExampleTokenizer(tokenizer,
                 new TokenLimits(Math.min(config.maxPromptLength(), length - 1), length, true));
         Tokenized<PreferenceExample> data = TrainingOptions.report("data", options.data,
@@ -91,7 +91,7 @@ public final class DpoCommand implements Callable<Integer> {
         new MemoryCheck("dpo", Workload.Algorithm.DPO, options.shape(modelConfig), config.withoutReference() ? null : reference,
                 lora.rank(), true, false, Math.min(config.perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
                 "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
-        Gpt2LMHeadModel policy = options.policy();
+        CausalLM policy = options.policy();
         ReferenceModel ref = null;
         LoraModel adapters = null;
         Optional<SparkCluster> cluster = Optional.empty();

@@ -1,6 +1,6 @@
 package dev.rlhf4j.rlhf.cli;
 
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
@@ -56,7 +56,7 @@ public final class ExplainCommand implements Callable<Integer> {
         if (!ALGORITHMS.contains(algorithm)) {
             throw new IllegalArgumentException("no algorithm '" + algorithm + "' to explain; there are " + String.join(", ", ALGORITHMS));
         }
-        Gpt2LMHeadModel policy;
+        CausalLM policy;
         Gpt2Tokenizer tokenizer;
         if (model == null) {
             TinyPolicy tiny = TinyPolicy.of(seed);
@@ -64,7 +64,7 @@ public final class ExplainCommand implements Callable<Integer> {
             tokenizer = tiny.tokenizer();
         } else {
             policy = ModelDirectory.model(model);
-            Gpt2LMHeadModel loaded = policy;
+            CausalLM loaded = policy;
             tokenizer = ModelDirectory.tokenizer(model, policy.config().vocabSize()).orElseThrow(() -> {
                 loaded.release();
                 return new IllegalArgumentException("--model " + model + " has no tokenizer files (vocab.json + merges.txt)");
@@ -85,8 +85,8 @@ public final class ExplainCommand implements Callable<Integer> {
         return 0;
     }
 
-    private Explanation explain(Gpt2LMHeadModel policy, Gpt2Tokenizer tokenizer) {
-        int positions = policy.config().nPositions();
+    private Explanation explain(CausalLM policy, Gpt2Tokenizer tokenizer) {
+        int positions = policy.config().maxPositions();
         if (algorithm.equals("dpo")) {
             List<PreferenceExample> pairs = data == null ? TinyPolicy.pairs(tokenizer, DpoExplainer.BATCH, seed)
                     : new ExampleTokenizer(tokenizer, new TokenLimits(positions / 2, positions, true))

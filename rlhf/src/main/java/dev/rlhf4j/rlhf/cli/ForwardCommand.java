@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,7 +25,7 @@ public final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Gpt2LMHeadModel m = ModelDirectory.model(model, adapter);
+        CausalLM m = ModelDirectory.model(model, adapter);
         int[] tokens = ModelDirectory.parseIds(ids);
         int vocab = m.config().vocabSize();
         for (int id : tokens) {
@@ -33,8 +33,8 @@ public final class ForwardCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--ids: token " + id + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
-        if (tokens.length > m.config().nPositions()) {
-            throw new IllegalArgumentException("--ids: " + tokens.length + " tokens exceed n_positions " + m.config().nPositions());
+        if (tokens.length > m.config().maxPositions()) {
+            throw new IllegalArgumentException("--ids: " + tokens.length + " tokens exceed n_positions " + m.config().maxPositions());
         }
         double[][] logits = m.logits(tokens);
         for (int t = 0; t < logits.length; t++) {

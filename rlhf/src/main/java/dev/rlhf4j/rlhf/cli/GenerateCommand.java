@@ -3,7 +3,7 @@ package dev.rlhf4j.rlhf.cli;
 import dev.rlhf4j.nn.generate.GenerationConfig;
 import dev.rlhf4j.nn.generate.GenerationResult;
 import dev.rlhf4j.nn.generate.Generator;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -52,7 +52,7 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Gpt2LMHeadModel m = ModelDirectory.model(model, adapter);
+        CausalLM m = ModelDirectory.model(model, adapter);
         Optional<Gpt2Tokenizer> tokenizer = ModelDirectory.tokenizer(model, m.config().vocabSize());
         int[] ids;
         if (promptIds != null) {

@@ -1,9 +1,9 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.core.TensorRandom;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraConfig;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -49,7 +49,7 @@ final class LoraOptions {
     }
 
     /** New adapters on {@code policy} (A drawn from {@code seed}, B zero), its base frozen; null without {@code --lora-r}. */
-    LoraModel attach(Gpt2LMHeadModel policy, long seed) {
+    LoraModel attach(CausalLM policy, long seed) {
         return enabled() ? LoraModel.create(policy, config(), new TensorRandom(seed)) : null;
     }
 }

@@ -1,6 +1,6 @@
 package dev.rlhf4j.rlhf.cli;
 
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
+import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.rlhf.memory.MemoryPlanner;
 import dev.rlhf4j.rlhf.memory.ModelShape;
 import dev.rlhf4j.rlhf.memory.Workload;
@@ -69,6 +69,6 @@ public final class MemoryCommand implements Callable<Integer> {
         if (!Files.isRegularFile(config)) {
             throw new IllegalArgumentException("--model: " + config + " does not exist");
         }
-        return ModelShape.of(source.model.getFileName().toString(), Gpt2Config.read(config));
+        return ModelShape.of(source.model.getFileName().toString(), AutoModel.readConfig(config));
     }
 }

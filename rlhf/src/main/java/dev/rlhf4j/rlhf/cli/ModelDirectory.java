@@ -1,9 +1,9 @@
 package dev.rlhf4j.rlhf.cli;
 
-import dev.rlhf4j.nn.gpt2.Gpt2Checkpoint;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import dev.rlhf4j.tokenizer.TokenizerFiles;
 import java.nio.file.Files;
@@ -20,15 +20,15 @@ final class ModelDirectory {
     private ModelDirectory() {
     }
 
-    static Gpt2LMHeadModel model(Path dir) {
+    static CausalLM model(Path dir) {
         requireDirectory(dir);
-        return Gpt2LMHeadModel.fromPretrained(dir);
+        return AutoModel.fromPretrained(dir);
     }
 
     /** The directory's {@code config.json}, checked against the shapes of its {@code model.safetensors} header. */
-    static Gpt2Config config(Path dir) {
+    static ModelConfig config(Path dir) {
         requireDirectory(dir);
-        return Gpt2Checkpoint.checkedConfig(dir);
+        return AutoModel.checkedConfig(dir);
     }
 
     private static void requireDirectory(Path dir) {
@@ -38,8 +38,8 @@ final class ModelDirectory {
     }
 
     /** The model in {@code dir} with the PEFT adapter in {@code adapter} switched on; no adapter when it is null. */
-    static Gpt2LMHeadModel model(Path dir, Path adapter) {
-        Gpt2LMHeadModel m = model(dir);
+    static CausalLM model(Path dir, Path adapter) {
+        CausalLM m = model(dir);
         if (adapter != null) {
             try {
                 LoraModel.load(m, adapter);

@@ -1,10 +1,10 @@
 package dev.rlhf4j.rlhf.cli;
 
-import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.core.MemoryLimits;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
@@ -89,9 +89,9 @@ public final class PpoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--reference precomputed is for dpo: PPO scores completions it has just generated");
         }
         reference.check(lora.enabled());
-        Gpt2Config modelConfig = options.config();
+        ModelConfig modelConfig = options.config();
         Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
-        int positions = modelConfig.nPositions();
+        int positions = modelConfig.maxPositions();
         if (config.responseLength() >= positions) {
             throw new IllegalArgumentException("--response-length " + config.responseLength() + " leaves no room for a prompt in the"
                     + " model's " + positions + " positions");
@@ -103,7 +103,7 @@ public final class PpoCommand implements Callable<Integer> {
                 config.batchSize(), MemoryCheck.longest(prompts.examples()) + config.responseLength(),
                 "--per-device-train-batch-size x --gradient-accumulation-steps x --num-mini-batches (the rollout batch) or"
                         + " --response-length").require(MemoryLimits.current());
-        Gpt2LMHeadModel actor = options.policy();
+        CausalLM actor = options.policy();
         RewardModel rewards = null;
         ReferenceModel ref = null;
         LoraModel adapters = null;
@@ -118,8 +118,8 @@ public final class PpoCommand implements Callable<Integer> {
             adapters = lora.attach(actor, config.seed());
             ref = ref != null ? ref : reference.create(actor, options.model, adapters);
             values = critic == CriticKind.SEPARATE
-                    ? SeparateCritic.fromRewardModel(rewards.transformer(), rewards.namedParameters().get("score.weight"))
-                    : new SharedTrunkCritic(actor.config().nEmbd(), actor.dtype(), new TensorRandom(config.seed()), RewardModel.INITIALIZER_RANGE);
+                    ? SeparateCritic.fromRewardModel(rewards.model(), rewards.namedParameters().get("score.weight"))
+                    : new SharedTrunkCritic(actor.config().hiddenSize(), actor.dtype(), new TensorRandom(config.seed()), RewardModel.INITIALIZER_RANGE);
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("models", Map.of("reward_model", rewardModel.toString(), "critic", critic.name().toLowerCase(java.util.Locale.ROOT), "reference", reference.toString()));
@@ -160,7 +160,7 @@ public final class PpoCommand implements Callable<Integer> {
     }
 
     /** Frees the models in order (the adapters before the actor they are attached to); nulls are skipped. */
-    private static void release(Critic critic, ReferenceModel ref, RewardModel rewards, LoraModel adapters, Gpt2LMHeadModel actor) {
+    private static void release(Critic critic, ReferenceModel ref, RewardModel rewards, LoraModel adapters, CausalLM actor) {
         if (critic != null) {
             critic.close();
         }

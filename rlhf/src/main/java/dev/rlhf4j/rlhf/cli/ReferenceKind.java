@@ -1,9 +1,9 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.nn.gpt2.Gpt2Checkpoint;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.HalfPrecisionReference;
 import dev.rlhf4j.rlhf.reference.LoraDisabledReference;
@@ -56,12 +56,12 @@ enum ReferenceKind {
      * The live reference of {@code policy}, loaded from {@code modelDir}: call before attaching LoRA for the copies,
      * after it (with {@code lora}) for {@code lora-disabled}.
      */
-    ReferenceModel create(Gpt2LMHeadModel policy, Path modelDir, LoraModel lora) {
+    ReferenceModel create(CausalLM policy, Path modelDir, LoraModel lora) {
         return switch (this) {
             case FROZEN -> new FrozenCopyReference(policy);
             case BF16 -> HalfPrecisionReference.of(policy, DType.BFLOAT16);
             case FP16 -> HalfPrecisionReference.of(policy, DType.FLOAT16);
-            case OFFLOADED -> OffloadedReference.open(modelDir.resolve(Gpt2Checkpoint.WEIGHTS), policy.config(), policy.dtype());
+            case OFFLOADED -> OffloadedReference.open(modelDir.resolve(AutoModel.WEIGHTS), policy.config(), policy.dtype());
             case LORA_DISABLED -> LoraDisabledReference.of(policy, lora);
             case PRECOMPUTED -> throw new IllegalArgumentException("--reference precomputed is built from a live reference");
         };

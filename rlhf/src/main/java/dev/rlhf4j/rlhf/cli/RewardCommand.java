@@ -1,8 +1,8 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.core.MemoryLimits;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
@@ -76,9 +76,9 @@ public final class RewardCommand implements Callable<Integer> {
         if (evalData != null && evalFraction != null) {
             throw new IllegalArgumentException("give --eval-data or --eval-fraction, not both");
         }
-        Gpt2Config modelConfig = options.config();
+        ModelConfig modelConfig = options.config();
         Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
-        int length = Math.min(config.maxLength(), modelConfig.nPositions());
+        int length = Math.min(config.maxLength(), modelConfig.maxPositions());
         ExampleTokenizer examples = new ExampleTokenizer(tokenizer, new TokenLimits(length - 1, length, true));
         Tokenized<PreferenceExample> data = TrainingOptions.report("data", options.data,
                 examples.preferences(JsonLines.readPreferences(options.data)));
@@ -86,7 +86,7 @@ public final class RewardCommand implements Callable<Integer> {
         new MemoryCheck("reward", Workload.Algorithm.SFT, options.shape(modelConfig), null, 0, false, false,
                 2 * Math.min(config.perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
                 "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
-        Gpt2LMHeadModel lm = options.policy();
+        CausalLM lm = options.policy();
         RewardModel model;
         try {
             model = RewardModel.fromLm(lm, config.seed());

@@ -1,6 +1,6 @@
 package dev.rlhf4j.rlhf.cli;
 
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.reward.NamedReward;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.reward.RuleRewards;
@@ -60,7 +60,7 @@ final class RewardOptions {
     }
 
     /** Loads the reward model (if any) and the named rules, after {@link #check}. */
-    Rewards load(Gpt2LMHeadModel policy, Path policyDir, Gpt2Tokenizer tokenizer) {
+    Rewards load(CausalLM policy, Path policyDir, Gpt2Tokenizer tokenizer) {
         check();
         List<NamedReward> rewards = new ArrayList<>();
         int count = count();

@@ -1,8 +1,8 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.core.MemoryLimits;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
@@ -56,9 +56,9 @@ public final class SftCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SftConfig config = HYPER.resolve(spec, Map.of());
-        Gpt2Config modelConfig = options.config();
+        ModelConfig modelConfig = options.config();
         Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
-        int length = Math.min(config.maxLength(), modelConfig.nPositions());
+        int length = Math.min(config.maxLength(), modelConfig.maxPositions());
         ExampleTokenizer examples = new ExampleTokenizer(tokenizer, new TokenLimits(length - 1, length, true));
         Tokenized<CompletionExample> data = TrainingOptions.report("data", options.data,
                 examples.sft(JsonLines.readSft(options.data)));
@@ -66,7 +66,7 @@ public final class SftCommand implements Callable<Integer> {
                 Math.min(config.perDeviceTrainBatchSize(), data.size()),
                 MemoryCheck.longest(data.examples().stream().map(CompletionExample::tokens).toList()),
                 "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
-        Gpt2LMHeadModel policy = options.policy();
+        CausalLM policy = options.policy();
         Optional<SparkCluster> cluster = Optional.empty();
         try {
             cluster = spark.start("sft");

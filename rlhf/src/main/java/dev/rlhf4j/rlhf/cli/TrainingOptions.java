@@ -1,15 +1,16 @@
 package dev.rlhf4j.rlhf.cli;
 
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.data.Tokenized;
 import dev.rlhf4j.rlhf.memory.ModelShape;
-import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.rlhf.run.FolderWriter;
 import dev.rlhf4j.rlhf.run.RunSpec;
-import dev.rlhf4j.rlhf.train.TrainerState;
 import dev.rlhf4j.rlhf.run.TrainingRun;
+import dev.rlhf4j.rlhf.train.TrainerState;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import dev.rlhf4j.tokenizer.TokenizerFiles;
 import java.io.IOException;
@@ -60,7 +61,7 @@ final class TrainingOptions {
     Path resume;
 
     /** The policy in {@code --model}. */
-    Gpt2LMHeadModel policy() {
+    CausalLM policy() {
         return ModelDirectory.model(model);
     }
 
@@ -68,17 +69,17 @@ final class TrainingOptions {
      * The {@code config.json} of {@code --model}, checked against its weights' header without loading them: the sizes
      * a {@link MemoryCheck} plans with before anything is allocated.
      */
-    Gpt2Config config() {
+    ModelConfig config() {
         return ModelDirectory.config(model);
     }
 
     /** The planner's sizes of {@code --model}, named by its folder. */
-    ModelShape shape(Gpt2Config config) {
+    ModelShape shape(ModelConfig config) {
         return ModelShape.of(String.valueOf(model.getFileName()), config);
     }
 
     /** The tokenizer stored with {@code --model}; refused when there is none or it has ids the model does not. */
-    Gpt2Tokenizer tokenizer(Gpt2Config config) {
+    Gpt2Tokenizer tokenizer(ModelConfig config) {
         int vocab = config.vocabSize();
         Gpt2Tokenizer t = ModelDirectory.tokenizer(model, vocab).orElseThrow(() -> new IllegalArgumentException("--model " + model
                 + ": no tokenizer files (vocab.json + merges.txt) beside the model, and its vocabulary (" + vocab + ") is not GPT-2's"));
@@ -160,8 +161,8 @@ final class TrainingOptions {
     }
 
     /** Copies the weights saved in Hugging Face layout in {@code dir} into {@code model} (a checkpoint's). */
-    static void restoreWeights(Gpt2LMHeadModel model, Path dir) {
-        Gpt2LMHeadModel saved = Gpt2LMHeadModel.fromPretrained(dir, model.dtype());
+    static void restoreWeights(CausalLM model, Path dir) {
+        CausalLM saved = AutoModel.fromPretrained(dir, model.dtype());
         try {
             model.copyParametersFrom(saved);
         } finally {
@@ -170,12 +171,12 @@ final class TrainingOptions {
     }
 
     /** The tensors a policy run trains: the LoRA factors when {@code adapters} is not null, else every weight. */
-    static Map<String, Tensor> trained(Gpt2LMHeadModel policy, LoraModel adapters) {
+    static Map<String, Tensor> trained(CausalLM policy, LoraModel adapters) {
         return adapters != null ? adapters.namedParameters() : policy.namedParameters();
     }
 
     /** Writes the policy's part of a checkpoint into {@code dir}: its LoRA adapters (PEFT folder and factors) or its weights. */
-    static void savePolicy(Path dir, Gpt2LMHeadModel policy, LoraModel adapters) throws IOException {
+    static void savePolicy(Path dir, CausalLM policy, LoraModel adapters) throws IOException {
         if (adapters != null) {
             adapters.save(dir.resolve(TrainingRun.ADAPTER));
             TrainerState.writeTensors(dir, TRAINABLE, adapters.namedParameters());
@@ -185,7 +186,7 @@ final class TrainingOptions {
     }
 
     /** Puts the weights (or LoRA factors) of {@link #savePolicy}'s checkpoint {@code dir} back into the policy. */
-    static void restorePolicy(Path dir, Gpt2LMHeadModel policy, LoraModel adapters) {
+    static void restorePolicy(Path dir, CausalLM policy, LoraModel adapters) {
         if (adapters != null) {
             TrainerState.readInto(dir, TRAINABLE, adapters.namedParameters());
         } else {

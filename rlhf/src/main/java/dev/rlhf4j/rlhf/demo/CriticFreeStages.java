@@ -1,6 +1,6 @@
 package dev.rlhf4j.rlhf.demo;
 
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
 import dev.rlhf4j.rlhf.reward.RewardModel;
@@ -29,7 +29,7 @@ import java.util.function.ToDoubleFunction;
  */
 final class CriticFreeStages {
     /** A trained policy and its curves per step. */
-    record Run(Gpt2LMHeadModel policy, DemoCurves.Online curves) {
+    record Run(CausalLM policy, DemoCurves.Online curves) {
     }
 
     private final DemoSettings settings;
@@ -47,7 +47,7 @@ final class CriticFreeStages {
     }
 
     /** GRPO with TRL's defaults but for the sizes, the learning rate and beta of the settings. */
-    Run grpo(String label, Gpt2LMHeadModel sft, RewardModel rewardModel, ReferenceModel reference) {
+    Run grpo(String label, CausalLM sft, RewardModel rewardModel, ReferenceModel reference) {
         DemoSettings s = settings;
         int completions = s.groupPrompts() * s.groupSize();
         GrpoConfig config = GrpoConfig.trlDefaults().withBatches(completions / 2, 2, s.groupSize())
@@ -59,7 +59,7 @@ final class CriticFreeStages {
     }
 
     /** RLOO with TRL's defaults but for the sizes, the learning rate and beta of the settings. */
-    Run rloo(String label, Gpt2LMHeadModel sft, RewardModel rewardModel, ReferenceModel reference) {
+    Run rloo(String label, CausalLM sft, RewardModel rewardModel, ReferenceModel reference) {
         DemoSettings s = settings;
         int completions = s.groupPrompts() * s.groupSize();
         RlooConfig config = RlooConfig.trlDefaults().withBatches(completions / 2, 2, s.groupSize())
@@ -71,12 +71,12 @@ final class CriticFreeStages {
 
     /** Builds a trainer on the policy, its one reward and the sink. */
     private interface Factory {
-        CheckpointedTrainer create(Gpt2LMHeadModel policy, List<NamedReward> reward, MetricsSink sink);
+        CheckpointedTrainer create(CausalLM policy, List<NamedReward> reward, MetricsSink sink);
     }
 
-    private Run train(String method, String label, Gpt2LMHeadModel sft, RewardModel rewardModel, Factory factory,
+    private Run train(String method, String label, CausalLM sft, RewardModel rewardModel, Factory factory,
                       ToDoubleFunction<Map<String, Double>> klPerCompletion) {
-        Gpt2LMHeadModel policy = sft.deepCopy();
+        CausalLM policy = sft.deepCopy();
         GoldWatch watched = new GoldWatch(rewardModel, tokenizer);
         List<Double> proxy = new ArrayList<>();
         List<Double> gold = new ArrayList<>();

@@ -7,7 +7,7 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.generate.GenerationConfig;
 import dev.rlhf4j.nn.generate.GenerationResult;
 import dev.rlhf4j.nn.generate.Generator;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.RewardFunction;
@@ -59,7 +59,7 @@ public final class DemoEvaluation {
      *
      * @param isReference whether {@code policy} is the reference model itself (its KL is then 0 by definition)
      */
-    public StageSamples evaluate(String stage, Gpt2LMHeadModel policy, boolean isReference) {
+    public StageSamples evaluate(String stage, CausalLM policy, boolean isReference) {
         int eos = tokenizer.eosTokenId();
         GenerationResult result = new Generator(policy).generate(promptIds,
                 GenerationConfig.sampling(maxNewTokens, 1.0, 0, 1.0, eos, seed));
@@ -88,7 +88,7 @@ public final class DemoEvaluation {
     }
 
     /** Mean over the examples of the summed per-token log-ratio of the policy to the reference. */
-    private double klToReference(Gpt2LMHeadModel policy, List<CompletionExample> examples, int padId) {
+    private double klToReference(CausalLM policy, List<CompletionExample> examples, int padId) {
         double sum = 0;
         for (int from = 0; from < examples.size(); from += BATCH) {
             List<CompletionExample> part = examples.subList(from, Math.min(examples.size(), from + BATCH));

@@ -1,9 +1,9 @@
 package dev.rlhf4j.rlhf.demo;
 
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.core.TensorRandom;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.kl.KlEstimator;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reward.RewardModel;
@@ -93,9 +93,9 @@ public final class DemoPipeline {
 
         // 2. SFT of a small GPT-2
         int eos = tokenizer.eosTokenId();
-        Gpt2Config config = new Gpt2Config(s.nLayer(), s.nHead(), s.nEmbd(), s.nPositions(), tokenizer.vocabSize(), 1e-5,
-                "gelu_new", "float32", eos, eos, 0, 0, 0);
-        Gpt2LMHeadModel sft = Gpt2LMHeadModel.random(config, DType.FLOAT32, seed + 1);
+        ModelConfig config = AutoModel.preset("gpt2").withoutDropout()
+                .resized(s.nLayer(), s.nHead(), s.nEmbd(), s.nPositions(), tokenizer.vocabSize(), eos, eos);
+        CausalLM sft = AutoModel.random(config, DType.FLOAT32, seed + 1);
         SftConfig sftConfig = new SftConfig(s.sftLr(), s.sftBatch(), 1, 1, s.sftSteps(), s.nPositions(), true, 0.0, 0.9, 0.99,
                 1e-8, 1.0, TrainingPlan.SchedulerType.LINEAR, 0.05, 0, seed + 2, 1, 5);
         double[] sftLoss = new double[1];
@@ -154,11 +154,11 @@ public final class DemoPipeline {
         try {
             // 5. PPO against the reward model
             PpoRun ppoRun = ppo(sft, rewardModel, reference, tokenizer, eos);
-            Gpt2LMHeadModel ppo = ppoRun.actor();
+            CausalLM ppo = ppoRun.actor();
             took.accept("ppo");
 
             // 6. DPO on the same pairs
-            Gpt2LMHeadModel dpo = sft.deepCopy();
+            CausalLM dpo = sft.deepCopy();
             DpoConfig dpoConfig = DpoConfig.trlDefaults().toBuilder().learningRate(s.dpoLr()).beta(s.dpoBeta())
                     .perDeviceTrainBatchSize(s.dpoBatch()).numTrainEpochs(s.dpoEpochs()).maxLength(s.nPositions())
                     .maxPromptLength(s.nPositions() / 2).lrSchedulerType("constant").seed(seed + 9).build();
@@ -188,10 +188,10 @@ public final class DemoPipeline {
             DemoEvaluation evaluation = new DemoEvaluation(tokenizer, rewardModel, reference,
                     ReviewCorpus.prompts(s.evalPrompts(), seed + 10), s.maxNewTokens(), seed + 11);
             List<StageSamples> stages = new ArrayList<>();
-            List<Map.Entry<String, Gpt2LMHeadModel>> policies = List.of(Map.entry("sft", sft), Map.entry("ppo", ppo),
+            List<Map.Entry<String, CausalLM>> policies = List.of(Map.entry("sft", sft), Map.entry("ppo", ppo),
                     Map.entry("dpo", dpo), Map.entry("grpo", grpo.policy()), Map.entry("rloo", rloo.policy()));
             try (Progress bar = console.progress("9 evaluation", policies.size())) {
-                for (Map.Entry<String, Gpt2LMHeadModel> p : policies) {
+                for (Map.Entry<String, CausalLM> p : policies) {
                     stages.add(evaluation.evaluate(p.getKey(), p.getValue(), p.getValue() == sft));
                     bar.onStep(stages.size(), Map.of());
                 }
@@ -218,15 +218,15 @@ public final class DemoPipeline {
     }
 
     /** The PPO-trained policy and its curves per iteration: reward-model score, gold reward and KL of the rollouts. */
-    private record PpoRun(Gpt2LMHeadModel actor, double[] proxy, double[] gold, double[] kl) {
+    private record PpoRun(CausalLM actor, double[] proxy, double[] gold, double[] kl) {
     }
 
     /** Stage 5: PPO from a copy of the SFT model. */
-    private PpoRun ppo(Gpt2LMHeadModel sft, RewardModel rewardModel, FrozenCopyReference reference, Gpt2Tokenizer tokenizer,
+    private PpoRun ppo(CausalLM sft, RewardModel rewardModel, FrozenCopyReference reference, Gpt2Tokenizer tokenizer,
                        int eos) {
         DemoSettings s = settings;
-        Gpt2LMHeadModel actor = sft.deepCopy();
-        SeparateCritic critic = SeparateCritic.fromRewardModel(rewardModel.transformer(),
+        CausalLM actor = sft.deepCopy();
+        SeparateCritic critic = SeparateCritic.fromRewardModel(rewardModel.model(),
                 rewardModel.namedParameters().get("score.weight"));
         GoldWatch watched = new GoldWatch(rewardModel, tokenizer);
         PpoTrainerConfig config = PpoTrainerConfig.trlDefaults()
@@ -267,7 +267,7 @@ public final class DemoPipeline {
         return ReviewCorpus.prompts(4 * settings.ppoRollouts(), seed + 8);
     }
 
-    private static long parameters(Gpt2LMHeadModel model) {
+    private static long parameters(CausalLM model) {
         return model.namedParameters().values().stream().mapToLong(t -> t.numel()).sum();
     }
 

@@ -2,7 +2,7 @@ package dev.rlhf4j.rlhf.demo;
 
 import dev.rlhf4j.nn.generate.GenerationConfig;
 import dev.rlhf4j.nn.generate.Generator;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.train.CompletionExample;
 import dev.rlhf4j.rlhf.train.MetricsSink;
 import dev.rlhf4j.rlhf.train.PreferenceExample;
@@ -50,7 +50,7 @@ public record PreferencePairs(List<PreferenceExample> train, List<PreferenceExam
      * @param seed         the sampling and labelling seed
      * @param progress     told after each chunk of {@link #CHUNK} prompts is sampled (step = chunks done)
      */
-    public static PreferencePairs sample(Gpt2LMHeadModel model, Gpt2Tokenizer tokenizer, List<String> prompts, int maxNewTokens,
+    public static PreferencePairs sample(CausalLM model, Gpt2Tokenizer tokenizer, List<String> prompts, int maxNewTokens,
                                          double tau, long seed, MetricsSink progress) {
         int eos = tokenizer.eosTokenId();
         List<int[]> ids = prompts.stream().map(tokenizer::encode).toList();

@@ -1,6 +1,6 @@
 package dev.rlhf4j.rlhf.explain;
 
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.PerTokenTable;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
@@ -31,13 +31,13 @@ public final class DpoExplainer implements AutoCloseable {
     private final DpoTrainer trainer;
 
     /** The trainer of {@link #config} on {@code pairs} (at least {@link #BATCH}; the first step's batch is explained). */
-    public DpoExplainer(Gpt2LMHeadModel policy, Gpt2Tokenizer tokenizer, List<PreferenceExample> pairs, long seed) {
+    public DpoExplainer(CausalLM policy, Gpt2Tokenizer tokenizer, List<PreferenceExample> pairs, long seed) {
         if (pairs.size() < BATCH) {
             throw new IllegalArgumentException("explain dpo: needs at least " + BATCH + " preference pairs, got " + pairs.size());
         }
         this.tokenizer = tokenizer;
         this.pairs = List.copyOf(pairs);
-        this.config = config(seed, policy.config().nPositions());
+        this.config = config(seed, policy.config().maxPositions());
         this.reference = new FrozenCopyReference(policy);
         this.trainer = DpoTrainer.of(policy, reference, config);
     }

@@ -4,7 +4,7 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.PerTokenTable;
 import dev.rlhf4j.rlhf.demo.GoldReward;
 import dev.rlhf4j.rlhf.grpo.ClipHigherObjective;
@@ -42,14 +42,14 @@ public final class GroupExplainer implements AutoCloseable {
 
     private final boolean grpo;
     private final long seed;
-    private final Gpt2LMHeadModel policy;
+    private final CausalLM policy;
     private final Gpt2Tokenizer tokenizer;
     private final ReferenceModel reference;
     private final GrpoTrainer grpoTrainer;
     private final RlooTrainer rlooTrainer;
 
     /** GRPO ({@code grpo}) or RLOO on {@code prompts} (at least {@link #GROUPS}). */
-    public GroupExplainer(boolean grpo, Gpt2LMHeadModel policy, Gpt2Tokenizer tokenizer, List<int[]> prompts, long seed) {
+    public GroupExplainer(boolean grpo, CausalLM policy, Gpt2Tokenizer tokenizer, List<int[]> prompts, long seed) {
         this.grpo = grpo;
         this.seed = seed;
         this.policy = policy;

@@ -5,7 +5,7 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.PerTokenTable;
 import dev.rlhf4j.rlhf.demo.GoldReward;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
@@ -33,7 +33,7 @@ import java.util.Map;
  * the demo's gold reward ({@link GoldReward}, a rule on the decoded completion).
  */
 public final class PpoExplainer implements AutoCloseable {
-    private final Gpt2LMHeadModel actor;
+    private final CausalLM actor;
     private final Gpt2Tokenizer tokenizer;
     private final PpoTrainerConfig config;
     private final Critic critic;
@@ -41,11 +41,11 @@ public final class PpoExplainer implements AutoCloseable {
     private final PpoTrainer trainer;
 
     /** The trainer of {@link #config} on {@code prompts} (at least {@link #BATCH}). */
-    public PpoExplainer(Gpt2LMHeadModel actor, Gpt2Tokenizer tokenizer, List<int[]> prompts, long seed) {
+    public PpoExplainer(CausalLM actor, Gpt2Tokenizer tokenizer, List<int[]> prompts, long seed) {
         this.actor = actor;
         this.tokenizer = tokenizer;
         this.config = config(seed);
-        this.critic = new SharedTrunkCritic(actor.config().nEmbd(), actor.dtype(), new TensorRandom(seed), RewardModel.INITIALIZER_RANGE);
+        this.critic = new SharedTrunkCritic(actor.config().hiddenSize(), actor.dtype(), new TensorRandom(seed), RewardModel.INITIALIZER_RANGE);
         this.reference = new FrozenCopyReference(actor);
         TextReward gold = (prompt, completion) -> GoldReward.of(completion);
         this.trainer = new PpoTrainer(actor, null, critic, reference, gold.decodedBy(tokenizer::decode), prompts, config, (s, m) -> { });
@@ -100,7 +100,7 @@ public final class PpoExplainer implements AutoCloseable {
         try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
             DType type = actor.dtype().computeType();
             Tensor mask = batch.completionMask(type);                                       // (B, T-1)
-            Tensor hidden = actor.transformer().forward(batch.batch());                     // (B, T, C)
+            Tensor hidden = actor.model().forward(batch.batch());                     // (B, T, C)
             Tensor lp = TokenLogProbs.of(actor.head(hidden), batch.inputIds(), mask, config.temperature()).logProbs();  // (B, T-1)
             newLogp = lp.toDoubleArray();
             newValues = critic.values(batch.batch(), hidden).to(type).toDoubleArray();     // (B, T-1)

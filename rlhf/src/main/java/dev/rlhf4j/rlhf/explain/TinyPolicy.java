@@ -1,8 +1,9 @@
 package dev.rlhf4j.rlhf.explain;
 
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.demo.GoldReward;
 import dev.rlhf4j.rlhf.demo.ReviewCorpus;
 import dev.rlhf4j.rlhf.train.CompletionBatch;
@@ -20,7 +21,7 @@ import java.util.List;
  * @param model     the policy
  * @param tokenizer its tokenizer
  */
-public record TinyPolicy(Gpt2LMHeadModel model, Gpt2Tokenizer tokenizer) {
+public record TinyPolicy(CausalLM model, Gpt2Tokenizer tokenizer) {
     /** Reviews the tokenizer learns from, and BPE merges it keeps. */
     static final int REVIEWS = 48;
     static final int MERGES = 160;
@@ -29,8 +30,8 @@ public record TinyPolicy(Gpt2LMHeadModel model, Gpt2Tokenizer tokenizer) {
     public static TinyPolicy of(long seed) {
         Gpt2Tokenizer tokenizer = ReviewCorpus.generate(REVIEWS, seed).trainTokenizer(MERGES);
         int eos = tokenizer.eosTokenId();
-        Gpt2Config config = new Gpt2Config(2, 2, 32, 64, tokenizer.vocabSize(), 1e-5, "gelu_new", "float32", eos, eos, 0.0, 0.0, 0.0);
-        return new TinyPolicy(Gpt2LMHeadModel.random(config, DType.FLOAT32, seed), tokenizer);
+        ModelConfig config = AutoModel.preset("gpt2").withoutDropout().resized(2, 2, 32, 64, tokenizer.vocabSize(), eos, eos);
+        return new TinyPolicy(AutoModel.random(config, DType.FLOAT32, seed), tokenizer);
     }
 
     /** {@code n} of the demo's prompts, tokenized. */

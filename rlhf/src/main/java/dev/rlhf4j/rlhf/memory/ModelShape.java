@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.memory;
 
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.ModelConfig;
 import java.util.Locale;
 
 /**
@@ -49,11 +50,11 @@ public record ModelShape(String name, Architecture architecture, int layers, int
         }
     }
 
-    /** The planner's name for a GPT-2 config: its layout read from nn's {@link Gpt2Config}. */
-    public static ModelShape of(String name, Gpt2Config config) {
-        return new ModelShape(name, Architecture.GPT2, config.nLayer(), config.nEmbd(), config.nHead(), config.nHead(),
-                config.nInner(), config.vocabSize(), config.nPositions(),
-                config.attnPdrop() > 0 || config.residPdrop() > 0);
+    /** The planner's shape of a model config of any family that nn reads. */
+    public static ModelShape of(String name, ModelConfig config) {
+        Architecture layout = config.modelType().equals("gpt2") ? Architecture.GPT2 : Architecture.LLAMA;
+        return new ModelShape(name, layout, config.numLayers(), config.hiddenSize(), config.numAttentionHeads(),
+                config.numKeyValueHeads(), config.intermediateSize(), config.vocabSize(), config.maxPositions(), config.hasDropout());
     }
 
     /** Llama 2 7B: 32 layers, C 4096, 32 heads, I 11008, V 32000, 4096 positions (6.74 B parameters). */
@@ -90,7 +91,7 @@ public record ModelShape(String name, Architecture architecture, int layers, int
             case "llama3-8b" -> llama3At8b();
             default -> {
                 try {
-                    yield of(name, Gpt2Config.preset(name));
+                    yield of(name, AutoModel.preset(name));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("unknown preset '" + name + "' (expected gpt2, gpt2-medium, gpt2-large,"
                             + " gpt2-xl, tiny, small, llama-7b, llama-13b, llama-70b, llama3-8b)", e);

@@ -3,7 +3,8 @@ package dev.rlhf4j.rlhf.reference;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.batch.PaddedBatch;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import java.util.Collections;
 import java.util.Map;
@@ -18,20 +19,20 @@ import java.util.Map;
  * moves its weights deliberately and seals them anew.
  */
 public final class FrozenCopyReference implements ReferenceModel {
-    private final Gpt2LMHeadModel model;
+    private final CausalLM model;
     private final FrozenCheck check;
 
     /** Copies {@code policy} as it is now, in the policy's type. */
-    public FrozenCopyReference(Gpt2LMHeadModel policy) {
+    public FrozenCopyReference(CausalLM policy) {
         this(policy, policy.dtype(), "FrozenCopyReference");
     }
 
     /** Copies {@code policy} as it is now, each weight converted to {@code storage} (rounded to nearest). */
-    FrozenCopyReference(Gpt2LMHeadModel policy, DType storage, String owner) {
+    FrozenCopyReference(CausalLM policy, DType storage, String owner) {
         if (!storage.isFloating()) {
             throw new IllegalArgumentException(owner + ": a reference copy needs a floating type, got " + storage);
         }
-        this.model = new Gpt2LMHeadModel(policy.config(), storage);
+        this.model = AutoModel.create(policy.config(), storage);
         model.copyParametersFrom(policy);
         model.freeze();
         model.eval();
@@ -45,7 +46,7 @@ public final class FrozenCopyReference implements ReferenceModel {
 
     @Override
     public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
-        return ((CausalLm) model::forward).referenceLogProbs(batch, completionMask, temperature);
+        return ((LogitsModel) model::forward).referenceLogProbs(batch, completionMask, temperature);
     }
 
     /** The frozen parameters by name, for {@link WeightDivergence#between}; read them, do not write them. */

@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.reference;
 
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 
 /**
  * The frozen copy stored in bfloat16 or float16: half the bytes of a float32 copy. Only storage is halved: every
@@ -21,7 +21,7 @@ public final class HalfPrecisionReference {
     }
 
     /** A frozen copy of {@code policy} as it is now, each weight rounded to {@code storage} (BFLOAT16 or FLOAT16). */
-    public static FrozenCopyReference of(Gpt2LMHeadModel policy, DType storage) {
+    public static FrozenCopyReference of(CausalLM policy, DType storage) {
         if (!storage.isHalf()) {
             throw new IllegalArgumentException("HalfPrecisionReference: storage must be BFLOAT16 or FLOAT16, got " + storage);
         }

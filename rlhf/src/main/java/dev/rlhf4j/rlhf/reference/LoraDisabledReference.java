@@ -2,8 +2,8 @@ package dev.rlhf4j.rlhf.reference;
 
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.batch.PaddedBatch;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -20,7 +20,7 @@ import java.util.Map;
  * log-probs are noisy.
  */
 public final class LoraDisabledReference implements ReferenceModel {
-    private final CausalLm policy;
+    private final LogitsModel policy;
     private final AdapterSwitch adapters;
     private final Map<String, Tensor> baseWeights;
     private final FrozenCheck check;
@@ -30,7 +30,7 @@ public final class LoraDisabledReference implements ReferenceModel {
      * @param adapters    switches the policy's adapters off for the reference pass
      * @param baseWeights the policy's base (non-adapter) parameters by name; they must be frozen
      */
-    public LoraDisabledReference(CausalLm policy, AdapterSwitch adapters, Map<String, Tensor> baseWeights) {
+    public LoraDisabledReference(LogitsModel policy, AdapterSwitch adapters, Map<String, Tensor> baseWeights) {
         this.policy = policy;
         this.adapters = adapters;
         this.baseWeights = Collections.unmodifiableMap(new LinkedHashMap<>(baseWeights));
@@ -48,7 +48,7 @@ public final class LoraDisabledReference implements ReferenceModel {
      * {@code load}): the model with its adapters off, sealed over its base weights. Disabled, a LoRA layer computes
      * the base layer exactly, so the reference pass is the base model bit for bit.
      */
-    public static LoraDisabledReference of(Gpt2LMHeadModel model, LoraModel lora) {
+    public static LoraDisabledReference of(CausalLM model, LoraModel lora) {
         return new LoraDisabledReference(model::forward, AdapterSwitch.of(lora::isEnabled, lora::disable, lora::enable),
                 model.namedParameters());
     }

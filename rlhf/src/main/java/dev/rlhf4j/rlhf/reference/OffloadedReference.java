@@ -3,17 +3,15 @@ package dev.rlhf4j.rlhf.reference;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.Embedding;
-import dev.rlhf4j.nn.LayerNorm;
 import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.batch.PaddedBatch;
-import dev.rlhf4j.nn.gpt2.Block;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
-import dev.rlhf4j.nn.gpt2.Gpt2Model;
 import dev.rlhf4j.nn.io.CheckpointException;
 import dev.rlhf4j.nn.io.SafetensorsReader;
 import dev.rlhf4j.nn.io.SafetensorsWriter;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
+import dev.rlhf4j.nn.model.ModelFamily;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -24,14 +22,14 @@ import java.util.function.BiConsumer;
 
 /**
  * The reference whose weights stay in a safetensors file (the seeds' "reference on CPU", DeepSpeed's parameter
- * offload): only the embeddings, the final layer norm and one block's worth of parameters are resident, and each
+ * offload): only the embeddings, the final norm and one layer's worth of parameters are resident, and each
  * reference pass streams the blocks through that one slot, layer by layer:
  * <pre>
- *   x = wte[ids] + wpe[positions]                               (B, T, C)
+ *   x = embed(ids, positions)                                   (B, T, C)
  *   for l in 0 .. n_layer-1:  slot <- file["h.l.*"];  x = slot(x)
- *   logits = ln_f(x) @ wte^T                                    (B, T, V)
+ *   logits = head(final_norm(x))                                (B, T, V)
  * </pre>
- * The same operations in the same order as {@link Gpt2LMHeadModel#forward(PaddedBatch)} on the same weights, so the
+ * The same operations in the same order as {@link CausalLM#forward(PaddedBatch)} on the same weights, so the
  * log-probs equal a {@link FrozenCopyReference}'s bit for bit. Resident memory is embeddings + ln_f + one block + a
  * read buffer of the largest block tensor, instead of a whole model; the price is reading every block's bytes again
  * on every pass. Blocks are read with positional reads rather than kept mapped, so the file's pages stay in the
@@ -40,43 +38,40 @@ import java.util.function.BiConsumer;
  * <p>Legend: B batch, T time, C channels, V vocabulary.
  */
 public final class OffloadedReference implements ReferenceModel {
-    private static final String SLOT = "h";
-
     private final Path file;
     private final SafetensorsReader reader;
-    private final Gpt2Config config;
-    private final DType type;
-    private final Embedding wte;                       // (V, C), resident
-    private final Embedding wpe;                       // (n_positions, C), resident
-    private final LayerNorm lnF;                       // (C), resident
-    private final Block slot;                          // one block, refilled for each layer
-    private final Map<String, Tensor> resident;        // model name -> tensor
-    private final Map<String, Tensor> slotWeights;     // suffix (".attn.c_attn.weight") -> tensor
+    private final ModelConfig config;
+    private final String prefix;                       // the trunk's, "transformer."
+    private final CausalLM skeleton;                   // the model with one layer: the slot, refilled for each layer
+    private final Map<String, Tensor> resident;        // model name -> tensor (embeddings, final norm)
+    private final Map<String, Tensor> slotWeights;     // suffix ("attn.c_attn.weight") -> tensor
     private final Map<String, String> keys;            // model name -> key in the file
-    private final ByteBuffer scratch;                  // the largest block tensor's bytes
+    private final ByteBuffer scratch;                  // the largest layer tensor's bytes
     private final FrozenCheck check;
     private long liveBytes;
     private long peakBytes;
 
-    private OffloadedReference(Path file, Gpt2Config config, DType type) {
+    private OffloadedReference(Path file, ModelConfig config, DType type) {
         this.file = file;
         this.config = config;
-        this.type = type;
+        ModelFamily family = AutoModel.family(config);
+        this.prefix = family.basePrefix();
+        String layerZero = prefix + family.layerPrefix(0);
         this.reader = SafetensorsReader.open(file);
+        this.skeleton = AutoModel.create(config.withNumLayers(1), type);
         try {
-            this.wte = new Embedding(Gpt2LMHeadModel.PREFIX + "wte", config.vocabSize(), config.nEmbd(), type);
-            this.wpe = new Embedding(Gpt2LMHeadModel.PREFIX + "wpe", config.nPositions(), config.nEmbd(), type);
-            this.lnF = new LayerNorm(Gpt2LMHeadModel.PREFIX + "ln_f", config.nEmbd(), config.layerNormEpsilon(), type);
-            this.slot = new Block(SLOT, 0, config, type);
             this.resident = new LinkedHashMap<>();
-            wte.collectParameters(resident);
-            wpe.collectParameters(resident);
-            lnF.collectParameters(resident);
             this.slotWeights = new LinkedHashMap<>();
-            slot.namedParameters().forEach((name, t) -> slotWeights.put(name.substring(SLOT.length()), t));
+            skeleton.namedParameters().forEach((name, t) -> {
+                if (name.startsWith(layerZero)) {
+                    slotWeights.put(name.substring(layerZero.length()), t);
+                } else {
+                    resident.put(name, t);
+                }
+            });
             this.keys = resolveKeys();
             this.scratch = ByteBuffer.allocateDirect(Math.toIntExact(largestBlockTensor()));
-            for (Tensor t : slot.parameters()) {
+            for (Tensor t : slotWeights.values()) {
                 t.requiresGrad(false);
             }
             loadResident();
@@ -85,12 +80,13 @@ public final class OffloadedReference implements ReferenceModel {
             this.check = FrozenCheck.seal("OffloadedReference(" + file + ")", this::forEachWeight);
         } catch (RuntimeException e) {
             reader.close();
+            skeleton.release();
             throw e;
         }
     }
 
     /** Writes {@code policy}'s weights to {@code file} (safetensors, HF names) once, and streams them from there. */
-    public static OffloadedReference of(Gpt2LMHeadModel policy, Path file) {
+    public static OffloadedReference of(CausalLM policy, Path file) {
         SafetensorsWriter.write(file, policy.namedParameters(), Map.of("format", "pt"));
         return new OffloadedReference(file, policy.config(), policy.dtype());
     }
@@ -100,7 +96,7 @@ public final class OffloadedReference implements ReferenceModel {
      * HF's {@code transformer.} prefix; every tensor is checked against {@code config}'s shapes now, so a wrong file
      * fails here, naming the file and the key. Computes in {@code type} (the stored type is converted).
      */
-    public static OffloadedReference open(Path weights, Gpt2Config config, DType type) {
+    public static OffloadedReference open(Path weights, ModelConfig config, DType type) {
         return new OffloadedReference(weights, config, type);
     }
 
@@ -111,28 +107,23 @@ public final class OffloadedReference implements ReferenceModel {
 
     @Override
     public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
-        return ((CausalLm) this::logits).referenceLogProbs(batch, completionMask, temperature);
+        return ((LogitsModel) this::logits).referenceLogProbs(batch, completionMask, temperature);
     }
 
-    /** The forward pass, block by block through the slot. (B, T) to (B, T, V) */
+    /** The forward pass, layer by layer through the slot. (B, T) to (B, T, V) */
     private Tensor logits(PaddedBatch batch) {
         int t = batch.length();
-        if (t > config.nPositions()) {
-            throw new IllegalArgumentException("OffloadedReference: " + t + " positions exceed n_positions " + config.nPositions());
+        if (t > config.maxPositions()) {
+            throw new IllegalArgumentException("OffloadedReference: " + t + " positions exceed n_positions " + config.maxPositions());
         }
-        Tensor x = Gpt2Model.stage(() -> wte.forward(batch.inputIdTensor(0, t)).add(wpe.forward(batch.positionIdTensor(0, t))));
-        Tensor bias = Gpt2Model.attentionBias(batch, 0, type.computeType());       // (B or 1, 1, T, T) or null
-        for (int layer = 0; layer < config.nLayer(); layer++) {
+        Tensor h = skeleton.model().forwardStreamed(batch, config.numLayers(), layer -> {
             for (Map.Entry<String, Tensor> w : slotWeights.entrySet()) {
-                Tensor stored = read(blockName(layer, w.getKey()));
+                Tensor stored = read(layerName(layer, w.getKey()));
                 w.getValue().assign(stored);
                 free(stored);
             }
-            Tensor in = x;                                                         // (B, T, C)
-            x = Gpt2Model.stage(() -> slot.forward(in, bias, null, null));         // (B, T, C)
-        }
-        Tensor h = lnF.forward(x);                                                 // (B, T, C)
-        return Gpt2Model.stage(() -> h.matmul(wte.weight().transpose(0, 1)));      // (B, T, V)
+        });                                                                        // (B, T, C)
+        return skeleton.head(h);                                                   // (B, T, V)
     }
 
     /**
@@ -155,11 +146,11 @@ public final class OffloadedReference implements ReferenceModel {
     /** Every weight under its model name: the resident ones as they are, each block tensor read from the file and freed. */
     private void forEachWeight(BiConsumer<String, Tensor> visit) {
         resident.forEach(visit);
-        for (int layer = 0; layer < config.nLayer(); layer++) {
+        for (int layer = 0; layer < config.numLayers(); layer++) {
             for (String suffix : slotWeights.keySet()) {
-                Tensor stored = read(blockName(layer, suffix));
+                Tensor stored = read(layerName(layer, suffix));
                 try {
-                    visit.accept(blockName(layer, suffix), stored);
+                    visit.accept(layerName(layer, suffix), stored);
                 } finally {
                     free(stored);
                 }
@@ -183,22 +174,22 @@ public final class OffloadedReference implements ReferenceModel {
         return t.numel() * t.dtype().bytes();
     }
 
-    private static String blockName(int layer, String suffix) {
-        return Gpt2LMHeadModel.PREFIX + SLOT + "." + layer + suffix;
+    private String layerName(int layer, String suffix) {
+        return prefix + AutoModel.family(config).layerPrefix(layer) + suffix;
     }
 
     /** The file's key of every weight (with or without the prefix), each checked for its shape. */
     private Map<String, String> resolveKeys() {
         Map<String, long[]> wanted = new LinkedHashMap<>();
         resident.forEach((name, t) -> wanted.put(name, t.shape()));
-        for (int layer = 0; layer < config.nLayer(); layer++) {
+        for (int layer = 0; layer < config.numLayers(); layer++) {
             for (Map.Entry<String, Tensor> w : slotWeights.entrySet()) {
-                wanted.put(blockName(layer, w.getKey()), w.getValue().shape());
+                wanted.put(layerName(layer, w.getKey()), w.getValue().shape());
             }
         }
         Map<String, String> out = new LinkedHashMap<>();
         wanted.forEach((name, shape) -> {
-            String bare = name.substring(Gpt2LMHeadModel.PREFIX.length());
+            String bare = name.substring(prefix.length());
             String key = reader.contains(name) ? name : bare;
             SafetensorsReader.Entry e = reader.entries().get(key);
             if (e == null) {
@@ -266,9 +257,6 @@ public final class OffloadedReference implements ReferenceModel {
     @Override
     public void close() {
         reader.close();
-        wte.release();
-        wpe.release();
-        lnF.release();
-        slot.release();
+        skeleton.release();
     }
 }

@@ -50,7 +50,7 @@ public final class PeriodicReference implements ReferenceModel {
 
     @Override
     public TokenLogProbs logProbs(PaddedBatch batch, Tensor completionMask, double temperature) {
-        CausalLm.checkMask(batch, completionMask);
+        LogitsModel.checkMask(batch, completionMask);
         long iteration = fresh.size();
         boolean refresh = iteration % every == 0 || !Arrays.equals(keptShape, completionMask.shape()) || temperature != keptTemperature;
         fresh.add(refresh);

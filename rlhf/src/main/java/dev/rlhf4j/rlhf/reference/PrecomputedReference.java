@@ -188,7 +188,7 @@ public final class PrecomputedReference implements ReferenceModel {
             throw new IllegalArgumentException("PrecomputedReference: the cache holds log-probs at temperature " + cache.key().temperature()
                     + ", asked for " + temperature + " (prepare a cache keyed on that temperature)");
         }
-        CausalLm.checkMask(batch, completionMask);
+        LogitsModel.checkMask(batch, completionMask);
         int b = batch.batchSize();
         int w = batch.length() - 1;
         double[] mask = completionMask.toDoubleArray();

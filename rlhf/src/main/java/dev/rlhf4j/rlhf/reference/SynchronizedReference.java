@@ -4,11 +4,11 @@ import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.batch.PaddedBatch;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
-import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.nn.io.CheckpointException;
 import dev.rlhf4j.nn.io.SafetensorsReader;
 import dev.rlhf4j.nn.io.SafetensorsWriter;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
@@ -37,7 +37,7 @@ public final class SynchronizedReference implements ReferenceModel {
      * @param syncSteps synchronise after every step that is a multiple of this (TRL default 512)
      * @param alpha     the mix-up weight of the policy in [0, 1] (TRL default 0.6)
      */
-    public SynchronizedReference(Gpt2LMHeadModel policy, int syncSteps, double alpha) {
+    public SynchronizedReference(CausalLM policy, int syncSteps, double alpha) {
         if (syncSteps < 1) {
             throw new IllegalArgumentException("SynchronizedReference: ref_model_sync_steps must be >= 1, got " + syncSteps);
         }

@@ -11,14 +11,14 @@ import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.batch.PaddedBatch;
-import dev.rlhf4j.nn.gpt2.Gpt2Checkpoint;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
-import dev.rlhf4j.nn.gpt2.Gpt2Model;
-import dev.rlhf4j.nn.gpt2.ScoreHead;
+import dev.rlhf4j.nn.heads.ScoreHead;
 import dev.rlhf4j.nn.io.CheckpointException;
 import dev.rlhf4j.nn.io.SafetensorsReader;
 import dev.rlhf4j.nn.io.SafetensorsWriter;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.DecoderModel;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.train.CompletionBatch;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,9 +27,10 @@ import java.util.Arrays;
 import java.util.Map;
 
 /**
- * A GPT-2 reward model: the trunk and a scalar score read at each row's last real token, named as Hugging Face's
- * {@code GPT2ForSequenceClassification} with one label ({@code transformer.*} and {@code score.weight} (1, C), no
- * bias), so a folder saved here loads in {@code transformers} unchanged and the other way round.
+ * A reward model: a trunk of any family and a scalar score read at each row's last real token, named as Hugging Face's
+ * {@code *ForSequenceClassification} with one label (GPT-2's {@code GPT2ForSequenceClassification}: {@code transformer.*}
+ * and {@code score.weight} (1, C), no bias), so a folder saved here loads in {@code transformers} unchanged and the
+ * other way round.
  * <pre>
  *   r(x) = score.weight . h_L(x)[last]       h_L: the final hidden state (after ln_f), last: the last real token
  * </pre>
@@ -45,16 +46,15 @@ import java.util.Map;
 public final class RewardModel implements RewardFunction, Module {
     /** Hugging Face's {@code initializer_range}: the std of a new score head. */
     public static final double INITIALIZER_RANGE = 0.02;
-    private static final String ARCHITECTURE = "GPT2ForSequenceClassification";
 
-    private final Gpt2Model transformer;
+    private final DecoderModel model;
     private final ScoreHead score;               // score.weight (1, C)
     private final int padTokenId;
 
     /** A zero-initialised reward model; see {@link #fromLm} and {@link #fromPretrained}. */
-    public RewardModel(Gpt2Config config, DType type, int padTokenId) {
-        this.transformer = new Gpt2Model(Gpt2LMHeadModel.PREFIX, config, type);
-        this.score = new ScoreHead(config.nEmbd(), type);
+    public RewardModel(ModelConfig config, DType type, int padTokenId) {
+        this.model = AutoModel.family(config).newModel(AutoModel.family(config).basePrefix(), config, type);
+        this.score = new ScoreHead(config.hiddenSize(), type);
         this.padTokenId = padTokenId;
     }
 
@@ -63,10 +63,10 @@ public final class RewardModel implements RewardFunction, Module {
      * from N(0, 0.02) with {@code seed}, as {@code AutoModelForSequenceClassification.from_pretrained} of a causal-LM
      * folder does. The pad id is the EOS id.
      */
-    public static RewardModel fromLm(Gpt2LMHeadModel lm, long seed) {
+    public static RewardModel fromLm(CausalLM lm, long seed) {
         RewardModel model = new RewardModel(lm.config(), lm.dtype(), lm.config().eosTokenId());
         try (var noGrad = NoGrad.enter()) {
-            model.transformer.copyParametersFrom(lm.transformer());
+            model.model.copyParametersFrom(lm.model());
             model.score.initialize(new TensorRandom(seed), INITIALIZER_RANGE);
         }
         return model;
@@ -78,13 +78,13 @@ public final class RewardModel implements RewardFunction, Module {
     }
 
     /**
-     * Loads {@code config.json} and {@code model.safetensors} of a {@code GPT2ForSequenceClassification} folder with one
+     * Loads {@code config.json} and {@code model.safetensors} of a {@code *ForSequenceClassification} folder with one
      * label, converting the weights to {@code type}. A missing file, tensor or label, or a shape that does not fit
      * the config, is an error naming the file and the key.
      */
     public static RewardModel fromPretrained(Path dir, DType type) {
-        CheckpointException.requireFiles(dir, "a Hugging Face GPT-2 reward-model directory", Gpt2Checkpoint.CONFIG, Gpt2Checkpoint.WEIGHTS);
-        Path configFile = dir.resolve(Gpt2Checkpoint.CONFIG);
+        CheckpointException.requireFiles(dir, "a Hugging Face reward-model directory", AutoModel.CONFIG, AutoModel.WEIGHTS);
+        Path configFile = dir.resolve(AutoModel.CONFIG);
         JsonNode json = readJson(configFile);
         JsonNode labels = json.get("id2label");
         if (labels != null && labels.size() != 1) {
@@ -93,11 +93,11 @@ public final class RewardModel implements RewardFunction, Module {
         if (json.has("num_labels") && json.get("num_labels").asInt() != 1) {
             throw new CheckpointException(configFile + ": 'num_labels' is " + json.get("num_labels") + "; a reward model has one");
         }
-        Gpt2Config config = Gpt2Config.read(configFile);
+        ModelConfig config = AutoModel.readConfig(configFile);
         int pad = json.hasNonNull("pad_token_id") ? json.get("pad_token_id").asInt() : config.eosTokenId();
         RewardModel model = new RewardModel(config, type, pad);
         try {
-            model.loadWeights(dir.resolve(Gpt2Checkpoint.WEIGHTS));
+            model.loadWeights(dir.resolve(AutoModel.WEIGHTS));
         } catch (RuntimeException e) {
             model.release();
             throw e;
@@ -108,12 +108,13 @@ public final class RewardModel implements RewardFunction, Module {
     private void loadWeights(Path file) {
         try (SafetensorsReader reader = SafetensorsReader.open(file); NoGrad ng = NoGrad.enter()) {
             if (!reader.contains("score.weight")) {
-                throw new CheckpointException(file + ": missing tensor 'score.weight' (a GPT2ForSequenceClassification"
+                throw new CheckpointException(file + ": missing tensor 'score.weight' (a *ForSequenceClassification"
                         + " checkpoint has one; a causal-LM folder needs RewardModel.fromLm)");
             }
             for (Map.Entry<String, Tensor> e : namedParameters().entrySet()) {
                 String name = e.getKey();
-                String bare = name.startsWith(Gpt2LMHeadModel.PREFIX) ? name.substring(Gpt2LMHeadModel.PREFIX.length()) : name;
+                String prefix = AutoModel.family(config()).basePrefix();
+                String bare = name.startsWith(prefix) ? name.substring(prefix.length()) : name;
                 String key = reader.contains(name) ? name : bare;
                 if (!reader.contains(key)) {
                     throw new CheckpointException(file + ": missing tensor '" + name + "' (also looked for '" + bare + "')");
@@ -131,7 +132,7 @@ public final class RewardModel implements RewardFunction, Module {
     }
 
     /**
-     * Writes {@code config.json} (architecture {@code GPT2ForSequenceClassification}, one label, {@code pad_token_id})
+     * Writes {@code config.json} (the family's sequence-classification architecture, one label, {@code pad_token_id})
      * and {@code model.safetensors}, each under a temporary name renamed into place.
      */
     public void save(Path dir) {
@@ -140,24 +141,16 @@ public final class RewardModel implements RewardFunction, Module {
         } catch (IOException e) {
             throw new CheckpointException(dir + ": cannot create directory: " + e, e);
         }
-        SafetensorsWriter.write(dir.resolve(Gpt2Checkpoint.WEIGHTS), namedParameters(), Map.of("format", "pt"));
-        SafetensorsWriter.writeText(dir.resolve(Gpt2Checkpoint.CONFIG), configJson());
+        SafetensorsWriter.write(dir.resolve(AutoModel.WEIGHTS), namedParameters(), Map.of("format", "pt"));
+        SafetensorsWriter.writeText(dir.resolve(AutoModel.CONFIG), configJson());
     }
 
     private String configJson() {
-        Gpt2Config c = config();
-        String dtype = switch (dtype()) {
-            case FLOAT64 -> "float64";
-            case FLOAT16 -> "float16";
-            case BFLOAT16 -> "bfloat16";
-            default -> "float32";
-        };
-        Gpt2Config written = new Gpt2Config(c.nLayer(), c.nHead(), c.nEmbd(), c.nPositions(), c.vocabSize(), c.layerNormEpsilon(),
-                c.activationFunction(), dtype, c.bosTokenId(), c.eosTokenId(), c.embdPdrop(), c.attnPdrop(), c.residPdrop());
+        ModelConfig written = config().withStorageType(AutoModel.storageName(dtype()));
         ObjectMapper mapper = new ObjectMapper();
         try {
             ObjectNode n = (ObjectNode) mapper.readTree(written.toJson());
-            n.putArray("architectures").add(ARCHITECTURE);
+            n.putArray("architectures").add(AutoModel.family(written).sequenceClassificationArchitecture());
             n.putObject("id2label").put("0", "LABEL_0");
             n.putObject("label2id").put("LABEL_0", 0);
             n.put("pad_token_id", padTokenId);
@@ -181,7 +174,7 @@ public final class RewardModel implements RewardFunction, Module {
 
     /** Scores (B) of a padded batch, in the autograd graph: what the reward-model trainer differentiates. */
     public Tensor forward(PaddedBatch batch) {
-        Tensor hidden = transformer.forward(batch);                                        // (B, T, C)
+        Tensor hidden = model.forward(batch);                                        // (B, T, C)
         return score.forward(hidden, batch);                                               // (B)
     }
 
@@ -202,16 +195,17 @@ public final class RewardModel implements RewardFunction, Module {
         return copy;
     }
 
-    public Gpt2Model transformer() {
-        return transformer;
+    /** The trunk (Hugging Face's {@code transformer} of GPT-2, {@code model} of Llama). */
+    public DecoderModel model() {
+        return model;
     }
 
-    public Gpt2Config config() {
-        return transformer.config();
+    public ModelConfig config() {
+        return model.config();
     }
 
     public DType dtype() {
-        return transformer.dtype();
+        return model.dtype();
     }
 
     /** The {@code pad_token_id} saved with the model (the EOS id unless the folder named another). */
@@ -221,22 +215,22 @@ public final class RewardModel implements RewardFunction, Module {
 
     /** Training mode: dropout with the config's probabilities, drawn from {@code random}. */
     public void train(TensorRandom random) {
-        transformer.train(random);
+        model.train(random);
     }
 
     /** Eval mode: no dropout. */
     public void eval() {
-        transformer.eval();
+        model.eval();
     }
 
     @Override
     public void collectParameters(Map<String, Tensor> out) {
-        transformer.collectParameters(out);
+        model.collectParameters(out);
         score.collectParameters(out);
     }
 
     @Override
     public void collectLinears(Map<String, Linear> out) {
-        transformer.collectLinears(out);
+        model.collectLinears(out);
     }
 }

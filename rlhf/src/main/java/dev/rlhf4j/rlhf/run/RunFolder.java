@@ -7,9 +7,9 @@ import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.ser.std.ToStringSerializer;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.io.StrictJson;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import dev.rlhf4j.tokenizer.TokenizerFiles;
 import java.io.IOException;
@@ -196,7 +196,7 @@ public final class RunFolder {
      * {@code model.safetensors}, {@code vocab.json}, {@code merges.txt}) that {@code GPT2LMHeadModel.from_pretrained}
      * and {@code AutoTokenizer.from_pretrained} load; replaces an earlier save of the same name atomically.
      */
-    public Path saveModel(String name, Gpt2LMHeadModel model, Gpt2Tokenizer tokenizer) {
+    public Path saveModel(String name, CausalLM model, Gpt2Tokenizer tokenizer) {
         return saveFolder(name, tmp -> {
             model.save(tmp);
             TokenizerFiles.save(tokenizer, tmp);

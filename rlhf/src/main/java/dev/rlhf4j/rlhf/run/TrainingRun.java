@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.run;
 
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.train.MetricsSink;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
@@ -124,7 +124,7 @@ public final class TrainingRun implements AutoCloseable {
     }
 
     /** Saves the trained model and tokenizer in Hugging Face layout to {@code <run>/model/}. */
-    public Path saveModel(Gpt2LMHeadModel model, Gpt2Tokenizer tokenizer) {
+    public Path saveModel(CausalLM model, Gpt2Tokenizer tokenizer) {
         return remember(folder.saveModel(MODEL, model, tokenizer));
     }
 

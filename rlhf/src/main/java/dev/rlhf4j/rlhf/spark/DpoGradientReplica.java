@@ -2,9 +2,9 @@ package dev.rlhf4j.rlhf.spark;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.gpt2.Gpt2Checkpoint;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.LoraDisabledReference;
 import dev.rlhf4j.rlhf.reference.OffloadedReference;
@@ -33,12 +33,12 @@ import org.apache.spark.broadcast.Broadcast;
  * have to follow the driver's every few steps, which this path does not do.
  */
 public final class DpoGradientReplica implements GradientReplica<DpoGradientShard, DpoStep> {
-    private final Gpt2LMHeadModel policy;
+    private final CausalLM policy;
     private final LoraModel lora;
     private final ReferenceModel reference;
     private final DpoGradient gradient;
 
-    private DpoGradientReplica(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, DpoConfig config) {
+    private DpoGradientReplica(CausalLM policy, LoraModel lora, ReferenceModel reference, DpoConfig config) {
         this.policy = policy;
         this.lora = lora;
         this.reference = reference;
@@ -59,7 +59,7 @@ public final class DpoGradientReplica implements GradientReplica<DpoGradientShar
 
         @Override
         public GradientReplica<DpoGradientShard, DpoStep> build() {
-            Gpt2LMHeadModel policy = model.policy();
+            CausalLM policy = model.policy();
             LoraModel lora = model.lora() != null ? model.attach(policy) : null;
             if (base != null) {
                 base.value().copyInto(policy.namedParameters(), "DPO replica base");   // the names with the adapters on
@@ -68,7 +68,7 @@ public final class DpoGradientReplica implements GradientReplica<DpoGradientShar
                 case NONE, SHARD_LOG_PROBS -> null;
                 case LORA_DISABLED -> LoraDisabledReference.of(policy, lora);
                 case FROZEN_COPY -> {
-                    Gpt2LMHeadModel weights = model.model(referenceStorage);
+                    CausalLM weights = model.model(referenceStorage);
                     try {
                         referenceWeights.value().copyInto(weights.namedParameters(), "DPO replica reference");
                         yield new FrozenCopyReference(weights);
@@ -87,7 +87,7 @@ public final class DpoGradientReplica implements GradientReplica<DpoGradientShar
      *
      * @throws IllegalArgumentException for a reference that moves during the run, in one line naming the ones that work
      */
-    public static SparkGradients<DpoGradientShard, DpoStep> on(SparkCluster cluster, Gpt2LMHeadModel policy, LoraModel lora,
+    public static SparkGradients<DpoGradientShard, DpoStep> on(SparkCluster cluster, CausalLM policy, LoraModel lora,
                                                                 ReferenceModel reference, DpoConfig config) {
         var context = cluster.context();
         Broadcast<TensorSnapshot> base = lora != null ? context.broadcast(TensorSnapshot.of(0, policy.namedParameters())) : null;
@@ -110,9 +110,9 @@ public final class DpoGradientReplica implements GradientReplica<DpoGradientShar
         } else if (reference instanceof OffloadedReference offloaded) {
             kind = ReferenceKind.FROZEN_COPY;
             storage = policy.dtype();
-            Gpt2LMHeadModel file = new Gpt2LMHeadModel(policy.config(), storage);
+            CausalLM file = AutoModel.create(policy.config(), storage);
             try {
-                Gpt2Checkpoint.loadWeights(file, offloaded.file());
+                AutoModel.loadWeights(file, offloaded.file());
                 weights = context.broadcast(TensorSnapshot.of(0, file.namedParameters()));
             } finally {
                 file.release();

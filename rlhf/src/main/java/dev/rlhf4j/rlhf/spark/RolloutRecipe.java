@@ -1,8 +1,8 @@
 package dev.rlhf4j.rlhf.spark;
 
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.lora.LoraConfig;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.LoraDisabledReference;
 import dev.rlhf4j.rlhf.reference.OffloadedReference;
@@ -28,26 +28,9 @@ import java.util.Map;
  * offloaded file (its bytes, written to a temporary file on the executor) or the policy with its adapters off.
  * A reference that follows the policy (synchronized, periodic) is refused: its weights change during the run.
  */
-public record RolloutRecipe(Config policy, DType policyType, Lora lora, TensorSnapshot base, List<Reward> rewards,
+public record RolloutRecipe(ModelConfig policy, DType policyType, Lora lora, TensorSnapshot base, List<Reward> rewards,
                             Reference reference) implements Serializable {
     private static final long serialVersionUID = 1L;
-
-    /** {@link Gpt2Config}'s fields (the record itself is not serializable). */
-    public record Config(int nLayer, int nHead, int nEmbd, int nPositions, int vocabSize, double layerNormEpsilon,
-                         String activationFunction, String dtype, int bosTokenId, int eosTokenId, double embdPdrop,
-                         double attnPdrop, double residPdrop) implements Serializable {
-        private static final long serialVersionUID = 1L;
-
-        static Config of(Gpt2Config c) {
-            return new Config(c.nLayer(), c.nHead(), c.nEmbd(), c.nPositions(), c.vocabSize(), c.layerNormEpsilon(),
-                    c.activationFunction(), c.dtype(), c.bosTokenId(), c.eosTokenId(), c.embdPdrop(), c.attnPdrop(), c.residPdrop());
-        }
-
-        Gpt2Config toConfig() {
-            return new Gpt2Config(nLayer, nHead, nEmbd, nPositions, vocabSize, layerNormEpsilon, activationFunction, dtype, bosTokenId,
-                    eosTokenId, embdPdrop, attnPdrop, residPdrop);
-        }
-    }
 
     /** {@link LoraConfig}'s fields. */
     public record Lora(int r, double loraAlpha, double loraDropout, ArrayList<String> targetModules, String targetRegex,
@@ -68,7 +51,7 @@ public record RolloutRecipe(Config policy, DType policyType, Lora lora, TensorSn
     }
 
     /** A reward: a reward model ({@code config}, {@code type}, {@code padTokenId}, {@code weights}) or a serializable function. */
-    public record Reward(String name, Config config, DType type, int padTokenId, TensorSnapshot weights, RewardFunction function)
+    public record Reward(String name, ModelConfig config, DType type, int padTokenId, TensorSnapshot weights, RewardFunction function)
             implements Serializable {
         private static final long serialVersionUID = 1L;
     }
@@ -89,13 +72,13 @@ public record RolloutRecipe(Config policy, DType policyType, Lora lora, TensorSn
         for (NamedReward r : models.rewards()) {
             rewards.add(reward(r));
         }
-        return new RolloutRecipe(Config.of(models.policy().config()), models.policy().dtype(), lora, base, rewards,
+        return new RolloutRecipe(models.policy().config(), models.policy().dtype(), lora, base, rewards,
                 reference(models.reference()));
     }
 
     private static Reward reward(NamedReward r) {
         if (r.function() instanceof RewardModel m) {
-            return new Reward(r.name(), Config.of(m.config()), m.dtype(), m.padTokenId(), TensorSnapshot.of(0, m.namedParameters()), null);
+            return new Reward(r.name(), m.config(), m.dtype(), m.padTokenId(), TensorSnapshot.of(0, m.namedParameters()), null);
         }
         if (r.function() instanceof Serializable) {
             return new Reward(r.name(), null, null, 0, null, r.function());

@@ -1,9 +1,9 @@
 package dev.rlhf4j.rlhf.spark;
 
 import dev.rlhf4j.core.TensorRandom;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
-import dev.rlhf4j.nn.io.SafetensorsWriter;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.HalfPrecisionReference;
 import dev.rlhf4j.rlhf.reference.LoraDisabledReference;
@@ -26,14 +26,14 @@ import java.util.Map;
  * and the reference. In eval mode, as the driver's.
  */
 final class RolloutReplica {
-    private final Gpt2LMHeadModel policy;
+    private final CausalLM policy;
     private final LoraModel lora;
     private final List<RewardModel> rewardModels = new ArrayList<>();
     private final RolloutModels models;
     private final Path offloaded;
 
     RolloutReplica(RolloutRecipe recipe) {
-        policy = new Gpt2LMHeadModel(recipe.policy().toConfig(), recipe.policyType());
+        policy = AutoModel.create(recipe.policy(), recipe.policyType());
         policy.eval();
         lora = recipe.lora() == null ? null : LoraModel.create(policy, recipe.lora().toConfig(), new TensorRandom(0));
         if (lora != null) {
@@ -46,7 +46,7 @@ final class RolloutReplica {
                 rewards.add(new NamedReward(r.name(), r.function()));
                 continue;
             }
-            RewardModel m = new RewardModel(r.config().toConfig(), r.type(), r.padTokenId());
+            RewardModel m = new RewardModel(r.config(), r.type(), r.padTokenId());
             r.weights().copyInto(m.namedParameters(), "the executor's reward model '" + r.name() + "'");
             m.eval();
             rewardModels.add(m);
@@ -69,7 +69,7 @@ final class RolloutReplica {
     /** A frozen copy in the stored type of the driver's (its weights arrive in that type, so the copy is exact). */
     private static ReferenceModel copy(RolloutRecipe recipe) {
         TensorSnapshot weights = recipe.reference().weights();
-        Gpt2LMHeadModel stored = new Gpt2LMHeadModel(recipe.policy().toConfig(), weights.entries().get(0).type());
+        CausalLM stored = AutoModel.create(recipe.policy(), weights.entries().get(0).type());
         try {
             weights.copyInto(stored.namedParameters(), "the executor's reference");
             return stored.dtype().isHalf() ? HalfPrecisionReference.of(stored, stored.dtype()) : new FrozenCopyReference(stored);

@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.spark;
 
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.train.SftGradientShard;
 import dev.rlhf4j.rlhf.train.SftTrainer;
 import java.util.Map;
@@ -11,10 +11,10 @@ import java.util.Map;
  * broadcast carries the whole model. A shard's backward is {@link SftGradientShard#backward}, the trainer's own.
  */
 public final class SftGradientReplica implements GradientReplica<SftGradientShard, SftTrainer.Forward> {
-    private final Gpt2LMHeadModel model;
+    private final CausalLM model;
     private final boolean completionOnlyLoss;
 
-    private SftGradientReplica(Gpt2LMHeadModel model, boolean completionOnlyLoss) {
+    private SftGradientReplica(CausalLM model, boolean completionOnlyLoss) {
         this.model = model;
         this.completionOnlyLoss = completionOnlyLoss;
     }
@@ -31,7 +31,7 @@ public final class SftGradientReplica implements GradientReplica<SftGradientShar
     }
 
     /** SFT's shards of {@code policy} computed on {@code cluster}'s executors; close it when the run ends. */
-    public static SparkGradients<SftGradientShard, SftTrainer.Forward> on(SparkCluster cluster, Gpt2LMHeadModel policy,
+    public static SparkGradients<SftGradientShard, SftTrainer.Forward> on(SparkCluster cluster, CausalLM policy,
                                                                            boolean completionOnlyLoss) {
         return new SparkGradients<>(cluster, policy.namedParameters(), new Recipe(GradientModel.of(policy, null), completionOnlyLoss),
                 "sft-policy");

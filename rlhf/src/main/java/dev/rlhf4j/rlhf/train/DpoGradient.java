@@ -5,8 +5,8 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.Module;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.Masked;
 import dev.rlhf4j.rlhf.dpo.PreferenceLogProbs;
 import dev.rlhf4j.rlhf.dpo.PreferenceLoss;
@@ -25,7 +25,7 @@ import java.util.Arrays;
  * </pre>
  */
 public final class DpoGradient {
-    private final Gpt2LMHeadModel policy;
+    private final CausalLM policy;
     private final Module trainable;
     private final ReferenceModel reference;
     private final DpoConfig config;
@@ -37,7 +37,7 @@ public final class DpoGradient {
      * @param trainable {@code policy} itself or its {@link LoraModel}
      * @param reference the live reference, or null without one (or when every shard brings its log-probs)
      */
-    public DpoGradient(Gpt2LMHeadModel policy, Module trainable, ReferenceModel reference, DpoConfig config) {
+    public DpoGradient(CausalLM policy, Module trainable, ReferenceModel reference, DpoConfig config) {
         this.policy = policy;
         this.trainable = trainable;
         this.reference = reference;
@@ -49,7 +49,7 @@ public final class DpoGradient {
     /** {@code pairs} truncated and batched as DPO batches them (2B rows, padded with GPT-2's EOS). */
     public DpoBatch batch(java.util.List<PreferenceExample> pairs) {
         return DpoBatch.of(pairs, config.maxLength(), config.maxPromptLength(), policy.config().eosTokenId(),
-                policy.config().nPositions());
+                policy.config().maxPositions());
     }
 
     /** The shard's forward and backward (the gradient of {@code lossScale * loss} accumulates). */

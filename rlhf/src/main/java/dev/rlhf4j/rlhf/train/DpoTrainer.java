@@ -5,8 +5,8 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.Module;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.optim.AdamW;
 import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
@@ -45,7 +45,7 @@ import java.util.function.Supplier;
  * cluster ({@link #useGradients}), with the same numbers.
  */
 public final class DpoTrainer implements AutoCloseable {
-    private final Gpt2LMHeadModel policy;
+    private final CausalLM policy;
     private final ReferenceModel reference;
     private final DpoConfig config;
     private final AdamW optimizer;
@@ -63,7 +63,7 @@ public final class DpoTrainer implements AutoCloseable {
      * @param reference the reference strategy; null exactly when {@link DpoConfig#withoutReference()}; a
      *                  {@link PrecomputedReference} when {@code precomputeRefLogProbs}
      */
-    public DpoTrainer(Gpt2LMHeadModel policy, Module trainable, ReferenceModel reference, DpoConfig config) {
+    public DpoTrainer(CausalLM policy, Module trainable, ReferenceModel reference, DpoConfig config) {
         if (config.withoutReference() != (reference == null)) {
             throw new IllegalArgumentException(config.withoutReference()
                     ? "DpoTrainer: loss_type " + config.lossType().trlName() + (config.referenceFree() ? " with reference_free" : "")
@@ -98,7 +98,7 @@ public final class DpoTrainer implements AutoCloseable {
     }
 
     /** Trains the whole policy. */
-    public static DpoTrainer of(Gpt2LMHeadModel policy, ReferenceModel reference, DpoConfig config) {
+    public static DpoTrainer of(CausalLM policy, ReferenceModel reference, DpoConfig config) {
         return new DpoTrainer(policy, policy, reference, config);
     }
 

@@ -4,8 +4,8 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
@@ -45,7 +45,7 @@ final class GroupSampler {
         }
     }
 
-    private final Gpt2LMHeadModel policy;
+    private final CausalLM policy;
     private final ReferenceModel reference;
     private final List<NamedReward> rewards;
     private final double[] weights;
@@ -67,7 +67,7 @@ final class GroupSampler {
      * @param weights   one weight per reward
      * @param shardSize local_rollout_forward_batch_size: rows per rollout shard
      */
-    GroupSampler(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards, double[] weights,
+    GroupSampler(CausalLM policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards, double[] weights,
                  List<int[]> prompts, int promptsPerStep, int maxCompletionLength, double temperature, int shardSize, long seed) {
         if (rewards.isEmpty() || weights.length != rewards.size()) {
             throw new IllegalArgumentException("reward_weights: " + rewards.size() + " reward functions need as many weights, got "
@@ -75,10 +75,10 @@ final class GroupSampler {
         }
         for (int i = 0; i < prompts.size(); i++) {
             int n = prompts.get(i).length;
-            if (n == 0 || n + maxCompletionLength > policy.config().nPositions()) {
+            if (n == 0 || n + maxCompletionLength > policy.config().maxPositions()) {
                 throw new IllegalArgumentException("prompt " + i + " has " + n + " tokens; it needs 1 to "
-                        + (policy.config().nPositions() - maxCompletionLength) + " so that max_completion_length " + maxCompletionLength
-                        + " new tokens fit the model's " + policy.config().nPositions() + " positions");
+                        + (policy.config().maxPositions() - maxCompletionLength) + " so that max_completion_length " + maxCompletionLength
+                        + " new tokens fit the model's " + policy.config().maxPositions() + " positions");
             }
         }
         this.policy = policy;

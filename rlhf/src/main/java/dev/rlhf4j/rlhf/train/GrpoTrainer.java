@@ -4,8 +4,8 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.Masked;
 import dev.rlhf4j.rlhf.grpo.ClipHigherObjective;
 import dev.rlhf4j.rlhf.grpo.GroupRelativeAdvantages;
@@ -47,7 +47,7 @@ import java.util.function.LongConsumer;
  * <p>Legend: B completions, T prompt + completion + padding, V vocabulary.
  */
 public final class GrpoTrainer implements CheckpointedTrainer {
-    private final Gpt2LMHeadModel policy;
+    private final CausalLM policy;
     private final GroupSampler sampler;
     private final GrpoConfig config;
     private final MetricsSink sink;
@@ -68,7 +68,7 @@ public final class GrpoTrainer implements CheckpointedTrainer {
      * @param rewardWeights TRL's {@code reward_weights}, one per reward
      * @param prompts       tokenized prompts
      */
-    public GrpoTrainer(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards, double[] rewardWeights,
+    public GrpoTrainer(CausalLM policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards, double[] rewardWeights,
                        List<int[]> prompts, GrpoConfig config, MetricsSink sink) {
         if (config.beta() > 0 && reference == null) {
             throw new IllegalArgumentException("GrpoTrainer: beta " + config.beta() + " needs a reference model (beta 0 needs none)");

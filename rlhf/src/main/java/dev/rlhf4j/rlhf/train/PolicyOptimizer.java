@@ -2,8 +2,8 @@ package dev.rlhf4j.rlhf.train;
 
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.optim.AdamW;
 import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
@@ -20,7 +20,7 @@ import java.util.Map;
  * towards the policy). {@link #save} and {@link #restore} write and read AdamW and the counters of a checkpoint.
  */
 final class PolicyOptimizer {
-    private final Gpt2LMHeadModel policy;
+    private final CausalLM policy;
     private final ReferenceModel reference;
     private final AdamW adam;
     private final double peak;
@@ -31,7 +31,7 @@ final class PolicyOptimizer {
     private double lastLr;
 
     /** @param reference told of every step; null when the trainer has none */
-    PolicyOptimizer(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, double lr, double weightDecay, Double maxGradNorm,
+    PolicyOptimizer(CausalLM policy, LoraModel lora, ReferenceModel reference, double lr, double weightDecay, Double maxGradNorm,
                     long totalSteps, NonFiniteGuard guard) {
         this.policy = policy;
         this.reference = reference;

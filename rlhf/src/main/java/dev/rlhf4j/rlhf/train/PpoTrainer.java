@@ -4,8 +4,8 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.optim.AdamW;
 import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.rlhf.Masked;
@@ -59,7 +59,7 @@ import java.util.function.LongConsumer;
  * <p>Legend: B batch, T prompt + completion + padding, C channels, V vocabulary.
  */
 public final class PpoTrainer {
-    private final Gpt2LMHeadModel actor;
+    private final CausalLM actor;
     private final Critic critic;
     private final ReferenceModel reference;
     private final RewardFunction reward;
@@ -90,7 +90,7 @@ public final class PpoTrainer {
      * @param reward    the frozen reward, scoring prompt + completion
      * @param prompts   tokenized prompts (at least one batch of them)
      */
-    public PpoTrainer(Gpt2LMHeadModel actor, LoraModel lora, Critic critic, ReferenceModel reference, RewardFunction reward,
+    public PpoTrainer(CausalLM actor, LoraModel lora, Critic critic, ReferenceModel reference, RewardFunction reward,
                       List<int[]> prompts, PpoTrainerConfig config, MetricsSink sink) {
         if (prompts.size() < config.batchSize()) {
             throw new IllegalArgumentException("PpoTrainer: an iteration samples " + config.batchSize() + " prompts, the dataset has "
@@ -98,10 +98,10 @@ public final class PpoTrainer {
         }
         for (int i = 0; i < prompts.size(); i++) {
             int n = prompts.get(i).length;
-            if (n == 0 || n + config.responseLength() > actor.config().nPositions()) {
+            if (n == 0 || n + config.responseLength() > actor.config().maxPositions()) {
                 throw new IllegalArgumentException("PpoTrainer: prompt " + i + " has " + n + " tokens; it needs 1 to "
-                        + (actor.config().nPositions() - config.responseLength()) + " so that " + config.responseLength()
-                        + " new tokens fit the model's " + actor.config().nPositions() + " positions");
+                        + (actor.config().maxPositions() - config.responseLength()) + " so that " + config.responseLength()
+                        + " new tokens fit the model's " + actor.config().maxPositions() + " positions");
             }
         }
         this.actor = actor;
@@ -186,7 +186,7 @@ public final class PpoTrainer {
             Tensor logp;
             Tensor hidden = null;
             try (Arena pass = Arena.open(); NoGrad ng = NoGrad.enter()) {
-                Tensor h = actor.transformer().forward(batch.batch());                     // (B, T, C)
+                Tensor h = actor.model().forward(batch.batch());                     // (B, T, C)
                 Tensor logits = actor.head(h);                                             // (B, T, V)
                 logp = pass.keep(TokenLogProbs.of(logits, batch.inputIds(), mask, config.temperature()).logProbs());  // (B, T-1)
                 hidden = critic.sharesActorTrunk() ? pass.keep(h) : null;
@@ -262,7 +262,7 @@ public final class PpoTrainer {
      * per-token entropy. The hidden states are returned for a critic that shares the trunk.
      */
     public PolicyStep policyStep(PpoRollout.Minibatch b) {
-        Tensor hidden = actor.transformer().forward(b.batch().batch());                    // (B, T, C)
+        Tensor hidden = actor.model().forward(b.batch().batch());                    // (B, T, C)
         Tensor logits = actor.head(hidden);                                                // (B, T, V)
         Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.temperature()).logProbs();  // (B, T-1)
         ClippedSurrogateLoss.Output policy = math.policyLoss().compute(logp, b.logProbs(), b.advantages(), b.mask());

@@ -77,7 +77,7 @@ public final class RewardModelTrainer {
         this.config = config;
         this.sink = sink;
         this.margins = margins == null ? null : margins.clone();
-        this.limit = LengthLimit.of(config.maxLength(), model.config().nPositions());
+        this.limit = LengthLimit.of(config.maxLength(), model.config().maxPositions());
         this.train = fit(train);
         this.heldOut = fit(heldOut);
         this.loss = new BradleyTerryLoss(config.centering());

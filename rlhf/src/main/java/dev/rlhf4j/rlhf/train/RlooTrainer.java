@@ -4,16 +4,16 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.Masked;
 import dev.rlhf4j.rlhf.grpo.GroupRelativeAdvantages;
 import dev.rlhf4j.rlhf.logprob.TokenEntropy;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
-import dev.rlhf4j.rlhf.rollout.Rollouts;
 import dev.rlhf4j.rlhf.rloo.LeaveOneOutBaseline;
+import dev.rlhf4j.rlhf.rollout.Rollouts;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,7 +45,7 @@ import java.util.function.LongConsumer;
  * <p>Legend: B completions, T prompt + completion + padding, V vocabulary.
  */
 public final class RlooTrainer implements CheckpointedTrainer {
-    private final Gpt2LMHeadModel policy;
+    private final CausalLM policy;
     private final GroupSampler sampler;
     private final RlooConfig config;
     private final MetricsSink sink;
@@ -64,7 +64,7 @@ public final class RlooTrainer implements CheckpointedTrainer {
      * @param rewardWeights TRL's {@code reward_weights}, one per reward
      * @param prompts       tokenized prompts
      */
-    public RlooTrainer(Gpt2LMHeadModel policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards, double[] rewardWeights,
+    public RlooTrainer(CausalLM policy, LoraModel lora, ReferenceModel reference, List<NamedReward> rewards, double[] rewardWeights,
                        List<int[]> prompts, RlooConfig config, MetricsSink sink) {
         if (config.beta() > 0 && reference == null) {
             throw new IllegalArgumentException("RlooTrainer: beta " + config.beta() + " needs a reference model (beta 0 needs none)");

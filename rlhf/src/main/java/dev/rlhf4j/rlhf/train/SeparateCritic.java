@@ -5,14 +5,16 @@ import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.batch.PaddedBatch;
-import dev.rlhf4j.nn.gpt2.Gpt2Model;
-import dev.rlhf4j.nn.gpt2.ValueHead;
+import dev.rlhf4j.nn.heads.ValueHead;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.DecoderModel;
+import dev.rlhf4j.nn.model.ModelFamily;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * A critic that is a GPT-2 of its own: a trunk and a value head (TRL's {@code value_model}, which TRL loads from the
+ * A critic that is a language model of its own: a trunk and a value head (TRL's {@code value_model}, which TRL loads from the
  * reward model's checkpoint: the reward model's trunk, and its {@code score} weight as the value head). It costs a
  * second trunk of weights and its own forward pass; in exchange policy and value do not compete for one trunk.
  * The critic owns a copy of the trunk it is given, so training it never moves the frozen reward model.
@@ -22,10 +24,10 @@ public final class SeparateCritic implements Critic {
     /** Prefix of the critic's parameter names, keeping them apart from the actor's. */
     public static final String PREFIX = "critic.";
 
-    private final Gpt2Model trunk;
+    private final DecoderModel trunk;
     private final ValueHead head;
 
-    private SeparateCritic(Gpt2Model trunk, ValueHead head) {
+    private SeparateCritic(DecoderModel trunk, ValueHead head) {
         this.trunk = trunk;
         this.head = head;
         trunk.eval();
@@ -35,8 +37,8 @@ public final class SeparateCritic implements Critic {
      * A critic initialised from a reward model: a copy of its trunk and, as the value head's weight, its
      * {@code score.weight} (1, C); the head's bias starts at 0.
      */
-    public static SeparateCritic fromRewardModel(Gpt2Model rewardTrunk, Tensor scoreWeight) {
-        long c = rewardTrunk.config().nEmbd();
+    public static SeparateCritic fromRewardModel(DecoderModel rewardTrunk, Tensor scoreWeight) {
+        long c = rewardTrunk.config().hiddenSize();
         if (scoreWeight.rank() != 2 || scoreWeight.size(0) != 1 || scoreWeight.size(1) != c) {
             throw new ShapeException("SeparateCritic: the score weight must be (1, " + c + "), got " + Arrays.toString(scoreWeight.shape()));
         }
@@ -50,18 +52,19 @@ public final class SeparateCritic implements Critic {
     }
 
     /** A critic on a copy of {@code trunk} (e.g. the policy's) with a fresh head N(0, std), bias 0. */
-    public static SeparateCritic withNewHead(Gpt2Model trunk, TensorRandom random, double std) {
-        SeparateCritic critic = new SeparateCritic(copy(trunk), new ValueHead(trunk.config().nEmbd(), trunk.dtype()));
+    public static SeparateCritic withNewHead(DecoderModel trunk, TensorRandom random, double std) {
+        SeparateCritic critic = new SeparateCritic(copy(trunk), new ValueHead(trunk.config().hiddenSize(), trunk.dtype()));
         critic.head.initialize(random, std);
         return critic;
     }
 
-    private static Gpt2Model copy(Gpt2Model source) {
-        Gpt2Model trunk = new Gpt2Model(PREFIX + "transformer.", source.config(), source.dtype());
+    private static DecoderModel copy(DecoderModel source) {
+        ModelFamily family = AutoModel.family(source.config());
+        DecoderModel trunk = family.newModel(PREFIX + family.basePrefix(), source.config(), source.dtype());
         Map<String, Tensor> from = source.namedParameters();
         Map<String, Tensor> to = trunk.namedParameters();
         if (from.size() != to.size()) {
-            throw new IllegalArgumentException("SeparateCritic: the trunk has " + from.size() + " parameters, a GPT-2 of its config " + to.size());
+            throw new IllegalArgumentException("SeparateCritic: the trunk has " + from.size() + " parameters, a trunk of its config " + to.size());
         }
         try (NoGrad ng = NoGrad.enter()) {
             var target = to.values().iterator();

@@ -5,7 +5,7 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -58,13 +58,13 @@ public record SftGradientShard(List<CompletionExample> examples, double tokensIn
      * Forward and backward on {@code model} (dropout drawn from {@link #dropoutSeed}): accumulates the gradient of
      * L_k into its parameters and frees every intermediate.
      */
-    public SftTrainer.Forward backward(Gpt2LMHeadModel model, boolean completionOnlyLoss) {
+    public SftTrainer.Forward backward(CausalLM model, boolean completionOnlyLoss) {
         model.train(new TensorRandom(dropoutSeed));
         return backward(model, batch(model.config().eosTokenId()), tokensInStep, completionOnlyLoss);
     }
 
     /** Forward and backward of {@code batch} in the model's current mode, the token sum divided by {@code tokensInStep}. */
-    static SftTrainer.Forward backward(Gpt2LMHeadModel model, CompletionBatch batch, double tokensInStep, boolean completionOnlyLoss) {
+    static SftTrainer.Forward backward(CausalLM model, CompletionBatch batch, double tokensInStep, boolean completionOnlyLoss) {
         try (Arena pass = Arena.open()) {
             DType type = model.dtype().computeType();
             Tensor ids = batch.inputIds();                                                 // (B, T)

@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.train;
 
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.optim.AdamW;
 import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
@@ -35,7 +35,7 @@ import java.util.function.LongConsumer;
  * numbers. Dropout masks are drawn per micro-batch from {@link TrainingPlan#shardSeed}.
  */
 public final class SftTrainer {
-    private final Gpt2LMHeadModel model;
+    private final CausalLM model;
     private final List<CompletionExample> examples;
     private final SftConfig config;
     private final MetricsSink sink;
@@ -54,11 +54,11 @@ public final class SftTrainer {
      * @param model    the policy to train in place (its trainable parameters)
      * @param examples tokenized prompt + completion pairs; those longer than {@code max_length} are cut ({@link LengthLimit})
      */
-    public SftTrainer(Gpt2LMHeadModel model, List<CompletionExample> examples, SftConfig config, MetricsSink sink) {
+    public SftTrainer(CausalLM model, List<CompletionExample> examples, SftConfig config, MetricsSink sink) {
         this.model = model;
         this.config = config;
         this.sink = sink;
-        LengthLimit limit = LengthLimit.of(config.maxLength(), model.config().nPositions());
+        LengthLimit limit = LengthLimit.of(config.maxLength(), model.config().maxPositions());
         this.examples = new ArrayList<>(examples.size());
         int cut = 0;
         for (CompletionExample e : examples) {

@@ -5,7 +5,7 @@ import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.batch.PaddedBatch;
-import dev.rlhf4j.nn.gpt2.ValueHead;
+import dev.rlhf4j.nn.heads.ValueHead;
 import java.util.Arrays;
 import java.util.Map;
 

@@ -10,7 +10,7 @@ import java.util.Map;
  * "adapted" model). With adapters on, logits come from the adapted model; off, from the base: exactly what a LoRA
  * model must do ({@code W x + s B A x} on, {@code W x} off), without low-rank factors.
  */
-final class FakeLora implements CausalLm {
+final class FakeLora implements LogitsModel {
     final Gpt2LMHeadModel base;
     final Gpt2LMHeadModel adapted;
     private boolean enabled = true;

@@ -52,7 +52,7 @@ class FrozenDuringTrainingTest {
         refs.put("periodic", new PeriodicReference(new FrozenCopyReference(policy), 1));
         Map<String, double[]> before = new LinkedHashMap<>();
         refs.forEach((name, ref) -> before.put(name, Tiny.values(ref, batch, mask)));
-        double[] policyLogProbs = Tiny.values((CausalLm) policy::forward, batch, mask);
+        double[] policyLogProbs = Tiny.values((LogitsModel) policy::forward, batch, mask);
 
         AdamW opt = Tiny.adamW(policy);
         AdamW adapterOpt = Tiny.adamW(lora.adapted);
@@ -64,7 +64,7 @@ class FrozenDuringTrainingTest {
             }
         }
         assertNotEquals(policyBefore, ContentHash.ofWeights(policy.namedParameters()), "the policy's weights moved");
-        assertFalse(Arrays.equals(policyLogProbs, Tiny.values((CausalLm) policy::forward, batch, mask)), "and its log-probs");
+        assertFalse(Arrays.equals(policyLogProbs, Tiny.values((LogitsModel) policy::forward, batch, mask)), "and its log-probs");
         refs.forEach((name, ref) -> {
             ref.verifyFrozen();
             assertArrayEquals(before.get(name), Tiny.values(ref, batch, mask), 0.0, name + ": log-probs unchanged");

@@ -36,7 +36,7 @@ class LoraDisabledReferenceTest {
             assertArrayEquals(base, Tiny.values(ref, batch, mask), 0.0, "adapters off: the base model exactly");
             assertTrue(lora.adaptersEnabled(), "the adapters are on again after the pass");
             assertEquals(2, lora.switches);
-            double[] policy = Tiny.values((CausalLm) lora, batch, mask);
+            double[] policy = Tiny.values((LogitsModel) lora, batch, mask);
             assertFalse(java.util.Arrays.equals(base, policy), "with the adapters on the policy has moved away");
             assertEquals(0, ref.heldBytes());
             ref.verifyFrozen();
@@ -65,7 +65,7 @@ class LoraDisabledReferenceTest {
             try (LoraDisabledReference ref = LoraDisabledReference.of(model, lora)) {
                 assertArrayEquals(base, Tiny.values(ref, batch, mask), 0.0, "adapters off: the base model exactly");
                 assertTrue(lora.isEnabled(), "the adapters are on again after the pass");
-                double[] policy = Tiny.values((CausalLm) model::forward, batch, mask);
+                double[] policy = Tiny.values((LogitsModel) model::forward, batch, mask);
                 assertFalse(java.util.Arrays.equals(base, policy), "the adapters have trained the policy away from its base");
                 assertEquals(0, ref.heldBytes());
                 ref.verifyFrozen();

@@ -119,7 +119,7 @@ final class Tiny {
     }
 
     /** A model's own log-probs, as a reference pass computes them. */
-    static double[] values(CausalLm model, PaddedBatch batch, Tensor mask) {
+    static double[] values(LogitsModel model, PaddedBatch batch, Tensor mask) {
         try (Arena a = Arena.open()) {
             return model.referenceLogProbs(batch, mask).logProbs().toDoubleArray();
         }

@@ -158,7 +158,7 @@ class RewardModelTest {
                 int[] ids = rows.get(r).tokens();
                 double[] hidden;
                 try (var ng = NoGrad.enter()) {
-                    hidden = rm.transformer().forward(Tensor.ofInts(ids, 1, ids.length)).toDoubleArray();  // (1, T, C)
+                    hidden = rm.model().forward(Tensor.ofInts(ids, 1, ids.length)).toDoubleArray();  // (1, T, C)
                 }
                 double expected = 0;
                 for (int c = 0; c < w.length; c++) {

@@ -1,15 +1,9 @@
 package dev.rlhf4j.rlhf.spark;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.gpt2.Gpt2Checkpoint;
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.HalfPrecisionReference;
 import dev.rlhf4j.rlhf.reference.OffloadedReference;
@@ -27,6 +21,10 @@ import java.util.Random;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * DPO's data-parallel gradients on Spark for every reference an executor can rebuild (a bf16 copy, the offloaded
@@ -54,7 +52,7 @@ class SparkGradientsTest {
         saved.release();
         Map<String, Function<Gpt2LMHeadModel, ReferenceModel>> references = new LinkedHashMap<>();
         references.put("bf16", p -> HalfPrecisionReference.of(p, DType.BFLOAT16));
-        references.put("offloaded", p -> OffloadedReference.open(modelDir.resolve(Gpt2Checkpoint.WEIGHTS), CONFIG, DType.FLOAT32));
+        references.put("offloaded", p -> OffloadedReference.open(modelDir.resolve(AutoModel.WEIGHTS), CONFIG, DType.FLOAT32));
         references.put("precomputed", p -> DpoTrainer.precomputedReference(dir.resolve(p.hashCode() + ".safetensors"), DATA,
                 precomputed(), p.namedParameters(), "no tokenizer", 63, () -> new FrozenCopyReference(p)));
         try (SparkCluster cluster = SparkCluster.start("local[2]", "spark-gradients-test")) {

@@ -1,8 +1,9 @@
 package dev.rlhf4j.rlhf.cli.bench;
 
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.train.DpoConfig;
 import dev.rlhf4j.rlhf.train.DpoTrainer;
@@ -37,8 +38,8 @@ public final class DpoBenchmark {
         }
         int rounds = Math.max(1, iterations);
         try (TrainingStep baseline = new TrainingStep(preset, batch, seq, "dpo")) {
-            Gpt2Config config = baseline.config;
-            Gpt2LMHeadModel policy = Gpt2LMHeadModel.random(config, DType.FLOAT32, 1338);
+            ModelConfig config = baseline.config;
+            CausalLM policy = AutoModel.random(config, DType.FLOAT32, 1338);
             DpoConfig dpo = DpoConfig.trlDefaults().toBuilder()
                     .perDeviceTrainBatchSize(batch).maxLength(seq).maxPromptLength(prompt).maxSteps(1).build();
             List<PreferenceExample> pairs = pairs(baseline, prompt, response);

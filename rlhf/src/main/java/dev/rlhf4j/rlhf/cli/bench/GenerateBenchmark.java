@@ -5,8 +5,9 @@ import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.core.cpu.Roofline;
 import dev.rlhf4j.nn.generate.GenerationConfig;
 import dev.rlhf4j.nn.generate.Generator;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,8 +33,8 @@ public final class GenerateBenchmark {
     }
 
     public static void run(PrintStream out, String preset, int newTokens) {
-        Gpt2Config config = Gpt2Config.preset(preset).withoutDropout();
-        Gpt2LMHeadModel model = Gpt2LMHeadModel.random(config, DType.FLOAT32, 1337);
+        ModelConfig config = AutoModel.preset(preset).withoutDropout();
+        CausalLM model = AutoModel.random(config, DType.FLOAT32, 1337);
         Generator generator = new Generator(model);
         TensorRandom random = new TensorRandom(11);
         GenerationConfig greedy = GenerationConfig.greedy(newTokens, -1);
@@ -91,16 +92,16 @@ public final class GenerateBenchmark {
      * Every matrix a token passes through: per layer c_attn, attn.c_proj, c_fc, mlp.c_proj, then the tied head.
      * {@code asStored}: Conv1D weights as GPT-2 stores them, (in, out), read transposed; else all as (out, in).
      */
-    private static Roofline.GemvPass weightPass(Gpt2Config c, boolean asStored) {
-        int d = c.nEmbd();
-        int[][] outIn = new int[4 * c.nLayer() + 1][];
-        for (int l = 0; l < c.nLayer(); l++) {
+    private static Roofline.GemvPass weightPass(ModelConfig c, boolean asStored) {
+        int d = c.hiddenSize();
+        int[][] outIn = new int[4 * c.numLayers() + 1][];
+        for (int l = 0; l < c.numLayers(); l++) {
             outIn[4 * l] = new int[] {3 * d, d};
             outIn[4 * l + 1] = new int[] {d, d};
             outIn[4 * l + 2] = new int[] {4 * d, d};
             outIn[4 * l + 3] = new int[] {d, 4 * d};
         }
-        outIn[4 * c.nLayer()] = new int[] {c.vocabSize(), d};
+        outIn[4 * c.numLayers()] = new int[] {c.vocabSize(), d};
         int[][] shapes = new int[outIn.length][];
         boolean[] transposed = new boolean[outIn.length];
         for (int i = 0; i < outIn.length; i++) {

@@ -2,8 +2,9 @@ package dev.rlhf4j.rlhf.cli.bench;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.TensorRandom;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.train.Critic;
@@ -54,8 +55,8 @@ public final class PpoBenchmark {
         }
         int rounds = Math.max(1, iterations);
         try (TrainingStep baseline = new TrainingStep(preset, batch, seq, "ppo")) {
-            Gpt2Config config = baseline.config;
-            Gpt2LMHeadModel actor = Gpt2LMHeadModel.random(config, DType.FLOAT32, 1338);
+            ModelConfig config = baseline.config;
+            CausalLM actor = AutoModel.random(config, DType.FLOAT32, 1338);
             RewardModel reward = RewardModel.fromLm(actor, 3);
             reward.freeze();
             reward.eval();
@@ -66,8 +67,8 @@ public final class PpoBenchmark {
                     .withRun((long) batch * (rounds + 1), rounds + 1, 42);
             try (FrozenCopyReference reference = new FrozenCopyReference(actor);
                  Critic critic = separateCritic
-                         ? SeparateCritic.fromRewardModel(reward.transformer(), reward.namedParameters().get("score.weight"))
-                         : new SharedTrunkCritic(config.nEmbd(), DType.FLOAT32, new TensorRandom(4), RewardModel.INITIALIZER_RANGE)) {
+                         ? SeparateCritic.fromRewardModel(reward.model(), reward.namedParameters().get("score.weight"))
+                         : new SharedTrunkCritic(config.hiddenSize(), DType.FLOAT32, new TensorRandom(4), RewardModel.INITIALIZER_RANGE)) {
                 PpoTrainer trainer = new PpoTrainer(actor, null, critic, reference, reward, prompts(baseline, prompt),
                         ppo, MetricsSink.NONE);
                 baseline.run();                                                      // warm-up
@@ -148,9 +149,9 @@ public final class PpoBenchmark {
         double rows = s.batch;
         double tokens = s.tokens();
         double length = s.seq;
-        Gpt2Config c = s.config;
+        ModelConfig c = s.config;
         double generation = s.forwardFlops(rows * (prompt + response - 1), length, false)
-                + 2.0 * c.vocabSize() * c.nEmbd() * rows * response;
+                + 2.0 * c.vocabSize() * c.hiddenSize() * rows * response;
         double scoring = s.forwardFlops(tokens, length, false);
         double reference = s.forwardFlops(tokens, length, true);
         double actor = s.forwardFlops(tokens, length, true);

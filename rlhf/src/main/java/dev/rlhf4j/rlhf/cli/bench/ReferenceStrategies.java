@@ -4,12 +4,12 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.batch.PaddedBatch;
-import dev.rlhf4j.nn.gpt2.Gpt2Checkpoint;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
-import dev.rlhf4j.rlhf.reference.CausalLm;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.HalfPrecisionReference;
+import dev.rlhf4j.rlhf.reference.LogitsModel;
 import dev.rlhf4j.rlhf.reference.OffloadedReference;
 import dev.rlhf4j.rlhf.reference.PeriodicReference;
 import dev.rlhf4j.rlhf.reference.PrecomputedReference;
@@ -37,7 +37,7 @@ final class ReferenceStrategies {
         return name.equals("periodic4") ? 4 : 1;
     }
 
-    final Gpt2LMHeadModel policy;
+    final CausalLM policy;
     final PaddedBatch batch;
     final Tensor mask;                       // (B, T-1)
     final List<int[]> rows;
@@ -45,11 +45,11 @@ final class ReferenceStrategies {
     private PrecomputedReference.Key key;
 
     ReferenceStrategies(String preset, int batchSize, int seq, Path dir) {
-        Gpt2Config config = Gpt2Config.preset(preset).withoutDropout();
-        if (seq < 2 || seq > config.nPositions()) {
-            throw new IllegalArgumentException("bench reference: --seq " + seq + " must lie in [2, n_positions " + config.nPositions() + "]");
+        ModelConfig config = AutoModel.preset(preset).withoutDropout();
+        if (seq < 2 || seq > config.maxPositions()) {
+            throw new IllegalArgumentException("bench reference: --seq " + seq + " must lie in [2, n_positions " + config.maxPositions() + "]");
         }
-        this.policy = Gpt2LMHeadModel.random(config, DType.FLOAT32, 1337);
+        this.policy = AutoModel.random(config, DType.FLOAT32, 1337);
         Random random = new Random(7);
         this.rows = new ArrayList<>();
         for (int r = 0; r < batchSize; r++) {
@@ -85,7 +85,7 @@ final class ReferenceStrategies {
 
     /** The policy's checkpoint, which a run starts from and the offloaded reference streams: written once in {@link #dir}. */
     Path checkpoint() {
-        Path file = dir.resolve("policy").resolve(Gpt2Checkpoint.WEIGHTS);
+        Path file = dir.resolve("policy").resolve(AutoModel.WEIGHTS);
         if (!Files.exists(file)) {
             policy.save(file.getParent());
         }
@@ -112,7 +112,7 @@ final class ReferenceStrategies {
     /** The policy's own pass, which every training step makes anyway: what a strategy's pass is measured beside. */
     void policyPass() {
         try (Arena a = Arena.open()) {
-            ((CausalLm) policy::forward).referenceLogProbs(batch, mask);
+            ((LogitsModel) policy::forward).referenceLogProbs(batch, mask);
         }
     }
 }

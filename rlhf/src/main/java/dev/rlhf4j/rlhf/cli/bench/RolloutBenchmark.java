@@ -1,8 +1,9 @@
 package dev.rlhf4j.rlhf.cli.bench;
 
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reward.NamedReward;
 import dev.rlhf4j.rlhf.reward.RewardModel;
@@ -38,12 +39,12 @@ public final class RolloutBenchmark {
 
     public static void run(PrintStream out, PrintStream log, String master, String preset, int prompts, int newTokens, int shard,
                            int rounds) {
-        Gpt2Config config = Gpt2Config.preset(preset).withoutDropout();
-        if (newTokens + 8 > config.nPositions()) {
+        ModelConfig config = AutoModel.preset(preset).withoutDropout();
+        if (newTokens + 8 > config.maxPositions()) {
             throw new IllegalArgumentException("bench rollouts: --new-tokens " + newTokens + " and prompts of up to 8 tokens do not fit the"
-                    + " model's " + config.nPositions() + " positions");
+                    + " model's " + config.maxPositions() + " positions");
         }
-        Gpt2LMHeadModel policy = Gpt2LMHeadModel.random(config, DType.FLOAT32, 1337);
+        CausalLM policy = AutoModel.random(config, DType.FLOAT32, 1337);
         RewardModel reward = RewardModel.fromLm(policy, 7);
         FrozenCopyReference reference = new FrozenCopyReference(policy);
         RolloutModels models = new RolloutModels(policy, null, List.of(new NamedReward("reward_model", reward)), reference);

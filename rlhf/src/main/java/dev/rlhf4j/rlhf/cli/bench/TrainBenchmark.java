@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.cli.bench;
 
 import dev.rlhf4j.core.cpu.Roofline;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
+import dev.rlhf4j.nn.model.ModelConfig;
 import java.io.PrintStream;
 import java.util.Arrays;
 
@@ -22,7 +22,7 @@ public final class TrainBenchmark {
         try (TrainingStep step = new TrainingStep(preset, batch, seq, "train")) {
             step.run();                                                            // warm-up
             Arrays.fill(step.phases, 0);
-            Gpt2Config config = step.config;
+            ModelConfig config = step.config;
             double flopsPerStep = step.flops();
             int rounds = Math.max(1, steps);
             double total = 0;
@@ -34,7 +34,7 @@ public final class TrainBenchmark {
                 total += seconds;
                 // the baseline is timed right after each step, so each ratio compares one state of a shared machine
                 achieved[s] = flopsPerStep / seconds / 1e9;
-                sgemm[s] = Roofline.sgemmGflops(batch * seq, config.nEmbd(), 4 * config.nEmbd(), 3);
+                sgemm[s] = Roofline.sgemmGflops(batch * seq, config.hiddenSize(), 4 * config.hiddenSize(), 3);
                 utilisation[s] = achieved[s] / sgemm[s];
             }
             double stepMs = total * 1e3 / rounds;

@@ -4,8 +4,9 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
-import dev.rlhf4j.nn.gpt2.Gpt2Config;
-import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.nn.model.AutoModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.nn.optim.AdamW;
 import java.util.Random;
 
@@ -19,24 +20,24 @@ import java.util.Random;
  * a training step is three forwards' worth (forward and a backward of twice its cost).
  */
 final class TrainingStep implements AutoCloseable {
-    final Gpt2Config config;
+    final ModelConfig config;
     final int batch;
     final int seq;
-    private final Gpt2LMHeadModel model;
+    private final CausalLM model;
     private final AdamW opt;
     private final Tensor input;
     /** Nanoseconds spent so far in forward, backward and optimizer (with the arena's release). */
     final long[] phases = new long[3];
 
     TrainingStep(String preset, int batch, int seq, String command) {
-        this.config = Gpt2Config.preset(preset).withoutDropout();
-        if (batch < 1 || seq < 2 || seq > config.nPositions()) {
+        this.config = AutoModel.preset(preset).withoutDropout();
+        if (batch < 1 || seq < 2 || seq > config.maxPositions()) {
             throw new IllegalArgumentException("bench " + command + ": --batch " + batch + " must be >= 1 and --seq " + seq
-                    + " must lie in [2, n_positions " + config.nPositions() + "]");
+                    + " must lie in [2, n_positions " + config.maxPositions() + "]");
         }
         this.batch = batch;
         this.seq = seq;
-        this.model = Gpt2LMHeadModel.random(config, DType.FLOAT32, 1337);
+        this.model = AutoModel.random(config, DType.FLOAT32, 1337);
         this.opt = new AdamW(model.namedParameters(), AdamW.Config.gpt2(), AdamW.matricesOnly(model.namedParameters()));
         TensorRandom random = new TensorRandom(7);
         long[] ids = new long[batch * seq];
@@ -73,7 +74,7 @@ final class TrainingStep implements AutoCloseable {
 
     /** The weights that multiply activations in a forward with the LM head: all but wpe. */
     double weights() {
-        return model.numParameters() - (double) config.nPositions() * config.nEmbd();
+        return model.numParameters() - (double) config.maxPositions() * config.hiddenSize();
     }
 
     /** FLOPs of one training step. */
@@ -86,8 +87,8 @@ final class TrainingStep implements AutoCloseable {
      * the head, through the trunk alone (a reward model's or a critic's: their scalar heads cost nothing).
      */
     double forwardFlops(double tokens, double length, boolean withHead) {
-        double n = withHead ? weights() : weights() - (double) config.vocabSize() * config.nEmbd();
-        return (2 * n + 4.0 * config.nLayer() * config.nEmbd() * length) * tokens;
+        double n = withHead ? weights() : weights() - (double) config.vocabSize() * config.hiddenSize();
+        return (2 * n + 4.0 * config.numLayers() * config.hiddenSize() * length) * tokens;
     }
 
     /** {@code n} random token ids of this vocabulary, none of them EOS (a prompt or completion of the RLHF benchmarks). */

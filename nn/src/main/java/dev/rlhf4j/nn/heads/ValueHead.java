@@ -1,4 +1,4 @@
-package dev.rlhf4j.nn.gpt2;
+package dev.rlhf4j.nn.heads;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;

@@ -5,18 +5,19 @@ import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.Masked;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 
 /**
  * What a reference strategy needs of a language model: the logits of a padded batch, e.g.
- * {@code Gpt2LMHeadModel::forward}. {@link #referenceLogProbs} is the one reference pass every strategy that runs a
+ * {@code CausalLM::forward}. {@link #referenceLogProbs} is the one reference pass every strategy that runs a
  * model shares.
  *
  * <p>Legend: B batch, T sequence length, V vocabulary.
  */
 @FunctionalInterface
-public interface CausalLm {
+public interface LogitsModel {
     /** Logits (B, T, V) of the batch's ids (B, T), pads hidden by its attention mask. */
     Tensor logits(PaddedBatch batch);
 
