@@ -7,7 +7,7 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
-import dev.rlhf4j.rlhf.train.CompletionExample;
+import dev.rlhf4j.rlhf.data.CompletionExample;
 import dev.rlhf4j.rlhf.train.SftConfig;
 import dev.rlhf4j.rlhf.train.SftTrainer;
 import java.util.ArrayList;

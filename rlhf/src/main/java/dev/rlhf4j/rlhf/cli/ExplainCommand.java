@@ -9,7 +9,7 @@ import dev.rlhf4j.rlhf.explain.Explanation;
 import dev.rlhf4j.rlhf.explain.GroupExplainer;
 import dev.rlhf4j.rlhf.explain.PpoExplainer;
 import dev.rlhf4j.rlhf.explain.TinyPolicy;
-import dev.rlhf4j.rlhf.train.PreferenceExample;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -8,7 +8,7 @@ import dev.rlhf4j.rlhf.memory.ModelShape;
 import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.memory.Workload.Algorithm;
 import dev.rlhf4j.rlhf.memory.Workload.Model;
-import dev.rlhf4j.rlhf.train.PreferenceExample;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

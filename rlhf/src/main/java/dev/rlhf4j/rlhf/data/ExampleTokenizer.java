@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.data;
 
-import dev.rlhf4j.rlhf.train.CompletionExample;
-import dev.rlhf4j.rlhf.train.PreferenceExample;
+import dev.rlhf4j.rlhf.data.CompletionExample;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;

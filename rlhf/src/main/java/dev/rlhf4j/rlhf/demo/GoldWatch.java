@@ -2,7 +2,7 @@ package dev.rlhf4j.rlhf.demo;
 
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.rlhf.reward.RewardFunction;
-import dev.rlhf4j.rlhf.train.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.Arrays;
 

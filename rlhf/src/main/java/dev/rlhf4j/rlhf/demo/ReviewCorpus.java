@@ -9,7 +9,7 @@ import static dev.rlhf4j.rlhf.demo.SentimentLexicon.POSITIVE_ADVERBS;
 import static dev.rlhf4j.rlhf.demo.SentimentLexicon.POSITIVE_NOUNS;
 import static dev.rlhf4j.rlhf.demo.SentimentLexicon.POSITIVE_VERBS;
 
-import dev.rlhf4j.rlhf.train.CompletionExample;
+import dev.rlhf4j.rlhf.data.CompletionExample;
 import dev.rlhf4j.tokenizer.BpeTrainer;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;

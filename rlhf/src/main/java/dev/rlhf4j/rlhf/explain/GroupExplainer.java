@@ -16,7 +16,7 @@ import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
 import dev.rlhf4j.rlhf.reward.RuleRewards;
 import dev.rlhf4j.rlhf.reward.TextReward;
-import dev.rlhf4j.rlhf.train.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
 import dev.rlhf4j.rlhf.train.GrpoConfig;
 import dev.rlhf4j.rlhf.train.GrpoTrainer;
 import dev.rlhf4j.rlhf.train.RlooConfig;

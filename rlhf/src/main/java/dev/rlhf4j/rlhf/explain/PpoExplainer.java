@@ -13,7 +13,7 @@ import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.reward.TextReward;
-import dev.rlhf4j.rlhf.train.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
 import dev.rlhf4j.rlhf.train.Critic;
 import dev.rlhf4j.rlhf.train.PpoTrainer;
 import dev.rlhf4j.rlhf.train.PpoTrainerConfig;

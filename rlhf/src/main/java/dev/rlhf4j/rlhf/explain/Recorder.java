@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.explain;
 
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.rlhf.train.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
 import dev.rlhf4j.rlhf.train.StepObserver;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.reward;
 
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.rlhf.train.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
 
 /**
  * What an online trainer (PPO, GRPO, RLOO) asks of a reward: one score per prompt + completion row. A

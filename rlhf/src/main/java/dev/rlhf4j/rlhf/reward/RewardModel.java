@@ -19,7 +19,7 @@ import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.model.DecoderModel;
 import dev.rlhf4j.nn.model.ModelConfig;
-import dev.rlhf4j.rlhf.train.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.rlhf4j.rlhf.rollout;
 
 import dev.rlhf4j.nn.generate.GenerationConfig;
-import dev.rlhf4j.rlhf.train.TrainingPlan;
+import dev.rlhf4j.rlhf.data.TrainingPlan;
 import java.io.Serializable;
 
 /**

@@ -2,7 +2,7 @@ package dev.rlhf4j.rlhf.rollout;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.rlhf.train.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -4,7 +4,7 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.rlhf.reward.RewardFunction;
 import dev.rlhf4j.rlhf.reward.RuleRewards;
 import dev.rlhf4j.rlhf.reward.TextReward;
-import dev.rlhf4j.rlhf.train.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import dev.rlhf4j.tokenizer.TokenizerFiles;
 import java.io.IOException;

@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.spark;
 
 import dev.rlhf4j.core.DType;
+import dev.rlhf4j.nn.io.TensorSnapshot;
 import dev.rlhf4j.nn.lora.LoraConfig;
 import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;

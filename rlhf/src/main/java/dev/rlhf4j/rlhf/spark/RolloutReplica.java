@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.spark;
 
 import dev.rlhf4j.core.TensorRandom;
+import dev.rlhf4j.nn.io.TensorSnapshot;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.nn.model.CausalLM;

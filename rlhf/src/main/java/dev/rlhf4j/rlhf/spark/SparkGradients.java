@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.spark;
 
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.io.TensorSnapshot;
 import dev.rlhf4j.rlhf.train.GradientShards;
 import dev.rlhf4j.rlhf.train.ShardGradient;
 import java.io.Serializable;

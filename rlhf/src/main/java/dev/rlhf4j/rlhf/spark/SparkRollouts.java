@@ -1,5 +1,6 @@
 package dev.rlhf4j.rlhf.spark;
 
+import dev.rlhf4j.nn.io.TensorSnapshot;
 import dev.rlhf4j.rlhf.rollout.RolloutModels;
 import dev.rlhf4j.rlhf.rollout.RolloutRow;
 import dev.rlhf4j.rlhf.rollout.RolloutSpec;

@@ -1,6 +1,8 @@
 package dev.rlhf4j.rlhf.train;
 
 import dev.rlhf4j.core.DType;
+import dev.rlhf4j.rlhf.data.DpoBatch;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import java.io.Serializable;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package dev.rlhf4j.rlhf.train;
 
+import dev.rlhf4j.rlhf.data.DpoBatch;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.rlhf4j.rlhf.train;
 
+import dev.rlhf4j.rlhf.data.CompletionExample;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import java.util.Arrays;
 
 /**

@@ -2,6 +2,8 @@ package dev.rlhf4j.rlhf.train;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionExample;
 import java.util.List;
 
 /**

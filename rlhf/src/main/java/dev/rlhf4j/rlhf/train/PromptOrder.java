@@ -1,5 +1,6 @@
 package dev.rlhf4j.rlhf.train;
 
+import dev.rlhf4j.rlhf.data.TrainingPlan;
 import java.util.SplittableRandom;
 
 /**

@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.train;
 
 import dev.rlhf4j.nn.optim.AdamW;
+import dev.rlhf4j.rlhf.data.TrainingPlan;
 
 /**
  * Hyper-parameters of {@link SftTrainer}, TRL's {@code SFTConfig} (and the {@code TrainingArguments} it inherits)

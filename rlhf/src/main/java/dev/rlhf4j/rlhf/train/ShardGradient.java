@@ -3,7 +3,7 @@ package dev.rlhf4j.rlhf.train;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.rlhf.spark.TensorSnapshot;
+import dev.rlhf4j.nn.io.TensorSnapshot;
 import java.io.Serializable;
 import java.util.LinkedHashMap;
 import java.util.List;

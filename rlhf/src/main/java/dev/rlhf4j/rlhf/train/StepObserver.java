@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.train;
 
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
 
 /**
  * Sees the intermediates of a trainer's step as the trainer computes them, stage by stage, by name ({@code "logp"},

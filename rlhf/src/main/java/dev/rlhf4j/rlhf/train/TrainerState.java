@@ -10,6 +10,7 @@ import dev.rlhf4j.nn.io.SafetensorsReader;
 import dev.rlhf4j.nn.io.SafetensorsWriter;
 import dev.rlhf4j.nn.io.StrictJson;
 import dev.rlhf4j.nn.optim.AdamW;
+import dev.rlhf4j.rlhf.data.TrainingPlan;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

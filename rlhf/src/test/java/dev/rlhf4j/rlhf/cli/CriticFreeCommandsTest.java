@@ -134,8 +134,8 @@ class CriticFreeCommandsTest {
         int[] prompt = tokenizer.encode("the quick");
         int[] finished = concat(tokenizer.encode(" fox runs."), new int[] {eos});
         int[] open = tokenizer.encode(" fox runs and runs");
-        var batch = dev.rlhf4j.rlhf.train.CompletionBatch.of(List.of(new dev.rlhf4j.rlhf.train.CompletionExample(prompt, finished),
-                new dev.rlhf4j.rlhf.train.CompletionExample(prompt, open)), eos);
+        var batch = dev.rlhf4j.rlhf.data.CompletionBatch.of(List.of(new dev.rlhf4j.rlhf.data.CompletionExample(prompt, finished),
+                new dev.rlhf4j.rlhf.data.CompletionExample(prompt, open)), eos);
         double[] eosScores = dev.rlhf4j.rlhf.reward.RuleRewards.named("eos").decodedBy(tokenizer::decode).scores(batch).toDoubleArray();
         double[] lengths = dev.rlhf4j.rlhf.reward.RuleRewards.named("length").decodedBy(tokenizer::decode).scores(batch).toDoubleArray();
         assertEquals(List.of(1.0, 0.0), List.of(eosScores[0], eosScores[1]), "only the completion ending with EOS is paid");

@@ -186,11 +186,11 @@ class TrainCommandsTest {
 
     @Test
     void theHeldOutSplitIsDrawnFromTheSeed() {
-        List<dev.rlhf4j.rlhf.train.PreferenceExample> pairs = new ArrayList<>();
+        List<dev.rlhf4j.rlhf.data.PreferenceExample> pairs = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
-            pairs.add(new dev.rlhf4j.rlhf.train.PreferenceExample(new int[] {i}, new int[] {1}, new int[] {2}));
+            pairs.add(new dev.rlhf4j.rlhf.data.PreferenceExample(new int[] {i}, new int[] {1}, new int[] {2}));
         }
-        List<List<dev.rlhf4j.rlhf.train.PreferenceExample>> a = RewardCommand.split(pairs, 0.25, 7);
+        List<List<dev.rlhf4j.rlhf.data.PreferenceExample>> a = RewardCommand.split(pairs, 0.25, 7);
         assertEquals(15, a.get(0).size());
         assertEquals(5, a.get(1).size());
         assertEquals(a, RewardCommand.split(pairs, 0.25, 7));

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rlhf4j.rlhf.train.CompletionExample;
+import dev.rlhf4j.rlhf.data.CompletionExample;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import dev.rlhf4j.tokenizer.PreTokenizer;
 import java.util.HashSet;

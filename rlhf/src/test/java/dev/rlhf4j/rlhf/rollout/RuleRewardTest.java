@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.rlhf4j.rlhf.reward.RuleRewards;
-import dev.rlhf4j.rlhf.train.CompletionBatch;
-import dev.rlhf4j.rlhf.train.CompletionExample;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionExample;
 import dev.rlhf4j.tokenizer.BpeTrainer;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.io.ByteArrayInputStream;

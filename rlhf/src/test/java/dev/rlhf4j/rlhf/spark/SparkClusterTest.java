@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
+import dev.rlhf4j.nn.io.TensorSnapshot;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;

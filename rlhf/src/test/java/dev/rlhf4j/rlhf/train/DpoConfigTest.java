@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.data.DpoBatch;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.rlhf.dpo.HingeDpoLoss;
 import dev.rlhf4j.rlhf.dpo.IpoLoss;
 import dev.rlhf4j.rlhf.dpo.RobustDpoLoss;

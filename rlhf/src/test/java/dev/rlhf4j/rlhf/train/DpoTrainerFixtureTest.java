@@ -12,6 +12,8 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.Fixtures;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.io.SafetensorsReader;
+import dev.rlhf4j.rlhf.data.DpoBatch;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import java.util.List;
 import java.util.Random;

@@ -10,6 +10,7 @@ import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraConfig;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.rlhf.reference.ContentHash;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.HalfPrecisionReference;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.io.SafetensorsReader;
+import dev.rlhf4j.rlhf.data.CompletionExample;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

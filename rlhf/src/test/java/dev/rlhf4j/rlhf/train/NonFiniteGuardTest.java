@@ -13,6 +13,8 @@ import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.optim.Optimizer;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
+import dev.rlhf4j.rlhf.data.CompletionExample;
 import dev.rlhf4j.rlhf.reference.ContentHash;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reward.RewardFunction;

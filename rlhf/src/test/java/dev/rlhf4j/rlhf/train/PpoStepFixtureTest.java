@@ -12,6 +12,7 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.io.SafetensorsReader;
+import dev.rlhf4j.rlhf.data.CompletionExample;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import java.io.IOException;
 import java.io.InputStream;

@@ -10,6 +10,8 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.data.CompletionBatch;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import java.util.ArrayList;
 import java.util.List;

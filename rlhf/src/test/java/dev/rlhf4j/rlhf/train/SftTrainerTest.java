@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.data.CompletionExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

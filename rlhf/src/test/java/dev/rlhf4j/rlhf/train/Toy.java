@@ -3,6 +3,8 @@ package dev.rlhf4j.rlhf.train;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.data.CompletionExample;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -2,6 +2,7 @@ package dev.rlhf4j.rlhf.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

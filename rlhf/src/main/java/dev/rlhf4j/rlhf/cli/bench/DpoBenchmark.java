@@ -8,7 +8,7 @@ import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.train.DpoConfig;
 import dev.rlhf4j.rlhf.train.DpoTrainer;
 import dev.rlhf4j.rlhf.train.MetricsSink;
-import dev.rlhf4j.rlhf.train.PreferenceExample;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.rlhf4j.rlhf.spark;
+package dev.rlhf4j.nn.io;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;

@@ -1,11 +1,11 @@
-package dev.rlhf4j.rlhf.train;
+package dev.rlhf4j.rlhf.data;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
 /**
- * B preference pairs as the one batch of 2B rows that {@link DpoTrainer} runs through the policy in a single forward
+ * B preference pairs as the one batch of 2B rows that DPO runs through the policy in a single forward
  * (TRL's {@code concatenated_inputs}): rows 0 .. B-1 are prompt + chosen, rows B .. 2B-1 prompt + rejected, all
  * right-padded to one length.
  * <pre>

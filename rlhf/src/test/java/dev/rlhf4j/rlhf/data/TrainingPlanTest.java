@@ -1,4 +1,4 @@
-package dev.rlhf4j.rlhf.train;
+package dev.rlhf4j.rlhf.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,13 +9,12 @@ import dev.rlhf4j.nn.optim.LrSchedule;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
-/** HF Trainer's step arithmetic, the per-epoch order, the schedules, and max_length's cuts. */
+/** HF Trainer's step arithmetic, the per-epoch order and the schedules. */
 class TrainingPlanTest {
 
     @Property(tries = 60)
@@ -70,25 +69,5 @@ class TrainingPlanTest {
         assertEquals(0.25, constant.at(1), 1e-15);
         assertEquals(1.0, constant.at(9), 0.0);
         assertThrows(IllegalArgumentException.class, () -> plan.schedule(TrainingPlan.SchedulerType.LINEAR, 1.0, 0.0, 11));
-    }
-
-    @Property(tries = 60)
-    void aCutExampleFitsKeepsThePromptsEndAndAtLeastOnePromptToken(@ForAll @IntRange(min = 2, max = 20) int max,
-            @ForAll long seed) {
-        Random random = new Random(seed);
-        LengthLimit limit = new LengthLimit(max);
-        int[] prompt = Toy.tokens(1 + random.nextInt(25), random);
-        PreferenceExample pair = new PreferenceExample(prompt, Toy.tokens(1 + random.nextInt(25), random),
-                Toy.tokens(1 + random.nextInt(25), random));
-        PreferenceExample cut = limit.apply(pair);
-        assertTrue(cut.prompt().length >= 1);
-        assertTrue(cut.prompt().length + Math.max(cut.chosen().length, cut.rejected().length) <= max);
-        assertArrayEquals(Arrays.copyOfRange(prompt, prompt.length - cut.prompt().length, prompt.length), cut.prompt());
-        assertArrayEquals(Arrays.copyOf(pair.chosen(), cut.chosen().length), cut.chosen(), "completions keep their start");
-        assertEquals(limit.exceeds(pair), cut != pair);
-        if (pair.prompt().length + Math.max(pair.chosen().length, pair.rejected().length) > max
-                && Math.max(pair.chosen().length, pair.rejected().length) <= max - 1) {
-            assertEquals(pair.chosen().length, cut.chosen().length, "the prompt gives way before any completion token");
-        }
     }
 }

@@ -1,4 +1,4 @@
-package dev.rlhf4j.rlhf.train;
+package dev.rlhf4j.rlhf.data;
 
 /**
  * A tokenized prompt and the completion that follows it: one SFT example, or one PPO rollout's query and response.

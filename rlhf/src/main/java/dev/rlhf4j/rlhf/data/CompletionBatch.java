@@ -1,4 +1,4 @@
-package dev.rlhf4j.rlhf.train;
+package dev.rlhf4j.rlhf.data;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;

@@ -1,4 +1,4 @@
-package dev.rlhf4j.rlhf.train;
+package dev.rlhf4j.rlhf.data;
 
 /** A tokenized preference pair: one prompt and two completions of it, {@code chosen} preferred to {@code rejected}. */
 public record PreferenceExample(int[] prompt, int[] chosen, int[] rejected) implements java.io.Serializable {

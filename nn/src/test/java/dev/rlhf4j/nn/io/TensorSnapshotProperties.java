@@ -1,4 +1,4 @@
-package dev.rlhf4j.rlhf.spark;
+package dev.rlhf4j.nn.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
