@@ -1,7 +1,5 @@
 package dev.rlhf4j.rlhf.data;
 
-import dev.rlhf4j.rlhf.data.CompletionExample;
-import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;

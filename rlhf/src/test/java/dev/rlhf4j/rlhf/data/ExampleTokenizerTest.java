@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.rlhf4j.rlhf.data.CompletionExample;
-import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.Arrays;
 import java.util.List;
