@@ -1,5 +1,6 @@
 package dev.rlhf4j.nn.lora;
 
+import java.io.Serializable;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,10 +25,14 @@ import java.util.regex.PatternSyntaxException;
  * @param rankPattern per-layer ranks: key = a module-name suffix or regex, as PEFT's {@code rank_pattern}
  * @param alphaPattern per-layer alphas, as PEFT's {@code alpha_pattern}
  * @param baseModelNameOrPath written into {@code adapter_config.json}; may be null
+ *
+ * <p>Serializable, so that an executor can attach the driver's adapters; deserialization runs the canonical
+ * constructor, which keeps the pattern maps in their order.
  */
 public record LoraConfig(int r, double loraAlpha, double loraDropout, List<String> targetModules, String targetRegex,
                          boolean useRslora, Map<String, Integer> rankPattern, Map<String, Double> alphaPattern,
-                         String baseModelNameOrPath) {
+                         String baseModelNameOrPath) implements Serializable {
+    private static final long serialVersionUID = 1L;
     /** PEFT's shorthand for every linear layer but the output head. */
     public static final String ALL_LINEAR = "all-linear";
     /** Output heads that {@link #ALL_LINEAR} leaves alone (PEFT: the LM head and sequence-classification heads). */

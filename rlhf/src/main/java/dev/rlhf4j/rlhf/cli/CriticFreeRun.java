@@ -9,6 +9,7 @@ import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
 import dev.rlhf4j.rlhf.data.Tokenized;
 import dev.rlhf4j.rlhf.memory.Workload;
+import dev.rlhf4j.rlhf.reference.ReferenceKind;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reference.SynchronizedReference;
 import dev.rlhf4j.rlhf.reward.NamedReward;

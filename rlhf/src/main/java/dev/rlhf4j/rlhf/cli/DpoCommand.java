@@ -13,6 +13,7 @@ import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.reference.ContentHash;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reference.PrecomputedReference;
+import dev.rlhf4j.rlhf.reference.ReferenceKind;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.run.TrainingRun;
 import dev.rlhf4j.rlhf.spark.DpoGradientReplica;
@@ -61,7 +62,7 @@ public final class DpoCommand implements Callable<Integer> {
     @Mixin
     SparkOptions spark;
 
-    @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKind.Converter.class,
+    @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKindConverter.class,
             description = "frozen, bf16, fp16, offloaded, lora-disabled (needs --lora-r) or precomputed (TRL's"
                     + " precompute_ref_log_probs); none is used with --reference-free true or --loss-type simpo; default: ${DEFAULT-VALUE}")
     ReferenceKind reference;

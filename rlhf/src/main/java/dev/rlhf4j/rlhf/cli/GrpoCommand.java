@@ -1,5 +1,6 @@
 package dev.rlhf4j.rlhf.cli;
 
+import dev.rlhf4j.rlhf.reference.ReferenceKind;
 import dev.rlhf4j.rlhf.train.GrpoConfig;
 import dev.rlhf4j.rlhf.train.GrpoTrainer;
 import java.util.Map;
@@ -34,7 +35,7 @@ public final class GrpoCommand implements Callable<Integer> {
     @Mixin
     SparkOptions spark;
 
-    @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKind.Converter.class,
+    @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKindConverter.class,
             description = "frozen, bf16, fp16, offloaded or lora-disabled (needs --lora-r); unused with --beta 0; default: ${DEFAULT-VALUE}")
     ReferenceKind reference;
 

@@ -9,6 +9,7 @@ import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.memory.Workload.Algorithm;
 import dev.rlhf4j.rlhf.memory.Workload.Model;
 import dev.rlhf4j.rlhf.data.PreferenceExample;
+import dev.rlhf4j.rlhf.reference.ReferenceKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

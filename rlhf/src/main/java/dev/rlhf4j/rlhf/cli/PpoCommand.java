@@ -10,6 +10,7 @@ import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;
 import dev.rlhf4j.rlhf.data.Tokenized;
 import dev.rlhf4j.rlhf.memory.Workload;
+import dev.rlhf4j.rlhf.reference.ReferenceKind;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.run.TrainingRun;
@@ -68,7 +69,7 @@ public final class PpoCommand implements Callable<Integer> {
                     + " default: ${DEFAULT-VALUE}")
     CriticKind critic;
 
-    @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKind.Converter.class,
+    @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKindConverter.class,
             description = "frozen, bf16, fp16, offloaded or lora-disabled (needs --lora-r); default: ${DEFAULT-VALUE}")
     ReferenceKind reference;
 

@@ -3,8 +3,11 @@ package dev.rlhf4j.rlhf.reference;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.io.TensorSnapshot;
+import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import java.util.Collections;
 import java.util.Map;
@@ -57,6 +60,34 @@ public final class FrozenCopyReference implements ReferenceModel {
     /** The type the weights are stored in. */
     public DType storage() {
         return model.dtype();
+    }
+
+    /** Its weights in their stored type: an executor builds the same copy from them. */
+    @Override
+    public ReferenceRecipe recipe() {
+        return new Recipe(model.config(), TensorSnapshot.of(0, model.namedParameters()));
+    }
+
+    /** A frozen copy of a model of {@code config} holding {@code weights}, in the weights' type. */
+    record Recipe(ModelConfig config, TensorSnapshot weights) implements ReferenceRecipe {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ReferenceModel build(CausalLM policy, LoraModel lora) {
+            DType storage = weights.entries().get(0).type();
+            CausalLM stored = AutoModel.create(config, storage);
+            try {
+                weights.copyInto(stored.namedParameters(), "the rebuilt reference");
+                return new FrozenCopyReference(stored, storage, storage.isHalf() ? "HalfPrecisionReference" : "FrozenCopyReference");
+            } finally {
+                stored.release();
+            }
+        }
+
+        @Override
+        public long bytes() {
+            return weights.bytes();
+        }
     }
 
     /** Takes the weights as they are now as the seal (after a synchronisation). */

@@ -8,12 +8,16 @@ import dev.rlhf4j.nn.batch.PaddedBatch;
 import dev.rlhf4j.nn.io.CheckpointException;
 import dev.rlhf4j.nn.io.SafetensorsReader;
 import dev.rlhf4j.nn.io.SafetensorsWriter;
+import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.model.ModelConfig;
 import dev.rlhf4j.nn.model.ModelFamily;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -39,8 +43,10 @@ import java.util.function.BiConsumer;
  */
 public final class OffloadedReference implements ReferenceModel {
     private final Path file;
+    private final boolean ownsFile;                    // a temporary copy, deleted by close
     private final SafetensorsReader reader;
     private final ModelConfig config;
+    private final DType type;
     private final String prefix;                       // the trunk's, "transformer."
     private final CausalLM skeleton;                   // the model with one layer: the slot, refilled for each layer
     private final Map<String, Tensor> resident;        // model name -> tensor (embeddings, final norm)
@@ -51,9 +57,11 @@ public final class OffloadedReference implements ReferenceModel {
     private long liveBytes;
     private long peakBytes;
 
-    private OffloadedReference(Path file, ModelConfig config, DType type) {
+    private OffloadedReference(Path file, ModelConfig config, DType type, boolean ownsFile) {
         this.file = file;
+        this.ownsFile = ownsFile;
         this.config = config;
+        this.type = type;
         ModelFamily family = AutoModel.family(config);
         this.prefix = family.basePrefix();
         String layerZero = prefix + family.layerPrefix(0);
@@ -88,7 +96,7 @@ public final class OffloadedReference implements ReferenceModel {
     /** Writes {@code policy}'s weights to {@code file} (safetensors, HF names) once, and streams them from there. */
     public static OffloadedReference of(CausalLM policy, Path file) {
         SafetensorsWriter.write(file, policy.namedParameters(), Map.of("format", "pt"));
-        return new OffloadedReference(file, policy.config(), policy.dtype());
+        return new OffloadedReference(file, policy.config(), policy.dtype(), false);
     }
 
     /**
@@ -97,7 +105,39 @@ public final class OffloadedReference implements ReferenceModel {
      * fails here, naming the file and the key. Computes in {@code type} (the stored type is converted).
      */
     public static OffloadedReference open(Path weights, ModelConfig config, DType type) {
-        return new OffloadedReference(weights, config, type);
+        return new OffloadedReference(weights, config, type, false);
+    }
+
+    /** The file's bytes: an executor writes them to a temporary file of its own and streams from there. */
+    @Override
+    public ReferenceRecipe recipe() {
+        try {
+            return new Recipe(config, type, Files.readAllBytes(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("--master: cannot read the offloaded reference " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** An offloaded reference of {@code config} computing in {@code type}, streaming a copy of {@code file}'s bytes. */
+    record Recipe(ModelConfig config, DType type, byte[] file) implements ReferenceRecipe {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public ReferenceModel build(CausalLM policy, LoraModel lora) {
+            try {
+                Path copy = Files.createTempFile("rlhf4j-reference-", ".safetensors");
+                copy.toFile().deleteOnExit();
+                Files.write(copy, file);
+                return new OffloadedReference(copy, config, type, true);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot write the offloaded reference to a temporary file: " + e.getMessage(), e);
+            }
+        }
+
+        @Override
+        public long bytes() {
+            return file.length;
+        }
     }
 
     @Override
@@ -253,10 +293,17 @@ public final class OffloadedReference implements ReferenceModel {
         return file;
     }
 
-    /** Closes the file and frees the resident weights; the file itself stays. */
+    /** Closes the file and frees the resident weights; the file itself stays, unless it is a temporary copy. */
     @Override
     public void close() {
         reader.close();
         skeleton.release();
+        if (ownsFile) {
+            try {
+                Files.deleteIfExists(file);
+            } catch (IOException e) {
+                // the JVM deletes it on exit
+            }
+        }
     }
 }

@@ -60,6 +60,19 @@ public interface ReferenceModel extends AutoCloseable {
     }
 
     /**
+     * The reference as a value another JVM rebuilds it from ({@link ReferenceRecipe}), for the strategies that stay
+     * fixed during a run. A reference that follows the policy (synchronized, periodic) has none: its weights would
+     * have to follow the driver's every few steps.
+     *
+     * @throws IllegalArgumentException for a reference that moves during the run, in one line naming the ones that travel
+     */
+    default ReferenceRecipe recipe() {
+        throw new IllegalArgumentException("--master: " + getClass().getSimpleName() + " moves with the policy during the run and is"
+                + " not sent to executors; use --reference frozen, bf16, fp16, offloaded or lora-disabled (and --sync-ref-model false),"
+                + " or run without --master");
+    }
+
+    /**
      * Checks that the reference is still the model it was created as (or last synchronised to): no parameter
      * requires a gradient and a SHA-256 of the weights (or cached log-probs) is unchanged. Throws an
      * {@link IllegalStateException} naming the first parameter that is not.

@@ -13,6 +13,7 @@ import dev.rlhf4j.rlhf.memory.ModelShape;
 import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.memory.Workload.Algorithm;
 import dev.rlhf4j.rlhf.memory.Workload.Model;
+import dev.rlhf4j.rlhf.reference.ReferenceKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
