@@ -16,7 +16,6 @@ import dev.rlhf4j.rlhf.reference.PrecomputedReference;
 import dev.rlhf4j.rlhf.reference.ReferenceKind;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.run.TrainingRun;
-import dev.rlhf4j.rlhf.spark.DpoGradientReplica;
 import dev.rlhf4j.rlhf.spark.SparkCluster;
 import dev.rlhf4j.rlhf.spark.SparkGradients;
 import dev.rlhf4j.rlhf.train.DpoConfig;
@@ -45,7 +44,7 @@ import picocli.CommandLine.Spec;
  * strategy of {@code --reference}; {@code precomputed} is TRL's {@code precompute_ref_log_probs}: the log-probs of
  * the data under the starting policy are computed once and cached in the run folder. Every other field of
  * {@link DpoConfig} is an option. With {@code --master} each step's micro-batches are computed on a Spark cluster's
- * executors ({@link DpoGradientReplica}) with the metrics of the run without it.
+ * executors ({@link SparkGradients#dpo}) with the metrics of the run without it.
  */
 @Command(name = "dpo", sortOptions = false,
         description = "Direct Preference Optimization on prompt/chosen/rejected JSON lines (TRL's DPOTrainer).")
@@ -133,7 +132,7 @@ public final class DpoCommand implements Callable<Integer> {
                         trainer.restoreState(c.dir(), steps);
                     });
                     if (cluster.isPresent()) {
-                        var shards = DpoGradientReplica.on(cluster.get(), policy, trained, ref, config);
+                        var shards = SparkGradients.dpo(cluster.get(), policy, trained, ref, config);
                         distributed = shards;
                         trainer.useGradients(shards);
                     }

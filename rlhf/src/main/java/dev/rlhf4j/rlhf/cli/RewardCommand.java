@@ -10,7 +10,6 @@ import dev.rlhf4j.rlhf.data.Tokenized;
 import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.run.TrainingRun;
-import dev.rlhf4j.rlhf.spark.RewardGradientReplica;
 import dev.rlhf4j.rlhf.spark.SparkCluster;
 import dev.rlhf4j.rlhf.spark.SparkGradients;
 import dev.rlhf4j.rlhf.data.PreferenceExample;
@@ -42,7 +41,7 @@ import picocli.CommandLine.Spec;
  * Held-out pairs come from {@code --eval-data} or a seeded {@code --eval-fraction} of the data; their accuracy is
  * reported after each epoch. The model is saved as a {@code GPT2ForSequenceClassification} folder in
  * {@code <run>/model/}, ready for {@code ppo --reward-model}. With {@code --master} each step's micro-batches are
- * computed on a Spark cluster's executors ({@link RewardGradientReplica}) with the metrics of the run without it.
+ * computed on a Spark cluster's executors ({@link SparkGradients#reward}) with the metrics of the run without it.
  */
 @Command(name = "reward", sortOptions = false,
         description = "Train a reward model on prompt/chosen/rejected JSON lines (TRL's RewardTrainer).")
@@ -129,7 +128,7 @@ public final class RewardCommand implements Callable<Integer> {
                         trainer.restoreState(c.dir());
                     });
                     if (cluster.isPresent()) {
-                        var shards = RewardGradientReplica.on(cluster.get(), model, config);
+                        var shards = SparkGradients.reward(cluster.get(), model, config);
                         distributed = shards;
                         trainer.useGradients(shards);
                     }

@@ -9,7 +9,6 @@ import dev.rlhf4j.rlhf.data.TokenLimits;
 import dev.rlhf4j.rlhf.data.Tokenized;
 import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.run.TrainingRun;
-import dev.rlhf4j.rlhf.spark.SftGradientReplica;
 import dev.rlhf4j.rlhf.spark.SparkCluster;
 import dev.rlhf4j.rlhf.spark.SparkGradients;
 import dev.rlhf4j.rlhf.data.CompletionExample;
@@ -32,7 +31,7 @@ import picocli.CommandLine.Spec;
  * {@code {"prompt", "completion"}} lines; every field of {@link SftConfig} is an option. Each completion ends with
  * EOS so that the model learns to stop; a prompt longer than the context keeps its last tokens. The trained model is
  * saved in Hugging Face layout in {@code <run>/model/}. With {@code --master} each step's micro-batches are computed on
- * a Spark cluster's executors ({@link SftGradientReplica}) with the metrics of the run without it.
+ * a Spark cluster's executors ({@link SparkGradients#sft}) with the metrics of the run without it.
  */
 @Command(name = "sft", sortOptions = false,
         description = "Supervised fine-tuning on prompt/completion JSON lines (TRL's SFTTrainer).")
@@ -84,7 +83,7 @@ public final class SftCommand implements Callable<Integer> {
                         trainer.restoreState(c.dir());
                     });
                     if (cluster.isPresent()) {
-                        var shards = SftGradientReplica.on(cluster.get(), policy, config.completionOnlyLoss());
+                        var shards = SparkGradients.sft(cluster.get(), policy, config.completionOnlyLoss());
                         distributed = shards;
                         trainer.useGradients(shards);
                     }

@@ -68,25 +68,12 @@ public final class LoraDisabledReference implements ReferenceModel {
     /** Nothing travels: an executor switches off its own replica's adapters. */
     @Override
     public ReferenceRecipe recipe() {
-        return AdaptersOff.INSTANCE;
-    }
-
-    /** The recipe of the LoRA-disabled reference: the replica's policy with its adapters off. */
-    private enum AdaptersOff implements ReferenceRecipe {
-        INSTANCE;
-
-        @Override
-        public ReferenceModel build(CausalLM policy, LoraModel lora) {
+        return (policy, lora) -> {
             if (lora == null) {
                 throw new IllegalArgumentException("LoraDisabledReference: the replica's policy has no LoRA adapters to switch off");
             }
             return of(policy, lora);
-        }
-
-        @Override
-        public long bytes() {
-            return 0;
-        }
+        };
     }
 
     @Override

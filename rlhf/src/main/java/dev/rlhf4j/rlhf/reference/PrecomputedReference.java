@@ -6,8 +6,6 @@ import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.batch.PaddedBatch;
 import dev.rlhf4j.nn.io.CheckpointException;
-import dev.rlhf4j.nn.lora.LoraModel;
-import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -273,22 +271,7 @@ public final class PrecomputedReference implements ReferenceModel {
     /** No reference on an executor: the driver looks up each shard's rows in the cache and sends their log-probs along. */
     @Override
     public ReferenceRecipe recipe() {
-        return ShardLogProbs.INSTANCE;
-    }
-
-    /** The recipe of a reference whose log-probs travel with each shard. */
-    private enum ShardLogProbs implements ReferenceRecipe {
-        INSTANCE;
-
-        @Override
-        public ReferenceModel build(CausalLM policy, LoraModel lora) {
-            return null;
-        }
-
-        @Override
-        public long bytes() {
-            return 0;
-        }
+        return (policy, lora) -> null;
     }
 
     @Override

@@ -23,6 +23,8 @@ public interface ReferenceRecipe extends Serializable {
      */
     ReferenceModel build(CausalLM policy, LoraModel lora);
 
-    /** The payload the recipe carries (weights, a file), in bytes. */
-    long bytes();
+    /** The payload the recipe carries (weights, a file), in bytes; none by default. */
+    default long bytes() {
+        return 0;
+    }
 }

@@ -2,8 +2,20 @@ package dev.rlhf4j.rlhf.spark;
 
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.io.TensorSnapshot;
+import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.rlhf.reference.ReferenceModel;
+import dev.rlhf4j.rlhf.reward.RewardModel;
+import dev.rlhf4j.rlhf.train.DpoConfig;
+import dev.rlhf4j.rlhf.train.DpoGradientShard;
+import dev.rlhf4j.rlhf.train.DpoStep;
 import dev.rlhf4j.rlhf.train.GradientShards;
+import dev.rlhf4j.rlhf.train.RewardConfig;
+import dev.rlhf4j.rlhf.train.RewardGradientShard;
+import dev.rlhf4j.rlhf.train.RewardModelTrainer;
 import dev.rlhf4j.rlhf.train.ShardGradient;
+import dev.rlhf4j.rlhf.train.SftGradientShard;
+import dev.rlhf4j.rlhf.train.SftTrainer;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,7 +36,7 @@ import scala.Tuple2;
  * </pre>
  * Per step, the broadcast carries the trainable weights once (all of a full model's, or only the LoRA factors) and
  * every shard returns a gradient of the same size; what is frozen (a LoRA base, a reference's weights) travels once
- * per run inside the replica's {@link GradientReplica.Recipe}. A shard's result does not depend on the partitioning
+ * per run inside the replica's {@link GradientReplica.Recipe}, broadcast when the run starts. A shard's result does not depend on the partitioning
  * or the order tasks finish in. It does depend on the native thread count its backward ran with (ND4J's parallel
  * reductions split their sums by thread): executor threads ({@code local[n]}) share the driver's and always give the
  * single-process run's bits; executor JVMs give them when their {@code OMP_NUM_THREADS} and
@@ -37,9 +49,9 @@ import scala.Tuple2;
 public final class SparkGradients<S extends Serializable, M extends Serializable> implements GradientShards<S, M> {
     private final SparkCluster cluster;
     private final Map<String, Tensor> trainable;
-    private final GradientReplica.Recipe<S, M> recipe;
+    private final Broadcast<GradientReplica.Recipe<S, M>> recipe;
+    private final long frozenBytes;
     private final String key;
-    private final List<Broadcast<TensorSnapshot>> frozen;
     private Broadcast<TensorSnapshot> weights;
     private long sentBytes;
     private long broadcasts;
@@ -48,25 +60,42 @@ public final class SparkGradients<S extends Serializable, M extends Serializable
 
     /**
      * @param trainable the driver's trainable parameters (read at each new version)
-     * @param recipe    how executors build their replica
+     * @param recipe    how executors build their replica; broadcast now, freed at {@link #close}
      * @param role      names the replicas in {@link ReplicaPool} ({@code "sft-policy"}); each instance gets keys of
      *                  its own, so that a second run in the same application never finds the first one's replicas
      */
-    public SparkGradients(SparkCluster cluster, Map<String, Tensor> trainable, GradientReplica.Recipe<S, M> recipe, String role) {
-        this(cluster, trainable, recipe, role, List.of());
+    SparkGradients(SparkCluster cluster, Map<String, Tensor> trainable, GradientReplica.Recipe<S, M> recipe, String role) {
+        this.cluster = cluster;
+        this.trainable = trainable;
+        this.recipe = cluster.context().broadcast(recipe);
+        this.frozenBytes = recipe.bytes();
+        this.key = cluster.replicaKey(role + "/" + java.util.UUID.randomUUID());
+    }
+
+    /** SFT's shards of {@code policy}, every weight trained, computed on {@code cluster}'s executors; close it when the run ends. */
+    public static SparkGradients<SftGradientShard, SftTrainer.Forward> sft(SparkCluster cluster, CausalLM policy, boolean completionOnlyLoss) {
+        return new SparkGradients<>(cluster, policy.namedParameters(),
+                new GradientReplica.Sft(PolicyRecipe.of(policy, null), completionOnlyLoss), "sft-policy");
+    }
+
+    /** The reward-model shards of {@code model} trained with {@code config}, computed on {@code cluster}'s executors. */
+    public static SparkGradients<RewardGradientShard, RewardModelTrainer.Forward> reward(SparkCluster cluster, RewardModel model,
+                                                                                         RewardConfig config) {
+        return new SparkGradients<>(cluster, model.namedParameters(), new GradientReplica.Reward(model.config(), model.dtype(),
+                model.padTokenId(), config.centering(), config.disableDropout()), "reward-model");
     }
 
     /**
-     * As above, for a recipe that holds broadcasts of frozen weights (a LoRA base, a reference), which this
-     * instance frees at {@link #close}.
+     * DPO's shards for a trainer of {@code policy} (through {@code lora} when not null) against {@code reference} (null
+     * for none), computed on {@code cluster}'s executors, each rebuilding the reference from its recipe.
+     *
+     * @throws IllegalArgumentException for a reference that moves during the run ({@link ReferenceModel#recipe})
      */
-    public SparkGradients(SparkCluster cluster, Map<String, Tensor> trainable, GradientReplica.Recipe<S, M> recipe, String role,
-                          List<Broadcast<TensorSnapshot>> frozen) {
-        this.frozen = List.copyOf(frozen);
-        this.cluster = cluster;
-        this.trainable = trainable;
-        this.recipe = recipe;
-        this.key = cluster.replicaKey(role + "/" + java.util.UUID.randomUUID());
+    public static SparkGradients<DpoGradientShard, DpoStep> dpo(SparkCluster cluster, CausalLM policy, LoraModel lora,
+                                                                ReferenceModel reference, DpoConfig config) {
+        GradientReplica.Dpo recipe = new GradientReplica.Dpo(PolicyRecipe.of(policy, lora),
+                reference == null ? null : reference.recipe(), config);
+        return new SparkGradients<>(cluster, lora != null ? lora.namedParameters() : policy.namedParameters(), recipe, "dpo-policy");
     }
 
     @Override
@@ -119,9 +148,9 @@ public final class SparkGradients<S extends Serializable, M extends Serializable
         return String.format("%.3f MB", bytes / 1e6);
     }
 
-    /** Bytes of frozen weights broadcast once for the run (LoRA base, reference copy). */
+    /** Bytes of frozen weights broadcast once for the run (LoRA base, reference). */
     public long frozenBytes() {
-        return frozen.stream().mapToLong(b -> b.value().bytes()).sum();
+        return frozenBytes;
     }
 
     /**
@@ -129,16 +158,17 @@ public final class SparkGradients<S extends Serializable, M extends Serializable
      * gradient from zeroed gradients. Static, so that it captures the recipe and the broadcast handle, not this.
      */
     private static <S, M extends Serializable> Function<Tuple2<Integer, S>, Tuple2<Integer, ShardGradient<M>>> task(
-            String key, GradientReplica.Recipe<S, M> recipe, Broadcast<TensorSnapshot> weights) {
+            String key, Broadcast<GradientReplica.Recipe<S, M>> recipe, Broadcast<TensorSnapshot> weights) {
         return indexed -> {
-            try (ReplicaPool.Lease<GradientReplica<S, M>> lease = ReplicaPool.borrow(key, recipe::build, GradientReplica::release)) {
+            try (ReplicaPool.Lease<GradientReplica<S, M>> lease = ReplicaPool.borrow(key, () -> recipe.value().build(),
+                    GradientReplica::release)) {
                 GradientReplica<S, M> replica = lease.value();
                 TensorSnapshot w = weights.value();
                 if (lease.version() != w.version()) {
                     w.copyInto(replica.trainable(), key);
                     lease.version(w.version());
                 }
-                return new Tuple2<>(indexed._1(), ShardGradient.compute(replica.trainable(), () -> replica.run(indexed._2())));
+                return new Tuple2<>(indexed._1(), ShardGradient.compute(replica.trainable(), () -> replica.backward(indexed._2())));
             }
         };
     }
@@ -150,6 +180,6 @@ public final class SparkGradients<S extends Serializable, M extends Serializable
             weights.destroy();
             weights = null;
         }
-        frozen.forEach(Broadcast::destroy);
+        recipe.destroy();
     }
 }

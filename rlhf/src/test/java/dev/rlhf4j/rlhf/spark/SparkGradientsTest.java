@@ -89,9 +89,10 @@ class SparkGradientsTest {
         try (SparkCluster cluster = SparkCluster.start("local[1]", "spark-gradients-test");
              SynchronizedReference moving = new SynchronizedReference(policy, 2, 0.5)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> DpoGradientReplica.on(cluster, policy, null, moving, DPO));
-            assertEquals("--master: DPO distributes the frozen, bf16, fp16, offloaded, lora-disabled and precomputed references;"
-                    + " SynchronizedReference moves with the policy during the run: run it without --master", e.getMessage());
+                    () -> SparkGradients.dpo(cluster, policy, null, moving, DPO));
+            assertEquals("--master: SynchronizedReference moves with the policy during the run and is not sent to executors; use"
+                    + " --reference frozen, bf16, fp16, offloaded or lora-disabled (and --sync-ref-model false), or run without --master",
+                    e.getMessage());
         } finally {
             policy.release();
         }
@@ -109,7 +110,7 @@ class SparkGradientsTest {
         try (ReferenceModel ref = reference.apply(policy); DpoTrainer trainer = DpoTrainer.of(policy, ref, config)) {
             SparkGradients<?, ?> shards = null;
             if (cluster != null) {
-                var s = DpoGradientReplica.on(cluster, policy, null, ref, config);
+                var s = SparkGradients.dpo(cluster, policy, null, ref, config);
                 trainer.useGradients(s);
                 shards = s;
             }

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * travel with each shard), reward centering and dropout in every micro-batch, pairs of unequal lengths. On two
  * executor threads the metrics and the final weights are the single-process run's, bit for bit.
  */
-class RewardGradientReplicaTest {
+class SparkRewardGradientsTest {
     private static final Gpt2Config CONFIG = new Gpt2Config(2, 4, 16, 32, 64, 1e-5, "gelu_new", "float32", 63, 63, 0.1, 0.1, 0.1);
     private static final RewardConfig REWARD = new RewardConfig(1e-2, 2, 4, 2, 1.0, 3, 24, 0.01, false, 0.0, 0.9, 0.999, 1e-8, 1.0,
             TrainingPlan.SchedulerType.LINEAR, 0.0, 0, 5, NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
@@ -69,7 +69,7 @@ class RewardGradientReplicaTest {
         try {
             SparkGradients<?, ?> shards = null;
             if (cluster != null) {
-                var s = RewardGradientReplica.on(cluster, model, REWARD);
+                var s = SparkGradients.reward(cluster, model, REWARD);
                 trainer.useGradients(s);
                 shards = s;
             }
