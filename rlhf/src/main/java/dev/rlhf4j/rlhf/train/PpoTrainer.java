@@ -167,9 +167,7 @@ public final class PpoTrainer {
             // 2-3. in shards (Rollouts): the actor samples each row from its own seed, at the temperature, until the stop
             // token; the reward scores the completions (cut after their first stop token); the reference gives log pi_ref
             Rollouts.Batch out = engine.run(iteration, rows);
-            seconds[0] = out.seconds()[0];
-            seconds[1] = out.seconds()[1];
-            seconds[2] = out.seconds()[2];
+            System.arraycopy(out.seconds(), 0, seconds, 0, 3);
             List<CompletionExample> examples = new ArrayList<>();
             double[] containsEos = new double[rows.size()];
             for (int b = 0; b < rows.size(); b++) {
