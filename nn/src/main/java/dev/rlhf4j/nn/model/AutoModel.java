@@ -8,6 +8,7 @@ import dev.rlhf4j.nn.gpt2.Gpt2Family;
 import dev.rlhf4j.nn.io.CheckpointException;
 import dev.rlhf4j.nn.io.SafetensorsReader;
 import dev.rlhf4j.nn.io.StrictJson;
+import dev.rlhf4j.nn.llama.LlamaFamily;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -21,7 +22,7 @@ public final class AutoModel {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
 
-    private static final List<ModelFamily> FAMILIES = List.of(new Gpt2Family());
+    private static final List<ModelFamily> FAMILIES = List.of(new Gpt2Family(), new LlamaFamily());
 
     private AutoModel() {
     }
@@ -116,7 +117,7 @@ public final class AutoModel {
     /** A causal LM with its family's random initialisation, replayable from {@code seed}. */
     public static CausalLM random(ModelConfig config, DType type, long seed) {
         CausalLM model = create(config, type);
-        model.model().initialize(new TensorRandom(seed));
+        model.initialize(new TensorRandom(seed));
         return model;
     }
 
