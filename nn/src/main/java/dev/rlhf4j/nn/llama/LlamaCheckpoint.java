@@ -39,13 +39,13 @@ final class LlamaCheckpoint {
             check.shape(p + "mlp.down_proj.weight", "hidden_size, intermediate_size", c, i);
             check.shape(p + "input_layernorm.weight", "hidden_size", c);
             check.shape(p + "post_attention_layernorm.weight", "hidden_size", c);
-            check.optional(p + "self_attn.q_proj.bias", config.qkvBias(), "a bias on q/k/v", q);
-            check.optional(p + "self_attn.k_proj.bias", config.qkvBias(), "a bias on q/k/v", kv);
-            check.optional(p + "self_attn.v_proj.bias", config.qkvBias(), "a bias on q/k/v", kv);
-            check.optional(p + "self_attn.o_proj.bias", config.oBias(), "a bias on o_proj", c);
+            check.optional(p + "self_attn.q_proj.bias", config.qkvBias(), "q/k/v biases", q);
+            check.optional(p + "self_attn.k_proj.bias", config.qkvBias(), "q/k/v biases", kv);
+            check.optional(p + "self_attn.v_proj.bias", config.qkvBias(), "q/k/v biases", kv);
+            check.optional(p + "self_attn.o_proj.bias", config.oBias(), "o_proj bias", c);
             check.optional(p + "self_attn.q_norm.weight", config.qkNorm(), "q_norm / k_norm (qwen3)", config.headDim());
             check.optional(p + "self_attn.k_norm.weight", config.qkNorm(), "q_norm / k_norm (qwen3)", config.headDim());
-            check.optional(p + "mlp.gate_proj.bias", config.mlpBias(), "mlp_bias", i);
+            check.optional(p + "mlp.gate_proj.bias", config.mlpBias(), "mlp biases", i);
         }
         if (!config.tieWordEmbeddings()) {
             check.shape("lm_head.weight", "vocab_size, hidden_size", config.vocabSize(), c);

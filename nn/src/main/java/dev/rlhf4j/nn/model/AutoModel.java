@@ -21,6 +21,7 @@ import java.util.Map;
 public final class AutoModel {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
+    public static final String GENERATION_CONFIG = "generation_config.json";
 
     private static final List<ModelFamily> FAMILIES = List.of(new Gpt2Family(), new LlamaFamily());
 
@@ -94,6 +95,23 @@ public final class AutoModel {
             throw e;
         }
         return model;
+    }
+
+    /**
+     * The tokens that end a generation: {@code generation_config.json}'s {@code eos_token_id} (an int or a list, e.g.
+     * Qwen3's [151645 {@code <|im_end|>}, 151643 {@code <|endoftext|>}]) when the directory has one, else
+     * {@code config.json}'s. Empty when neither names one.
+     */
+    public static List<Integer> stopTokens(Path dir) {
+        Path file = dir.resolve(GENERATION_CONFIG);
+        if (java.nio.file.Files.isRegularFile(file)) {
+            List<Integer> ids = StrictJson.intOrIntList(StrictJson.readObject(file), "eos_token_id", file.toString());
+            if (!ids.isEmpty()) {
+                return ids;
+            }
+        }
+        Path config = dir.resolve(CONFIG);
+        return StrictJson.intOrIntList(StrictJson.readObject(config), "eos_token_id", config.toString());
     }
 
     /** A size preset of any family by name; an unknown name is one line listing the known ones. */
