@@ -21,6 +21,8 @@ import java.util.Map;
 public final class AutoModel {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
+    /** The index of a sharded checkpoint ({@code weight_map}: tensor name to shard file). */
+    public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
     public static final String GENERATION_CONFIG = "generation_config.json";
 
     private static final List<ModelFamily> FAMILIES = List.of(new Gpt2Family(), new LlamaFamily());
@@ -62,10 +64,12 @@ public final class AutoModel {
 
     /**
      * The {@code config.json} of a Hugging Face model directory, checked against the shapes in its
-     * {@code model.safetensors} header without reading a weight: what a caller may size memory by before loading.
+     * {@code model.safetensors} header (or its shards' headers) without reading a weight: what a caller may size memory
+     * by before loading.
      */
     public static ModelConfig checkedConfig(Path dir) {
-        CheckpointException.requireFiles(dir, "a Hugging Face model directory", CONFIG, WEIGHTS);
+        CheckpointException.requireFiles(dir, "a Hugging Face model directory", CONFIG);
+        Path weights = weightsFile(dir);
         Path configFile = dir.resolve(CONFIG);
         ModelConfig config;
         try {
@@ -73,10 +77,19 @@ public final class AutoModel {
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(e.getMessage(), e);
         }
-        try (SafetensorsReader reader = SafetensorsReader.open(dir.resolve(WEIGHTS))) {
+        try (SafetensorsReader reader = SafetensorsReader.openCheckpoint(weights)) {
             family(config).checkSizes(config, configFile, reader);
         }
         return config;
+    }
+
+    /** {@code model.safetensors}, or else the {@code model.safetensors.index.json} of a sharded checkpoint. */
+    public static Path weightsFile(Path dir) {
+        if (!java.nio.file.Files.isRegularFile(dir.resolve(WEIGHTS)) && java.nio.file.Files.isRegularFile(dir.resolve(WEIGHTS_INDEX))) {
+            return dir.resolve(WEIGHTS_INDEX);
+        }
+        CheckpointException.requireFiles(dir, "a Hugging Face model directory", WEIGHTS);
+        return dir.resolve(WEIGHTS);
     }
 
     /** Loads {@code config.json} and {@code model.safetensors} from a Hugging Face model directory, in float32. */
@@ -89,7 +102,7 @@ public final class AutoModel {
         ModelConfig config = checkedConfig(dir);
         CausalLM model = family(config).newCausalLM(config, type);
         try {
-            loadWeights(model, dir.resolve(WEIGHTS));
+            loadWeights(model, weightsFile(dir));
         } catch (RuntimeException e) {
             model.release();
             throw e;
@@ -140,12 +153,13 @@ public final class AutoModel {
     }
 
     /**
-     * Copies every parameter of {@code model} from {@code file}, converting types; shapes must match exactly. Keys are
+     * Copies every parameter of {@code model} from {@code file} (a {@code .safetensors} file or a sharded checkpoint's
+     * index), converting types; shapes must match exactly. Keys are
      * accepted with or without the trunk's prefix ({@code transformer.}, {@code model.}).
      */
     public static void loadWeights(CausalLM model, Path file) {
         String prefix = family(model.config()).basePrefix();
-        try (SafetensorsReader reader = SafetensorsReader.open(file); NoGrad ng = NoGrad.enter()) {
+        try (SafetensorsReader reader = SafetensorsReader.openCheckpoint(file); NoGrad ng = NoGrad.enter()) {
             for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
                 String name = e.getKey();
                 Tensor param = e.getValue();

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.NoGrad;
@@ -13,12 +15,15 @@ import dev.rlhf4j.nn.Fixtures;
 import dev.rlhf4j.nn.generate.GenerationConfig;
 import dev.rlhf4j.nn.generate.Generator;
 import dev.rlhf4j.nn.io.CheckpointException;
+import dev.rlhf4j.nn.io.SafetensorsWriter;
 import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.nn.model.CausalLM;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -91,6 +96,40 @@ class LlamaCheckpointTest {
         Files.writeString(dir.resolve("config.json"), config.replace("\"qwen2\"", "\"qwen3\"").replace("\"hidden_act\"", "\"head_dim\": 8, \"hidden_act\""));
         e = assertThrows(CheckpointException.class, () -> AutoModel.checkedConfig(dir));
         assertTrue(e.getMessage().contains("the config has no q/k/v biases") && e.getMessage().contains("q_proj.bias"), e.getMessage());
+    }
+
+    /** A checkpoint split in two shards with save_pretrained's index loads bit-identical to the single file. */
+    @Test
+    void shardedCheckpointLoadsThroughItsIndex() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("sharded"));
+        Files.copy(Fixtures.path("llama-tiny-random/config.json"), dir.resolve("config.json"));
+        CausalLM single = AutoModel.fromPretrained(Fixtures.path("llama-tiny-random"), DType.FLOAT32);
+        Map<String, Tensor> first = new LinkedHashMap<>();
+        Map<String, Tensor> second = new LinkedHashMap<>();
+        ObjectNode index = new ObjectMapper().createObjectNode();
+        index.putObject("metadata").put("total_size", single.numParameters() * 4);
+        ObjectNode map = index.putObject("weight_map");
+        for (Map.Entry<String, Tensor> e : single.namedParameters().entrySet()) {
+            boolean one = e.getKey().startsWith("model.embed") || e.getKey().contains("layers.0.");
+            (one ? first : second).put(e.getKey(), e.getValue());
+            map.put(e.getKey(), one ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+        }
+        SafetensorsWriter.write(dir.resolve("model-00001-of-00002.safetensors"), first, Map.of("format", "pt"));
+        SafetensorsWriter.write(dir.resolve("model-00002-of-00002.safetensors"), second, Map.of("format", "pt"));
+        Files.writeString(dir.resolve(AutoModel.WEIGHTS_INDEX), index.toString());
+        CausalLM sharded = AutoModel.fromPretrained(dir, DType.FLOAT32);
+        try {
+            for (Map.Entry<String, Tensor> e : single.namedParameters().entrySet()) {
+                assertEquals(e.getValue().toBytes(), sharded.namedParameters().get(e.getKey()).toBytes(), e.getKey());
+            }
+            map.put("model.norm.weight", "model-00001-of-00002.safetensors");
+            Files.writeString(dir.resolve(AutoModel.WEIGHTS_INDEX), index.toString());
+            CheckpointException e = assertThrows(CheckpointException.class, () -> AutoModel.checkedConfig(dir));
+            assertTrue(e.getMessage().contains("model.norm.weight") && e.getMessage().contains("00001"), e.getMessage());
+        } finally {
+            single.release();
+            sharded.release();
+        }
     }
 
     @Test
