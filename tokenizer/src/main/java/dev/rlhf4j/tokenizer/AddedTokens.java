@@ -26,6 +26,7 @@ final class AddedTokens {
 
     private final List<Token> tokens;
     private final Map<Character, Token[]> byFirstChar;   // candidates per first char, longest first
+    private final java.util.BitSet firstChars = new java.util.BitSet(); // chars some token starts with
 
     AddedTokens(List<Token> tokens) {
         this.tokens = List.copyOf(tokens);
@@ -33,6 +34,7 @@ final class AddedTokens {
         for (Token t : tokens) {
             if (!t.content().isEmpty()) {
                 grouped.computeIfAbsent(t.content().charAt(0), k -> new ArrayList<>()).add(t);
+                firstChars.set(t.content().charAt(0));
             }
         }
         byFirstChar = new HashMap<>();
@@ -57,10 +59,10 @@ final class AddedTokens {
     Match next(String text, int from, int floor, boolean allowSpecial) {
         int n = text.length();
         for (int i = from; i < n; i++) {
-            Token[] candidates = byFirstChar.get(text.charAt(i));
-            if (candidates == null) {
+            if (!firstChars.get(text.charAt(i))) {
                 continue;
             }
+            Token[] candidates = byFirstChar.get(text.charAt(i));
             for (Token t : candidates) {
                 if (!text.startsWith(t.content(), i)) {
                     continue;

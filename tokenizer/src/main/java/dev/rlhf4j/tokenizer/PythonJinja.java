@@ -17,7 +17,8 @@ import java.util.regex.Pattern;
 import jinjava.javax.el.CompositeELResolver;
 
 /**
- * Jinjava set up as Hugging Face sets up Python's Jinja for chat templates ({@code trim_blocks}, {@code lstrip_blocks},
+ * Jinjava set up as Hugging Face sets up Python's Jinja for chat templates ({@code trim_blocks}, {@code lstrip_blocks}
+ * (done on the source by {@link #rewriteWhitespaceControl}),
  * {@code raise_exception}, a {@code tojson} that is {@code json.dumps}, {@code {% generation %}} blocks rendered as
  * their body), plus what Python Jinja has and Jinjava lacks: {@code str} methods ({@link PythonStringMethods}) and
  * slices with a step ({@code messages[::-1]}), which {@link #rewriteSlices} turns into a {@code py_slice} filter.
@@ -34,7 +35,7 @@ final class PythonJinja {
         CompositeELResolver resolver = new CompositeELResolver();
         resolver.add(new PythonStringMethods());
         resolver.add(JinjavaInterpreterResolver.DEFAULT_RESOLVER_READ_WRITE);
-        JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(true)
+        JinjavaConfig config = JinjavaConfig.newBuilder().withTrimBlocks(true).withLstripBlocks(false)
                 .withElResolver(resolver).build();
         Jinjava jinjava = new Jinjava(config);
         jinjava.getGlobalContext().registerFunction(new ELFunctionDefinition("", "raise_exception",
@@ -108,7 +109,8 @@ final class PythonJinja {
     /**
      * Jinja's whitespace control done on the source: {@code {{-}}, {@code {%-} and {@code {#-} remove the whitespace
      * before them, {@code -}}}, {@code -%}} and {@code -#}} the whitespace after them (Jinjava ignores the marks on
-     * expressions).
+     * expressions), and {@code lstrip_blocks} removes a block tag's indentation only when nothing else precedes it on
+     * its line (Jinjava's own also strips spaces after text on the same line).
      */
     static String rewriteWhitespaceControl(String t) {
         StringBuilder out = new StringBuilder(t.length());
@@ -129,6 +131,16 @@ final class PythonJinja {
                 }
                 out.setLength(keep);
                 body++;
+            } else if (body < t.length() && t.charAt(body) == '+') {
+                body++;
+            } else if (kind != '{') {
+                int keep = out.length();                   // lstrip_blocks: indentation before a block tag
+                while (keep > 0 && (out.charAt(keep - 1) == ' ' || out.charAt(keep - 1) == '\t')) {
+                    keep--;
+                }
+                if (keep == 0 || out.charAt(keep - 1) == '\n') {
+                    out.setLength(keep);
+                }
             }
             String closer = kind == '{' ? "}}" : kind == '%' ? "%}" : "#}";
             int close = kind == '#' ? indexOrEnd(t, closer, body) : tagEnd(t, body, closer);
@@ -248,6 +260,9 @@ final class PythonJinja {
             char c = t.charAt(i - 1);
             if (Character.isLetterOrDigit(c) || c == '_' || c == '.') {
                 i--;
+            } else if (c == '\'' || c == '"') {
+                int j = t.lastIndexOf(c, i - 2);
+                i = Math.max(j, 0);
             } else if (c == ']' || c == ')') {
                 char opener = c == ']' ? '[' : '(';
                 int depth = 0;
