@@ -1,6 +1,7 @@
 package dev.rlhf4j.core;
 
 import dev.rlhf4j.core.cpu.CpuKernels;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -213,8 +214,13 @@ final class Gemm {
         return (int) Math.max(ld, 1);
     }
 
+    /**
+     * The matrix as an ND4J view. ND4J counts a positive offset from the start of the base buffer, not from where
+     * {@code data()} of a view starts (a one-token head split shares such a buffer), so the view's own is added.
+     */
     private static INDArray view(Strided s) {
-        return Nd4j.create(s.array.data(), new long[] {s.rows, s.cols}, new long[] {s.rowStride, s.colStride}, s.offset, 'c');
+        DataBuffer data = s.array.data();
+        return Nd4j.create(data, new long[] {s.rows, s.cols}, new long[] {s.rowStride, s.colStride}, data.offset() + s.offset, 'c');
     }
 
     /** Any backend: ND4J's own product on views. */
