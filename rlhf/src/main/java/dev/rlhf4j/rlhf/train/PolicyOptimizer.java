@@ -1,11 +1,9 @@
 package dev.rlhf4j.rlhf.train;
 
-import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.optim.AdamW;
-import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,12 +20,9 @@ import java.util.Map;
 final class PolicyOptimizer {
     private final CausalLM policy;
     private final ReferenceModel reference;
-    private final AdamW adam;
+    private final OptimizerStep optimizer;
     private final double peak;
-    private final Double maxGradNorm;
     private final long totalSteps;
-    private final NonFiniteGuard guard;
-    private long steps;
     private double lastLr;
 
     /** @param reference told of every step; null when the trainer has none */
@@ -36,11 +31,9 @@ final class PolicyOptimizer {
         this.policy = policy;
         this.reference = reference;
         Map<String, Tensor> trained = lora != null ? lora.namedParameters() : policy.namedParameters();
-        this.adam = new AdamW(trained, new AdamW.Config(lr, 0.9, 0.999, 1e-8, weightDecay), n -> true);
+        this.optimizer = new OptimizerStep(trained, AdamW.Config.torch(lr, weightDecay), OptimizerStep.maxGradNorm(maxGradNorm), guard);
         this.peak = lr;
-        this.maxGradNorm = maxGradNorm;
         this.totalSteps = Math.max(1, totalSteps);
-        this.guard = guard;
     }
 
     /**
@@ -48,50 +41,42 @@ final class PolicyOptimizer {
      * (then only zeroes them); returns the norm before clipping.
      */
     double step(double loss) {
-        lastLr = peak * Math.max(0.0, 1.0 - (double) steps / totalSteps);
-        adam.setLearningRate(lastLr);
-        double norm;
-        try (Arena a = Arena.open()) {
-            norm = GradClip.clipGradNorm(adam.parameters(), maxGradNorm != null ? maxGradNorm : Double.POSITIVE_INFINITY);
-            if (guard.admit(steps + 1, loss, norm, adam)) {
-                adam.step();
-            }
-            adam.zeroGrad();
-        }
-        steps++;
+        lastLr = peak * Math.max(0.0, 1.0 - (double) optimizer.steps() / totalSteps);
+        double norm = optimizer.step(lastLr, loss);
         if (reference != null) {
-            reference.onStep(policy, steps);
+            reference.onStep(policy, optimizer.steps());
         }
         return norm;
     }
 
     /** Steps skipped so far as non-finite. */
     long skipped() {
-        return guard.skipped();
+        return optimizer.skipped();
     }
 
     /** {@code nonfinite} (skipped since {@code skippedBefore}) and {@code skipped_steps} into a step's metrics. */
     void reportNonFinite(Map<String, Double> metrics, long skippedBefore) {
-        guard.reportSince(metrics, skippedBefore);
+        optimizer.reportNonFiniteSince(metrics, skippedBefore);
     }
 
     /** Writes AdamW and {@code counters} (led by {@code global_step}) with {@code optimizer_steps} into {@code dir}. */
     void save(Path dir, Map<String, Long> counters) throws IOException {
         Map<String, Long> all = new LinkedHashMap<>(counters);
-        all.put("optimizer_steps", steps);
-        TrainerState.save(dir, adam, guard, all);
+        all.put("optimizer_steps", optimizer.steps());
+        optimizer.save(dir, all);
     }
 
     /** Restores what {@link #save} wrote; returns {@code global_step} (at most {@code totalIterations}) and {@code keys}. */
     Map<String, Long> restore(Path dir, long totalIterations, String... keys) {
         String[] all = java.util.Arrays.copyOf(keys, keys.length + 1);
         all[keys.length] = "optimizer_steps";
-        Map<String, Long> c = TrainerState.restore(dir, adam, guard, totalIterations, all);
-        steps = c.get("optimizer_steps");
+        Map<String, Long> c = optimizer.restore(dir, totalIterations, all);
+        long steps = c.get("optimizer_steps");
         if (steps < 0 || steps > totalSteps) {
             throw new IllegalArgumentException(dir.resolve(TrainerState.STATE) + ": optimizer_steps " + steps + " is outside the run's "
                     + totalSteps);
         }
+        optimizer.resumeAt(steps);
         lastLr = peak * Math.max(0.0, 1.0 - (double) Math.max(0, steps - 1) / totalSteps);
         return c;
     }
@@ -102,10 +87,10 @@ final class PolicyOptimizer {
     }
 
     long steps() {
-        return steps;
+        return optimizer.steps();
     }
 
     void release() {
-        adam.release();
+        optimizer.release();
     }
 }

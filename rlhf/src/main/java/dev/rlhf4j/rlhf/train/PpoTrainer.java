@@ -7,7 +7,6 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.optim.AdamW;
-import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.rlhf.Masked;
 import dev.rlhf4j.rlhf.advantage.GeneralizedAdvantageEstimation;
 import dev.rlhf4j.rlhf.advantage.Whitening;
@@ -69,16 +68,14 @@ public final class PpoTrainer {
     private final PpoTrainerConfig config;
     private final PpoConfig math;
     private final MetricsSink sink;
-    private final AdamW optimizer;
+    private final OptimizerStep optimizer;
     private final int eosId;
     private final DType type;
     private final long iterations;
     private static final String CRITIC = "critic.safetensors";
-    private final NonFiniteGuard guard;
     private KlController kl;
     private final PromptOrder promptOrder;
     private long iteration;
-    private long optimizerSteps;
     private StepObserver observer = StepObserver.NONE;
 
     /**
@@ -117,7 +114,6 @@ public final class PpoTrainer {
         this.type = actor.dtype().computeType();
         this.iterations = config.iterations(prompts.size());
         this.kl = math.klController();
-        this.guard = new NonFiniteGuard("ppo", config.maxConsecutiveNonfinite());
         this.promptOrder = new PromptOrder(prompts.size(), config.batchSize(), config.seed());
         actor.eval();
         if (lora != null) {
@@ -125,7 +121,8 @@ public final class PpoTrainer {
         }
         Map<String, Tensor> trained = new LinkedHashMap<>(lora != null ? lora.namedParameters() : actor.namedParameters());
         trained.putAll(critic.trainableParameters());
-        this.optimizer = new AdamW(trained, new AdamW.Config(config.learningRate(), 0.9, 0.999, 1e-8, config.weightDecay()), n -> true);
+        this.optimizer = new OptimizerStep(trained, AdamW.Config.torch(config.learningRate(), config.weightDecay()),
+                OptimizerStep.maxGradNorm(config.maxGradNorm()), new NonFiniteGuard("ppo", config.maxConsecutiveNonfinite()));
         this.engine = Rollouts.LOCAL.create(new RolloutModels(actor, lora, List.of(new NamedReward("score", reward)), reference),
                 rolloutSpec());
     }
@@ -152,7 +149,6 @@ public final class PpoTrainer {
         // sampling and minibatch shuffles drawn from (seed, iteration): a resumed run draws what the whole one drew
         SplittableRandom random = new SplittableRandom(TrainingPlan.stepSeed(config.seed(), iteration));
         double lr = config.learningRate() * Math.max(0.0, 1.0 - (double) iteration / Math.max(1, iterations));
-        optimizer.setLearningRate(lr);
         Map<String, Double> m = new LinkedHashMap<>();
         double[] seconds = new double[4];                       // generation, scoring, reference, training
         PpoRollout[] rollouts;
@@ -217,7 +213,7 @@ public final class PpoTrainer {
         // 8. num_ppo_epochs passes over num_mini_batches shuffled minibatches, one optimizer step each
         long t = System.nanoTime();
         PpoStats stats = new PpoStats();
-        long skippedBefore = guard.skipped();
+        long skippedBefore = optimizer.skipped();
         boolean stopped = false;
         for (int epoch = 0; epoch < config.numPpoEpochs() && !stopped; epoch++) {
             int[] shuffled = PromptOrder.permutation(random, rollouts.length);
@@ -226,7 +222,7 @@ public final class PpoTrainer {
                 for (int i = from; i < from + config.miniBatchSize(); i++) {
                     rows.add(rollouts[shuffled[i]]);
                 }
-                double approxKl = trainMinibatch(rows, stats);
+                double approxKl = trainMinibatch(rows, stats, lr);
                 stopped = config.targetKl() != null && approxKl > 1.5 * config.targetKl();
             }
         }
@@ -241,7 +237,7 @@ public final class PpoTrainer {
         m.put("episode", (double) iteration * config.batchSize());
         m.put("objective/kl_coef", usedBeta);
         m.put("policy/early_stopped", stopped ? 1.0 : 0.0);
-        guard.reportSince(m, skippedBefore);
+        optimizer.reportNonFiniteSince(m, skippedBefore);
         m.put("tokens_per_second", generated / since(start));
         m.put("time/generation", seconds[0]);
         m.put("time/scoring", seconds[1]);
@@ -276,10 +272,10 @@ public final class PpoTrainer {
 
     /**
      * One optimizer step on a minibatch: per micro-batch of per_device_train_batch_size rows, {@code (L_clip + vf_coef
-     * L_V) / gradient_accumulation_steps} backpropagated; then gradient clipping (if set) and AdamW. Returns the
+     * L_V) / gradient_accumulation_steps} backpropagated; then {@link OptimizerStep} at {@code lr}. Returns the
      * minibatch's mean approx KL.
      */
-    private double trainMinibatch(List<PpoRollout> rows, PpoStats stats) {
+    private double trainMinibatch(List<PpoRollout> rows, PpoStats stats, double lr) {
         double approxKl = 0;
         double stepLoss = 0;
         int micro = config.perDeviceTrainBatchSize();
@@ -296,17 +292,8 @@ public final class PpoTrainer {
                 approxKl += p.approxKl() / config.gradientAccumulationSteps();
             }
         }
-        try (Arena step = Arena.open()) {
-            double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
-                    config.maxGradNorm() != null ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
-            // AdamW, unless the loss or the gradient is not finite (NonFiniteGuard)
-            if (guard.admit(optimizerSteps + 1, stepLoss, gradNorm, optimizer)) {
-                optimizer.step();
-            }
-            optimizer.zeroGrad();
-        }
-        optimizerSteps++;
-        reference.onStep(actor, optimizerSteps);
+        optimizer.step(lr, stepLoss);
+        reference.onStep(actor, optimizer.steps());
         return approxKl;
     }
 
@@ -352,7 +339,7 @@ public final class PpoTrainer {
 
     /** Optimizer steps taken so far. */
     public long optimizerSteps() {
-        return optimizerSteps;
+        return optimizer.steps();
     }
 
     /** The KL coefficient the next iteration will use. */
@@ -368,19 +355,19 @@ public final class PpoTrainer {
         TrainerState.writeTensors(dir, CRITIC, critic.trainableParameters());
         Map<String, Number> c = new LinkedHashMap<>();
         c.put("global_step", iteration);
-        c.put("optimizer_steps", optimizerSteps);
+        c.put("optimizer_steps", optimizer.steps());
         c.put("prompt_passes", promptOrder.passes());
         c.put("prompt_cursor", promptOrder.cursor());
         c.put("kl_coef", kl.beta());
-        TrainerState.save(dir, optimizer, guard, c);
+        optimizer.save(dir, c);
     }
 
     /** Continues from a checkpoint written by {@link #saveState} (the actor's weights restored by the caller). */
     public void restoreState(Path dir) {
-        Map<String, Long> c = TrainerState.restore(dir, optimizer, guard, iterations, "optimizer_steps", "prompt_passes", "prompt_cursor");
+        Map<String, Long> c = optimizer.restore(dir, iterations, "optimizer_steps", "prompt_passes", "prompt_cursor");
         TrainerState.readInto(dir, CRITIC, critic.trainableParameters());
         iteration = c.get("global_step");
-        optimizerSteps = c.get("optimizer_steps");
+        optimizer.resumeAt(c.get("optimizer_steps"));
         promptOrder.restore(c.get("prompt_passes"), c.get("prompt_cursor"), dir.resolve(TrainerState.STATE).toString());
         double beta = TrainerState.readDouble(dir, "kl_coef");
         kl = config.withKl(beta, config.klEstimator(), config.adaptiveKlTarget(), config.targetKl()).math().klController();
