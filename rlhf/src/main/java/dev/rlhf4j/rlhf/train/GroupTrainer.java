@@ -134,7 +134,7 @@ public abstract sealed class GroupTrainer implements CheckpointedTrainer permits
     public Map<String, Double> iterate() {
         long start = System.nanoTime();
         // 1-4. prompts, G completions each, rewards, log pi_old and log pi_ref (GroupSampler)
-        GroupSampler.Sample s = sampler.sample(config.promptsPerStep(), config.numGenerations());
+        GroupSampler.Sample s = sampler.sample(config.numGenerations());
         // 5. the variant's advantages, one per completion
         MetricSums sums = new MetricSums();
         double[] a = advantages(s, sums);
