@@ -42,9 +42,6 @@ import java.util.function.LongConsumer;
  * {@code time/generation|scoring|reference|training}.
  */
 public abstract sealed class GroupTrainer implements CheckpointedTrainer permits GrpoTrainer, RlooTrainer {
-    /** The figures a variant's micro-batch reports, averaged over the step's micro-batches. */
-    static final List<String> FIGURES = List.of("entropy", "clip_ratio/low_mean", "clip_ratio/high_mean", "clip_ratio/region_mean");
-
     private final CausalLM policy;
     private final ReferenceModel reference;
     private final GroupSampler sampler;
@@ -62,8 +59,18 @@ public abstract sealed class GroupTrainer implements CheckpointedTrainer permits
     interface MicroStep {
         Tensor loss();
 
-        /** Adds this micro-batch's {@code loss} and {@link #FIGURES} (and {@code kl}, if it has one) to the step's sums. */
-        void addTo(MetricSums sums);
+        /** Mean entropy of the policy over the completion tokens. */
+        double entropy();
+
+        /** The fractions clipped below, above, and in all (TRL's {@code clip_ratio/*}). */
+        double lowClip();
+
+        double highClip();
+
+        double regionClip();
+
+        /** Adds this micro-batch's {@code loss} (and {@code kl}, if it has one) to the step's sums, as the variant sums them. */
+        void addLossTo(MetricSums sums);
     }
 
     /**
@@ -163,7 +170,11 @@ public abstract sealed class GroupTrainer implements CheckpointedTrainer permits
                     MicroStep p = policyStep(GroupRollout.Minibatch.of(part, eosId, type), stepTokens);
                     p.loss().backward();
                     loss += p.loss().item();
-                    p.addTo(sums);
+                    p.addLossTo(sums);
+                    sums.add("entropy", p.entropy());
+                    sums.add("clip_ratio/low_mean", p.lowClip());
+                    sums.add("clip_ratio/high_mean", p.highClip());
+                    sums.add("clip_ratio/region_mean", p.regionClip());
                 }
             }
             sums.endStep();
@@ -183,7 +194,7 @@ public abstract sealed class GroupTrainer implements CheckpointedTrainer permits
         if (config.beta() != 0.0) {
             m.put("kl", sums.mean("kl"));
         }
-        for (String figure : FIGURES) {
+        for (String figure : List.of("entropy", "clip_ratio/low_mean", "clip_ratio/high_mean", "clip_ratio/region_mean")) {
             m.put(figure, sums.mean(figure));
         }
         m.put("learning_rate", learningRate);

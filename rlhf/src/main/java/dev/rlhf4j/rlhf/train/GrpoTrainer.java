@@ -75,15 +75,11 @@ public final class GrpoTrainer extends GroupTrainer {
      */
     public record PolicyStep(Tensor loss, Tensor perToken, Tensor logProbs, double kl, double entropy, double lowClip, double highClip,
                              double regionClip) implements MicroStep {
-        /** The loss is summed per optimizer step ({@code J}), then averaged over the steps. */
+        /** The loss is summed per optimizer step ({@code J}), then averaged over the steps; kl over the micro-batches. */
         @Override
-        public void addTo(MetricSums sums) {
+        public void addLossTo(MetricSums sums) {
             sums.addToStep("loss", loss.item());
             sums.add("kl", kl);
-            sums.add("entropy", entropy);
-            sums.add("clip_ratio/low_mean", lowClip);
-            sums.add("clip_ratio/high_mean", highClip);
-            sums.add("clip_ratio/region_mean", regionClip);
         }
     }
 

@@ -75,12 +75,8 @@ public final class RlooTrainer extends GroupTrainer {
             implements MicroStep {
         /** The loss is summed over every micro-batch of the step's optimizer steps. */
         @Override
-        public void addTo(MetricSums sums) {
+        public void addLossTo(MetricSums sums) {
             sums.add("loss", loss.item());
-            sums.add("entropy", entropy);
-            sums.add("clip_ratio/low_mean", lowClip);
-            sums.add("clip_ratio/high_mean", highClip);
-            sums.add("clip_ratio/region_mean", regionClip);
         }
     }
 
