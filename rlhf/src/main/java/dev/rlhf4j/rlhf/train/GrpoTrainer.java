@@ -225,13 +225,12 @@ public final class GrpoTrainer implements CheckpointedTrainer {
         sampler.restore(optimizer.restore(dir, iterations, GroupSampler.COUNTERS), dir.resolve(TrainerState.STATE).toString());
     }
 
-    @Override
+    /** Steps done. */
     public long iteration() {
         return sampler.steps();
     }
 
     /** The steps {@link #train} runs. */
-    @Override
     public long iterations() {
         return iterations;
     }
