@@ -55,7 +55,7 @@ import java.util.function.LongConsumer;
  *
  * <p>Legend: B batch, T prompt + completion + padding, C channels, V vocabulary.
  */
-public final class PpoTrainer {
+public final class PpoTrainer implements CheckpointedTrainer {
     private final CausalLM actor;
     private final Critic critic;
     private final ReferenceModel reference;

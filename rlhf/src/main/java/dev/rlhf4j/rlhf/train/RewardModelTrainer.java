@@ -36,7 +36,7 @@ import java.util.function.LongConsumer;
  * numbers. Dropout masks (when {@code disable_dropout} is false) are drawn per micro-batch from
  * {@link TrainingPlan#shardSeed}.
  */
-public final class RewardModelTrainer {
+public final class RewardModelTrainer implements CheckpointedTrainer {
     private final RewardModel model;
     private final List<PreferenceExample> train;
     private final double[] margins;

@@ -32,7 +32,7 @@ import java.util.function.LongConsumer;
  * {@link LocalGradients} computes the shards here, {@code rlhf.spark.SparkGradients} on a cluster, with the same
  * numbers. Dropout masks are drawn per micro-batch from {@link TrainingPlan#shardSeed}.
  */
-public final class SftTrainer {
+public final class SftTrainer implements CheckpointedTrainer {
     private final CausalLM model;
     private final List<CompletionExample> examples;
     private final SftConfig config;
