@@ -243,13 +243,12 @@ public abstract sealed class GroupTrainer implements CheckpointedTrainer permits
         sampler.restore(c, dir.resolve(TrainerState.STATE).toString());
     }
 
-    @Override
+    /** Steps done. */
     public long iteration() {
         return sampler.steps();
     }
 
     /** The steps {@link #train} runs. */
-    @Override
     public long iterations() {
         return iterations;
     }
