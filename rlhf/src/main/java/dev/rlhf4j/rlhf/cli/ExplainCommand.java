@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.rlhf.assembly.ModelDirectory;
 import dev.rlhf4j.rlhf.data.ExampleTokenizer;
 import dev.rlhf4j.rlhf.data.JsonLines;
 import dev.rlhf4j.rlhf.data.TokenLimits;

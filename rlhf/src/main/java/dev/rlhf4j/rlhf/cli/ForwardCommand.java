@@ -2,6 +2,7 @@ package dev.rlhf4j.rlhf.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.rlhf.assembly.ModelDirectory;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -26,7 +27,7 @@ public final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         CausalLM m = ModelDirectory.model(model, adapter);
-        int[] tokens = ModelDirectory.parseIds(ids);
+        int[] tokens = TokenIds.parse(ids);
         int vocab = m.config().vocabSize();
         for (int id : tokens) {
             if (id < 0 || id >= vocab) {

@@ -4,6 +4,7 @@ import dev.rlhf4j.nn.generate.GenerationConfig;
 import dev.rlhf4j.nn.generate.GenerationResult;
 import dev.rlhf4j.nn.generate.Generator;
 import dev.rlhf4j.nn.model.CausalLM;
+import dev.rlhf4j.rlhf.assembly.ModelDirectory;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -56,7 +57,7 @@ public final class GenerateCommand implements Callable<Integer> {
         Optional<Gpt2Tokenizer> tokenizer = ModelDirectory.tokenizer(model, m.config().vocabSize());
         int[] ids;
         if (promptIds != null) {
-            ids = ModelDirectory.parseIds(promptIds);
+            ids = TokenIds.parse(promptIds);
         } else if (prompt != null) {
             Gpt2Tokenizer t = tokenizer.orElseThrow(() -> new IllegalArgumentException(
                     "no tokenizer files in " + model + " and vocabulary size " + m.config().vocabSize() + " is not GPT-2's: use --prompt-ids"));

@@ -1,8 +1,8 @@
 package dev.rlhf4j.rlhf.cli;
 
+import dev.rlhf4j.rlhf.assembly.CriticFreeAssembly;
 import dev.rlhf4j.rlhf.reference.ReferenceKind;
 import dev.rlhf4j.rlhf.train.GrpoConfig;
-import dev.rlhf4j.rlhf.train.GrpoTrainer;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -14,9 +14,9 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code ./rlhf4j grpo --model DIR --data FILE.jsonl (--reward-model DIR | --reward-funcs length,eos)}: GRPO
- * ({@link GrpoTrainer}) on {@code {"prompt"}} lines, no critic. With {@code --beta 0} (TRL's default) no reference is
- * loaded; otherwise {@code --reference} holds it, or {@code --sync-ref-model true} a copy that follows the policy.
- * Every field of {@link GrpoConfig} is an option.
+ * ({@code GrpoTrainer}, assembled by {@link CriticFreeAssembly}) on {@code {"prompt"}} lines, no critic. With
+ * {@code --beta 0} (TRL's default) no reference is loaded; otherwise {@code --reference} holds it, or
+ * {@code --sync-ref-model true} a copy that follows the policy. Every field of {@link GrpoConfig} is an option.
  */
 @Command(name = "grpo", sortOptions = false,
         description = "GRPO on prompt-only JSON lines, scored by a reward model and/or rule rewards (TRL's GRPOTrainer).")
@@ -25,22 +25,18 @@ public final class GrpoCommand implements Callable<Integer> {
 
     @Mixin
     TrainingOptions options;
-
     @Mixin
     LoraOptions lora;
-
     @Mixin
     RewardOptions rewards;
-
     @Mixin
     SparkOptions spark;
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--reference", paramLabel = "KIND", defaultValue = "frozen", converter = ReferenceKindConverter.class,
             description = "frozen, bf16, fp16, offloaded or lora-disabled (needs --lora-r); unused with --beta 0; default: ${DEFAULT-VALUE}")
     ReferenceKind reference;
-
-    @Spec
-    CommandSpec spec;
 
     /** The command with an option for every {@link GrpoConfig} field. */
     static CommandSpec command() {
@@ -49,15 +45,8 @@ public final class GrpoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        GrpoConfig c = HYPER.resolve(spec, Map.of());
-        CriticFreeRun.Shape shape = new CriticFreeRun.Shape("grpo", c, c.seed(), c.maxCompletionLength(), c.beta(),
-                c.syncRefModel() ? c.refModelSyncSteps() : 0, c.refModelMixupAlpha(),
-                c.perDeviceTrainBatchSize() * c.gradientAccumulationSteps());
-        return CriticFreeRun.run(shape, options, lora, rewards, reference, spark, c::iterations,
-                (policy, adapters, ref, r, w, prompts, sink, rollouts) -> {
-                    GrpoTrainer trainer = new GrpoTrainer(policy, adapters, ref, r, w, prompts, c, sink);
-                    trainer.rollouts(rollouts);
-                    return trainer;
-                });
+        GrpoConfig config = HYPER.resolve(spec, Map.of());
+        CriticFreeAssembly.grpo(options.inputs(spark), config, reference, lora.config(), rewards.spec());
+        return 0;
     }
 }

@@ -5,6 +5,8 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.batch.PaddedBatch;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -89,6 +91,20 @@ public final class PeriodicReference implements ReferenceModel {
     @Override
     public void onStep(Module policy, long step) {
         inner.onStep(policy, step);
+    }
+
+    /**
+     * Writes the inner strategy's state; the kept log-probs are not part of a checkpoint, so a resumed run refreshes
+     * them on its first call.
+     */
+    @Override
+    public void saveState(Path dir) throws IOException {
+        inner.saveState(dir);
+    }
+
+    @Override
+    public void restoreState(Path dir) {
+        inner.restoreState(dir);
     }
 
     @Override

@@ -1,17 +1,12 @@
 package dev.rlhf4j.rlhf.reference;
 
-import dev.rlhf4j.core.DType;
-import dev.rlhf4j.nn.lora.LoraModel;
-import dev.rlhf4j.nn.model.AutoModel;
-import dev.rlhf4j.nn.model.CausalLM;
-import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
- * The reference strategies a run chooses from (the {@code --reference} option of {@code ppo}, {@code dpo},
- * {@code grpo} and {@code rloo}), by the names the command line shows, and {@link #create}, the one place a fixed
- * reference is built. {@code precomputed} (DPO only) caches the log-probs of the data set: it is built from a live
- * reference by {@link PrecomputedReference#prepare}.
+ * The {@code --reference} strategies of {@code ppo}, {@code dpo}, {@code grpo} and {@code rloo}: how the frozen starting
+ * policy is held ({@link ReferenceModel} lists them; {@link References#build} builds each). {@code precomputed} (DPO
+ * only) caches the log-probs of the data set in the run folder.
  */
 public enum ReferenceKind {
     /** A frozen copy of the policy in its own type. */
@@ -20,9 +15,9 @@ public enum ReferenceKind {
     BF16("bf16"),
     /** The frozen copy stored in float16. */
     FP16("fp16"),
-    /** Weights streamed block by block from the model directory's model.safetensors. */
+    /** Weights streamed block by block from {@code --model}'s model.safetensors. */
     OFFLOADED("offloaded"),
-    /** The policy with its LoRA adapters off (needs LoRA on the policy). */
+    /** The policy with its LoRA adapters off (needs {@code --lora-r}). */
     LORA_DISABLED("lora-disabled"),
     /** Log-probs of the whole data set computed once and cached in the run folder (DPO). */
     PRECOMPUTED("precomputed");
@@ -33,16 +28,14 @@ public enum ReferenceKind {
         this.option = option;
     }
 
-    /** The kind named {@code option} ("frozen", "bf16", ...). */
-    public static ReferenceKind of(String option) {
-        return Arrays.stream(values()).filter(k -> k.option.equals(option)).findFirst().orElseThrow(() ->
-                new IllegalArgumentException("'" + option + "' is not one of " + Arrays.toString(values())));
-    }
-
-    /** The name the command line and the run's config.json show. */
     @Override
     public String toString() {
         return option;
+    }
+
+    /** The strategy named {@code option} as {@code --reference} writes it ({@code lora-disabled}), if there is one. */
+    public static Optional<ReferenceKind> named(String option) {
+        return Arrays.stream(values()).filter(k -> k.option.equals(option)).findFirst();
     }
 
     /**
@@ -56,18 +49,13 @@ public enum ReferenceKind {
     }
 
     /**
-     * The live reference of {@code policy}, loaded from {@code modelDir}: call before attaching LoRA for the copies,
-     * after it (with {@code lora}) for {@code lora-disabled}.
+     * Refuses {@code precomputed} for a trainer that generates what it scores ({@code trainer} names it in the
+     * message): the cached log-probs are of a fixed data set.
      */
-    public ReferenceModel create(CausalLM policy, Path modelDir, LoraModel lora) {
-        return switch (this) {
-            case FROZEN -> new FrozenCopyReference(policy);
-            case BF16 -> HalfPrecisionReference.of(policy, DType.BFLOAT16);
-            case FP16 -> HalfPrecisionReference.of(policy, DType.FLOAT16);
-            case OFFLOADED -> OffloadedReference.open(modelDir.resolve(AutoModel.WEIGHTS), policy.config(), policy.dtype());
-            case LORA_DISABLED -> LoraDisabledReference.of(policy, lora);
-            case PRECOMPUTED -> throw new IllegalArgumentException("--reference precomputed is built from a live reference");
-        };
+    public void requireLive(String trainer) {
+        if (this == PRECOMPUTED) {
+            throw new IllegalArgumentException("--reference precomputed is for dpo: " + trainer + " scores completions it has just generated");
+        }
     }
 
     /** Whether the reference must exist before the adapters are attached (a copy of the base weights). */

@@ -3,7 +3,10 @@ package dev.rlhf4j.rlhf.reference;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.rlhf.Checkpointable;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
+import java.io.IOException;
+import java.nio.file.Path;
 
 /**
  * The reference model pi_ref of RLHF as PPO, DPO and every later trainer consume it: the per-token log-probs
@@ -26,8 +29,11 @@ import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
  * float32, or float64 for a float64 model: never in half precision. PPO samples at a temperature tau and compares
  * policy and reference on the same tempered distributions ({@code log_softmax(logits / tau)}, as TRL divides the
  * reference logits too); {@link #logProbs(PaddedBatch, Tensor, double)} is that pass.
+ *
+ * <p>A reference is a part of a run's checkpoint: a frozen one is rebuilt from {@code --model} on resume and writes
+ * nothing; one that moves with the policy ({@link SynchronizedReference}) writes its weights and counters.
  */
-public interface ReferenceModel extends AutoCloseable {
+public interface ReferenceModel extends Checkpointable, AutoCloseable {
     /**
      * The reference's log-probs of each next token of {@code batch}.
      *
@@ -57,6 +63,16 @@ public interface ReferenceModel extends AutoCloseable {
      * {@link SynchronizedReference} mixes its weights towards the policy here. Most strategies ignore it.
      */
     default void onStep(Module policy, long step) {
+    }
+
+    /** Writes nothing: a reference that does not move is rebuilt from the model it was created from. */
+    @Override
+    default void saveState(Path dir) throws IOException {
+    }
+
+    /** Nothing to restore for a reference that does not move. */
+    @Override
+    default void restoreState(Path dir) {
     }
 
     /**

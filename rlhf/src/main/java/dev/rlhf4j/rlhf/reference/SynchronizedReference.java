@@ -24,6 +24,8 @@ import java.util.Map;
  * {@link #verifyFrozen} holds it to the weights of the last synchronisation.
  */
 public final class SynchronizedReference implements ReferenceModel {
+    /** Its file in a checkpoint folder. */
+    public static final String FILE = "synced_reference.safetensors";
     private static final String SYNCS = "syncs";
     private static final String LAST_SYNC_STEP = "last_sync_step";
     private final FrozenCopyReference copy;
@@ -108,15 +110,20 @@ public final class SynchronizedReference implements ReferenceModel {
     }
 
     /**
-     * Writes what a resumed run needs of this reference to {@code file}: its weights as of the last synchronisation
-     * (safetensors, under the policy's parameter names) and, as metadata, the synchronisation count and step.
+     * Writes what a resumed run needs of this reference into the checkpoint folder {@code dir}, as {@value #FILE}: its
+     * weights as of the last synchronisation (safetensors, under the policy's parameter names) and, as metadata, the
+     * synchronisation count and step.
      */
-    public void save(Path file) {
-        SafetensorsWriter.write(file, copy.weights(), Map.of(SYNCS, Long.toString(syncs), LAST_SYNC_STEP, Long.toString(lastSyncStep)));
+    @Override
+    public void saveState(Path dir) {
+        SafetensorsWriter.write(dir.resolve(FILE), copy.weights(), Map.of(SYNCS, Long.toString(syncs), LAST_SYNC_STEP,
+                Long.toString(lastSyncStep)));
     }
 
-    /** Continues from what {@link #save} wrote to {@code file}: the weights, the counters and the seal on them. */
-    public void restore(Path file) {
+    /** Continues from what {@link #saveState} wrote into {@code dir}: the weights, the counters and the seal on them. */
+    @Override
+    public void restoreState(Path dir) {
+        Path file = dir.resolve(FILE);
         try (SafetensorsReader reader = SafetensorsReader.open(file); NoGrad ng = NoGrad.enter()) {
             for (Map.Entry<String, Tensor> e : copy.weights().entrySet()) {
                 SafetensorsReader.Entry entry = reader.entries().get(e.getKey());

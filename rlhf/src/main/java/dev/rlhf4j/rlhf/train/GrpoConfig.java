@@ -42,7 +42,7 @@ public record GrpoConfig(double learningRate, int perDeviceTrainBatchSize, int g
                          int numIterations, ScaleRewards scaleRewards, LossType lossType, boolean maskTruncatedCompletions,
                          boolean syncRefModel, double refModelMixupAlpha, int refModelSyncSteps, Double maxGradNorm,
                          double weightDecay, double numTrainEpochs, long maxSteps, long seed, int maxConsecutiveNonfinite,
-        int localRolloutForwardBatchSize) {
+        int localRolloutForwardBatchSize) implements GroupConfig {
 
     public GrpoConfig {
         require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate must be >= 0, got " + learningRate);

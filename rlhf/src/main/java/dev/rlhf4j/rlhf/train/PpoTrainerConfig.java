@@ -112,7 +112,7 @@ public record PpoTrainerConfig(double learningRate, int perDeviceTrainBatchSize,
 
     /** The mathematical part, with the objects it configures (losses, GAE, reward shaping, KL controller). */
     public PpoConfig math() {
-        return new PpoConfig(gamma, lam, cliprange, cliprangeValue, vfCoef, 0.0, klCoef, klEstimator,
+        return new PpoConfig(gamma, lam, cliprange, cliprangeValue, vfCoef, klCoef, klEstimator,
                 adaptiveKlTarget == null ? Double.NaN : adaptiveKlTarget, adaptiveKlHorizon, whitenRewards,
                 missingEosPenalty == null ? 0.0 : missingEosPenalty);
     }

@@ -31,7 +31,7 @@ public record RlooConfig(double learningRate, int perDeviceTrainBatchSize, int g
                          int maxCompletionLength, double temperature, double beta, double epsilon, Double epsilonHigh,
                          int numIterations, boolean normalizeAdvantages, Double maxGradNorm, double weightDecay, double numTrainEpochs,
                          long maxSteps, long seed, int maxConsecutiveNonfinite,
-        int localRolloutForwardBatchSize) {
+        int localRolloutForwardBatchSize) implements GroupConfig {
 
     public RlooConfig {
         require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate must be >= 0, got " + learningRate);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.MemoryLimits;
 import dev.rlhf4j.nn.gpt2.Gpt2Config;
+import dev.rlhf4j.rlhf.assembly.MemoryCheck;
 import dev.rlhf4j.rlhf.memory.MemoryPlanner;
 import dev.rlhf4j.rlhf.memory.ModelShape;
 import dev.rlhf4j.rlhf.memory.Workload;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.rlhf4j.rlhf.reference.SynchronizedReference;
 import dev.rlhf4j.rlhf.run.Checkpoints;
 import dev.rlhf4j.rlhf.run.MetricsLog;
 import dev.rlhf4j.rlhf.run.MetricsRow;
@@ -138,10 +139,10 @@ class ResumeTest {
                 "--ref-model-mixup-alpha", "0.5", "--per-device-train-batch-size", "4", "--num-generations", "2",
                 "--max-completion-length", "4", "--learning-rate", "1e-3", "--quiet", "--save-steps", "3");
         resumeMatchesTheWholeRun("model/model.safetensors", List.of(3L, 5L), new ArrayList<>(grpo));
-        Path synced = dir.resolve("whole/checkpoints/step-3/" + CriticFreeRun.SYNCED_REFERENCE);
+        Path synced = dir.resolve("whole/checkpoints/step-3/" + SynchronizedReference.FILE);
         assertTrue(Files.exists(synced), "the checkpoint holds the reference that moved at steps 2");
-        assertArrayEquals(Files.readAllBytes(dir.resolve("whole/checkpoints/step-5/" + CriticFreeRun.SYNCED_REFERENCE)),
-                Files.readAllBytes(dir.resolve("cut/checkpoints/step-5/" + CriticFreeRun.SYNCED_REFERENCE)),
+        assertArrayEquals(Files.readAllBytes(dir.resolve("whole/checkpoints/step-5/" + SynchronizedReference.FILE)),
+                Files.readAllBytes(dir.resolve("cut/checkpoints/step-5/" + SynchronizedReference.FILE)),
                 "the resumed run's reference moved as the whole run's did");
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
+import dev.rlhf4j.rlhf.assembly.ModelDirectory;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import dev.rlhf4j.tokenizer.TokenizerFiles;
@@ -85,18 +86,18 @@ class SharedTokenizerTest {
         Path rm = rewardModel(model, dir.resolve("rm"));
         Gpt2Tokenizer policy = TokenizerFiles.load(model);
         int v = policy.vocabSize();
-        TrainingOptions.requireSameTokenizer(policy, model, v, v, "--reward-model", rm);
+        ModelDirectory.requireSameTokenizer(policy, model, v, v, "--reward-model", rm);
         // vocab.json as Hugging Face's tokenizers may write it: indented, non-ASCII tokens as UTF-8 instead of \\u escapes
         ObjectMapper json = new ObjectMapper();
         Files.writeString(rm.resolve("vocab.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(
                 json.readTree(rm.resolve("vocab.json").toFile())), StandardCharsets.UTF_8);
         assertFalse(Files.readString(rm.resolve("vocab.json")).equals(Files.readString(model.resolve("vocab.json"))), "other bytes");
-        TrainingOptions.requireSameTokenizer(policy, model, v, v, "--reward-model", rm);
+        ModelDirectory.requireSameTokenizer(policy, model, v, v, "--reward-model", rm);
         Files.delete(rm.resolve("vocab.json"));
         Files.delete(rm.resolve("merges.txt"));
-        TrainingOptions.requireSameTokenizer(policy, model, v, v, "--reward-model", rm);
+        ModelDirectory.requireSameTokenizer(policy, model, v, v, "--reward-model", rm);
         String size = assertThrows(IllegalArgumentException.class,
-                () -> TrainingOptions.requireSameTokenizer(policy, model, v, v + 1, "--reward-model", rm)).getMessage();
+                () -> ModelDirectory.requireSameTokenizer(policy, model, v, v + 1, "--reward-model", rm)).getMessage();
         assertTrue(size.contains("has a vocabulary of " + (v + 1) + " tokens, the policy (--model " + model + ") " + v), size);
     }
 

@@ -1,11 +1,11 @@
 package dev.rlhf4j.rlhf.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rlhf4j.rlhf.spark.SparkCluster;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -14,8 +14,7 @@ class SparkOptionsTest {
 
     @Test
     void withoutMasterNothingOfSparkStarts() {
-        SparkOptions options = parse();
-        assertTrue(!options.enabled() && options.start("sft").isEmpty());
+        assertNull(parse().master());
     }
 
     @Test
@@ -23,14 +22,10 @@ class SparkOptionsTest {
         String before = System.getProperty("spark.master");
         System.setProperty("spark.master", "local[1]");
         try {
-            SparkOptions options = parse();
-            assertTrue(options.enabled());
-            Optional<SparkCluster> cluster = options.start("grpo");
-            try {
-                assertEquals("local[1]", cluster.orElseThrow().master());
-                assertEquals(1, cluster.orElseThrow().parallelism());
-            } finally {
-                cluster.ifPresent(SparkCluster::close);
+            String master = parse().master();
+            assertEquals("local[1]", master);
+            try (SparkCluster cluster = SparkCluster.start(master, "rlhf4j grpo")) {
+                assertEquals(1, cluster.parallelism());
             }
         } finally {
             if (before == null) {
@@ -43,7 +38,7 @@ class SparkOptionsTest {
 
     @Test
     void anEmptyMasterIsRefusedWithExamples() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--master", " ").start("dpo"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse("--master", " ").master());
         assertTrue(e.getMessage().contains("--master") && e.getMessage().contains("local-cluster"), e.getMessage());
     }
 

@@ -190,11 +190,11 @@ class TrainCommandsTest {
         for (int i = 0; i < 20; i++) {
             pairs.add(new dev.rlhf4j.rlhf.data.PreferenceExample(new int[] {i}, new int[] {1}, new int[] {2}));
         }
-        List<List<dev.rlhf4j.rlhf.data.PreferenceExample>> a = RewardCommand.split(pairs, 0.25, 7);
+        List<List<dev.rlhf4j.rlhf.data.PreferenceExample>> a = dev.rlhf4j.rlhf.assembly.RewardAssembly.split(pairs, 0.25, 7);
         assertEquals(15, a.get(0).size());
         assertEquals(5, a.get(1).size());
-        assertEquals(a, RewardCommand.split(pairs, 0.25, 7));
-        assertNotEquals(a.get(1), RewardCommand.split(pairs, 0.25, 8).get(1));
+        assertEquals(a, dev.rlhf4j.rlhf.assembly.RewardAssembly.split(pairs, 0.25, 7));
+        assertNotEquals(a.get(1), dev.rlhf4j.rlhf.assembly.RewardAssembly.split(pairs, 0.25, 8).get(1));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.rlhf4j.rlhf.cli;
+package dev.rlhf4j.rlhf.assembly;
 
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.MemoryLimits;
@@ -8,8 +8,8 @@ import dev.rlhf4j.rlhf.memory.ModelShape;
 import dev.rlhf4j.rlhf.memory.Workload;
 import dev.rlhf4j.rlhf.memory.Workload.Algorithm;
 import dev.rlhf4j.rlhf.memory.Workload.Model;
-import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.rlhf.reference.ReferenceKind;
+import dev.rlhf4j.rlhf.data.PreferenceExample;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -39,18 +39,18 @@ import java.util.Locale;
  * @param seq            positions of the longest sequence
  * @param smallerBatch   the options that make the batch smaller, for the message
  */
-record MemoryCheck(String command, Algorithm algorithm, ModelShape shape, ReferenceKind reference, int loraRank,
+public record MemoryCheck(String command, Algorithm algorithm, ModelShape shape, ReferenceKind reference, int loraRank,
                    boolean loraOption, boolean rewardModel, int batch, int seq, String smallerBatch) {
 
     /** The training commands' parameter type. */
     private static final DType TYPE = DType.FLOAT32;
 
-    MemoryCheck {
+    public MemoryCheck {
         seq = Math.min(seq, shape.positions());
     }
 
     /** The length of the longest of {@code sequences}, at least 1. */
-    static int longest(Iterable<int[]> sequences) {
+    public static int longest(Iterable<int[]> sequences) {
         int n = 1;
         for (int[] s : sequences) {
             n = Math.max(n, s.length);
@@ -59,7 +59,7 @@ record MemoryCheck(String command, Algorithm algorithm, ModelShape shape, Refere
     }
 
     /** The length of the longest sequence of {@code pairs}: the prompt and the longer of chosen and rejected. */
-    static int longestPair(Iterable<PreferenceExample> pairs) {
+    public static int longestPair(Iterable<PreferenceExample> pairs) {
         int n = 1;
         for (PreferenceExample p : pairs) {
             n = Math.max(n, p.prompt().length + Math.max(p.chosen().length, p.rejected().length));
@@ -68,7 +68,7 @@ record MemoryCheck(String command, Algorithm algorithm, ModelShape shape, Refere
     }
 
     /** The bytes the run plans to hold: the planner's rows of the models it loads, added up. */
-    long plannedBytes() {
+    public long plannedBytes() {
         boolean hasReference = reference != null && algorithm.has(Model.REFERENCE);
         Workload.Reference held = hasReference ? planned(reference) : Workload.Reference.COPY;
         Workload.Reference actorView = loraRank > 0 ? Workload.Reference.LORA : held;
@@ -86,7 +86,7 @@ record MemoryCheck(String command, Algorithm algorithm, ModelShape shape, Refere
     }
 
     /** Refuses the run when {@link #plannedBytes} exceeds {@link MemoryLimits#tensorBudget} of {@code limits}. */
-    void require(MemoryLimits limits) {
+    public void require(MemoryLimits limits) {
         long planned = plannedBytes();
         long budget = limits.tensorBudget();
         if (planned > budget) {
@@ -99,7 +99,7 @@ record MemoryCheck(String command, Algorithm algorithm, ModelShape shape, Refere
     }
 
     /** The planner's name for a {@code --reference} strategy. */
-    static Workload.Reference planned(ReferenceKind kind) {
+    public static Workload.Reference planned(ReferenceKind kind) {
         return switch (kind) {
             case FROZEN -> Workload.Reference.COPY;
             case BF16, FP16 -> Workload.Reference.HALF;
