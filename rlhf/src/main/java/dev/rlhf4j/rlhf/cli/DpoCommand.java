@@ -22,7 +22,6 @@ import dev.rlhf4j.rlhf.train.DpoConfig;
 import dev.rlhf4j.rlhf.train.DpoTrainer;
 import dev.rlhf4j.rlhf.train.PreferenceExample;
 import dev.rlhf4j.rlhf.train.TrainerState;
-import dev.rlhf4j.rlhf.train.TrainingPlan;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +88,7 @@ public final class DpoCommand implements Callable<Integer> {
         Tokenized<PreferenceExample> data = TrainingOptions.report("data", options.data,
                 examples.preferences(JsonLines.readPreferences(options.data)));
         new MemoryCheck("dpo", Workload.Algorithm.DPO, options.shape(modelConfig), config.withoutReference() ? null : reference,
-                lora.rank(), true, false, Math.min(config.perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
+                lora.rank(), true, false, Math.min(config.batching().perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
                 "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
         CausalLM policy = options.policy();
         ReferenceModel ref = null;
@@ -98,8 +97,7 @@ public final class DpoCommand implements Callable<Integer> {
         SparkGradients<?, ?> distributed = null;
         try {
             cluster = spark.start("dpo");
-            long steps = new TrainingPlan(data.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
-                    config.numTrainEpochs(), (int) Math.min(Integer.MAX_VALUE, config.maxSteps())).totalSteps();
+            long steps = config.batching().plan(data.size()).totalSteps();
             String strategy = config.withoutReference() ? "none (" + (config.referenceFree() ? "reference_free" : "loss_type simpo") + ")"
                     : reference.toString();
             Map<String, Object> sections = new LinkedHashMap<>();
@@ -107,7 +105,7 @@ public final class DpoCommand implements Callable<Integer> {
             sections.put("reference", strategy);
             sections.put("lora", lora.config());
             sections.put("data", TrainingOptions.dataSection(options.data, data));
-            try (TrainingRun run = options.open(options.run("dpo", config.seed(), steps), sections)) {
+            try (TrainingRun run = options.open(options.run("dpo", config.batching().seed(), steps), sections)) {
                 if (!config.withoutReference() && reference == ReferenceKind.PRECOMPUTED) {
                     Path cache = run.folder().dir().resolve(PrecomputedReference.FILE_NAME);
                     ref = DpoTrainer.precomputedReference(cache, data.examples(), config, policy.namedParameters(),
@@ -115,7 +113,7 @@ public final class DpoCommand implements Callable<Integer> {
                 } else if (!config.withoutReference() && reference.copiesPolicy()) {
                     ref = reference.create(policy, options.model, null);
                 }
-                adapters = lora.attach(policy, config.seed());
+                adapters = lora.attach(policy, config.batching().seed());
                 if (ref == null && !config.withoutReference()) {
                     ref = reference.create(policy, options.model, adapters);
                 }

@@ -49,10 +49,10 @@ public final class GrpoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         GrpoConfig c = HYPER.resolve(spec, Map.of());
-        CriticFreeRun.Shape shape = new CriticFreeRun.Shape("grpo", c, c.seed(), c.maxCompletionLength(), c.beta(),
-                c.syncRefModel() ? c.refModelSyncSteps() : 0, c.refModelMixupAlpha(),
-                c.perDeviceTrainBatchSize() * c.gradientAccumulationSteps());
-        return CriticFreeRun.run(shape, options, lora, rewards, reference, spark, c::iterations,
+        CriticFreeRun.Shape shape = new CriticFreeRun.Shape("grpo", c, c.batching().seed(), c.sampling().maxCompletionLength(),
+                c.beta(), c.referenceSync().syncRefModel() ? c.referenceSync().refModelSyncSteps() : 0,
+                c.referenceSync().refModelMixupAlpha(), c.batching().perDeviceTrainBatchSize() * c.batching().gradientAccumulationSteps());
+        return CriticFreeRun.run(shape, options, lora, rewards, reference, spark, c.batching()::iterations,
                 (policy, adapters, ref, r, w, prompts, sink, rollouts) -> {
                     GrpoTrainer trainer = new GrpoTrainer(policy, adapters, ref, r, w, prompts, c, sink);
                     trainer.rollouts(rollouts);

@@ -92,15 +92,15 @@ public final class PpoCommand implements Callable<Integer> {
         ModelConfig modelConfig = options.config();
         Gpt2Tokenizer tokenizer = options.tokenizer(modelConfig);
         int positions = modelConfig.maxPositions();
-        if (config.responseLength() >= positions) {
-            throw new IllegalArgumentException("--response-length " + config.responseLength() + " leaves no room for a prompt in the"
+        if (config.rollout().responseLength() >= positions) {
+            throw new IllegalArgumentException("--response-length " + config.rollout().responseLength() + " leaves no room for a prompt in the"
                     + " model's " + positions + " positions");
         }
         ExampleTokenizer examples = new ExampleTokenizer(tokenizer,
-                new TokenLimits(positions - config.responseLength(), positions, false));
+                new TokenLimits(positions - config.rollout().responseLength(), positions, false));
         Tokenized<int[]> prompts = TrainingOptions.report("prompts", options.data, examples.prompts(JsonLines.readPrompts(options.data)));
         new MemoryCheck("ppo", Workload.Algorithm.PPO, options.shape(modelConfig), reference, lora.rank(), true, true,
-                config.batchSize(), MemoryCheck.longest(prompts.examples()) + config.responseLength(),
+                config.batches().batchSize(), MemoryCheck.longest(prompts.examples()) + config.rollout().responseLength(),
                 "--per-device-train-batch-size x --gradient-accumulation-steps x --num-mini-batches (the rollout batch) or"
                         + " --response-length").require(MemoryLimits.current());
         CausalLM actor = options.policy();
@@ -115,19 +115,19 @@ public final class PpoCommand implements Callable<Integer> {
                     "--reward-model", rewardModel);
             // the copies are taken before the adapters are attached: they hold the base model
             ref = reference.copiesPolicy() ? reference.create(actor, options.model, null) : null;
-            adapters = lora.attach(actor, config.seed());
+            adapters = lora.attach(actor, config.batches().seed());
             ref = ref != null ? ref : reference.create(actor, options.model, adapters);
             values = critic == CriticKind.SEPARATE
                     ? SeparateCritic.fromRewardModel(rewards.model(), rewards.namedParameters().get("score.weight"))
-                    : new SharedTrunkCritic(actor.config().hiddenSize(), actor.dtype(), new TensorRandom(config.seed()), RewardModel.INITIALIZER_RANGE);
+                    : new SharedTrunkCritic(actor.config().hiddenSize(), actor.dtype(), new TensorRandom(config.batches().seed()), RewardModel.INITIALIZER_RANGE);
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("models", Map.of("reward_model", rewardModel.toString(), "critic", critic.name().toLowerCase(java.util.Locale.ROOT), "reference", reference.toString()));
             sections.put("lora", lora.config());
             sections.put("data", TrainingOptions.dataSection(options.data, prompts));
-            long iterations = config.iterations(prompts.size());
+            long iterations = config.batches().iterations(prompts.size());
             cluster = spark.start("ppo");
-            try (TrainingRun run = options.open(options.run("ppo", config.seed(), iterations), sections)) {
+            try (TrainingRun run = options.open(options.run("ppo", config.batches().seed(), iterations), sections)) {
                 PpoTrainer trainer = new PpoTrainer(actor, adapters, values, ref, rewards, prompts.examples(), config, run.sink());
                 cluster.ifPresent(c -> trainer.rollouts(SparkRollouts.on(c)));
                 try {

@@ -16,7 +16,6 @@ import dev.rlhf4j.rlhf.spark.SparkGradients;
 import dev.rlhf4j.rlhf.train.PreferenceExample;
 import dev.rlhf4j.rlhf.train.RewardConfig;
 import dev.rlhf4j.rlhf.train.RewardModelTrainer;
-import dev.rlhf4j.rlhf.train.TrainingPlan;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import dev.rlhf4j.tokenizer.TokenizerFiles;
 import java.nio.file.Path;
@@ -84,12 +83,12 @@ public final class RewardCommand implements Callable<Integer> {
                 examples.preferences(JsonLines.readPreferences(options.data)));
         // chosen and rejected rows go through one pass: a trained model over 2B sequences
         new MemoryCheck("reward", Workload.Algorithm.SFT, options.shape(modelConfig), null, 0, false, false,
-                2 * Math.min(config.perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
+                2 * Math.min(config.batching().perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
                 "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
         CausalLM lm = options.policy();
         RewardModel model;
         try {
-            model = RewardModel.fromLm(lm, config.seed());
+            model = RewardModel.fromLm(lm, config.batching().seed());
         } finally {
             lm.release();
         }
@@ -107,15 +106,14 @@ public final class RewardCommand implements Callable<Integer> {
                 sections.put("eval_data", TrainingOptions.dataSection(evalData, eval));
                 heldOut = eval.examples();
             } else if (evalFraction != null) {
-                List<List<PreferenceExample>> split = split(train, evalFraction, config.seed());
+                List<List<PreferenceExample>> split = split(train, evalFraction, config.batching().seed());
                 train = split.get(0);
                 heldOut = split.get(1);
                 sections.put("eval_split", Map.of("eval_fraction", evalFraction, "train_pairs", train.size(), "eval_pairs", heldOut.size()));
                 System.out.println("held out " + heldOut.size() + " of " + data.size() + " pairs (--eval-fraction " + evalFraction + ")");
             }
-            long steps = new TrainingPlan(train.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
-                    config.numTrainEpochs(), config.maxSteps()).totalSteps();
-            try (TrainingRun run = options.open(options.run("reward", config.seed(), steps), sections)) {
+            long steps = config.batching().plan(train.size()).totalSteps();
+            try (TrainingRun run = options.open(options.run("reward", config.batching().seed(), steps), sections)) {
                 RewardModelTrainer trainer = new RewardModelTrainer(model, train, heldOut, config, run.sink());
                 SparkGradients<?, ?> distributed = null;
                 try {

@@ -48,9 +48,9 @@ public final class RlooCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RlooConfig c = HYPER.resolve(spec, Map.of());
-        CriticFreeRun.Shape shape = new CriticFreeRun.Shape("rloo", c, c.seed(), c.maxCompletionLength(), c.beta(), 0, 0.0,
-                c.perDeviceTrainBatchSize() * c.gradientAccumulationSteps());
-        return CriticFreeRun.run(shape, options, lora, rewards, reference, spark, c::iterations,
+        CriticFreeRun.Shape shape = new CriticFreeRun.Shape("rloo", c, c.batching().seed(), c.sampling().maxCompletionLength(), c.beta(), 0,
+                0.0, c.batching().perDeviceTrainBatchSize() * c.batching().gradientAccumulationSteps());
+        return CriticFreeRun.run(shape, options, lora, rewards, reference, spark, c.batching()::iterations,
                 (policy, adapters, ref, r, w, prompts, sink, rollouts) -> {
                     RlooTrainer trainer = new RlooTrainer(policy, adapters, ref, r, w, prompts, c, sink);
                     trainer.rollouts(rollouts);

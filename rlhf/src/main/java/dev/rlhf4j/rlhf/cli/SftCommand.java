@@ -15,7 +15,6 @@ import dev.rlhf4j.rlhf.spark.SparkGradients;
 import dev.rlhf4j.rlhf.train.CompletionExample;
 import dev.rlhf4j.rlhf.train.SftConfig;
 import dev.rlhf4j.rlhf.train.SftTrainer;
-import dev.rlhf4j.rlhf.train.TrainingPlan;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -63,19 +62,18 @@ public final class SftCommand implements Callable<Integer> {
         Tokenized<CompletionExample> data = TrainingOptions.report("data", options.data,
                 examples.sft(JsonLines.readSft(options.data)));
         new MemoryCheck("sft", Workload.Algorithm.SFT, options.shape(modelConfig), null, 0, false, false,
-                Math.min(config.perDeviceTrainBatchSize(), data.size()),
+                Math.min(config.batching().perDeviceTrainBatchSize(), data.size()),
                 MemoryCheck.longest(data.examples().stream().map(CompletionExample::tokens).toList()),
                 "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
         CausalLM policy = options.policy();
         Optional<SparkCluster> cluster = Optional.empty();
         try {
             cluster = spark.start("sft");
-            long steps = new TrainingPlan(data.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
-                    config.numTrainEpochs(), config.maxSteps()).totalSteps();
+            long steps = config.batching().plan(data.size()).totalSteps();
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("data", TrainingOptions.dataSection(options.data, data));
-            try (TrainingRun run = options.open(options.run("sft", config.seed(), steps), sections)) {
+            try (TrainingRun run = options.open(options.run("sft", config.batching().seed(), steps), sections)) {
                 SftTrainer trainer = new SftTrainer(policy, data.examples(), config, run.sink());
                 SparkGradients<?, ?> distributed = null;
                 try {

@@ -73,21 +73,22 @@ public final class GrpoTrainer implements CheckpointedTrainer {
         if (config.beta() > 0 && reference == null) {
             throw new IllegalArgumentException("GrpoTrainer: beta " + config.beta() + " needs a reference model (beta 0 needs none)");
         }
-        if (prompts.size() < config.promptsPerStep()) {
-            throw new IllegalArgumentException("GrpoTrainer: a step samples " + config.promptsPerStep() + " prompts, the dataset has "
+        if (prompts.size() < config.batching().promptsPerStep()) {
+            throw new IllegalArgumentException("GrpoTrainer: a step samples " + config.batching().promptsPerStep() + " prompts, the dataset has "
                     + prompts.size());
         }
         ReferenceModel used = config.beta() > 0 ? reference : null;
         this.policy = policy;
-        this.sampler = new GroupSampler(policy, lora, used, rewards, rewardWeights, prompts, config.promptsPerStep(),
-                config.maxCompletionLength(), config.temperature(), config.localRolloutForwardBatchSize(), config.seed());
+        this.sampler = new GroupSampler(policy, lora, used, rewards, rewardWeights, prompts, config.batching().promptsPerStep(),
+                config.sampling().maxCompletionLength(), config.sampling().temperature(), config.sampling().localRolloutForwardBatchSize(), config.batching().seed());
         this.config = config;
         this.sink = sink;
-        this.iterations = config.iterations(prompts.size());
-        this.optimizer = new PolicyOptimizer(policy, lora, used, config.learningRate(), config.weightDecay(), config.maxGradNorm(),
-                iterations * config.numIterations(), new NonFiniteGuard("grpo", config.maxConsecutiveNonfinite()));
+        this.iterations = config.batching().iterations(prompts.size());
+        this.optimizer = new PolicyOptimizer(policy, lora, used, config.optimization().learningRate(),
+                config.optimization().weightDecay(), config.optimization().gradientClip(),
+                iterations * config.batching().numIterations(), new NonFiniteGuard("grpo", config.optimization().maxConsecutiveNonfinite()));
         this.advantages = config.advantages();
-        this.objective = new ClipHigherObjective(config.epsilon(), config.clipHigh(), config.beta());
+        this.objective = new ClipHigherObjective(config.clip().epsilon(), config.clip().clipHigh(), config.beta());
         this.aggregation = config.lossType().aggregation();
         this.eosId = policy.config().eosTokenId();
         this.type = policy.dtype().computeType();
@@ -114,7 +115,7 @@ public final class GrpoTrainer implements CheckpointedTrainer {
     public Map<String, Double> iterate() {
         long start = System.nanoTime();
         // 1-4. prompts, G completions each, rewards, log pi_old and log pi_ref (GroupSampler)
-        GroupSampler.Sample s = sampler.sample(config.promptsPerStep(), config.numGenerations());
+        GroupSampler.Sample s = sampler.sample(config.batching().promptsPerStep(), config.batching().numGenerations());
         // 5. group-relative advantages; truncated completions count for nothing if asked
         double[] a = advantages.of(s.rewards());
         observer.array("rewards", s.rewards());
@@ -131,9 +132,9 @@ public final class GrpoTrainer implements CheckpointedTrainer {
         long t = System.nanoTime();
         long skippedBefore = optimizer.skipped();
         double[] sums = new double[6];                          // loss, kl, entropy, low, high, region
-        int micro = config.perDeviceTrainBatchSize();
+        int micro = config.batching().perDeviceTrainBatchSize();
         int passes = 0;
-        for (int it = 0; it < config.numIterations(); it++) {
+        for (int it = 0; it < config.batching().numIterations(); it++) {
             int[] order = sampler.permutation(rows.size());
             double loss = 0;
             for (int from = 0; from < rows.size(); from += micro) {
@@ -158,7 +159,7 @@ public final class GrpoTrainer implements CheckpointedTrainer {
         }
         double trainSeconds = s.seconds()[3] + GroupSampler.since(t);
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", sums[0] / config.numIterations());
+        m.put("loss", sums[0] / config.batching().numIterations());
         GroupSampler.rolloutMetrics(m, s, advantages.groupStd(s.rewards()), advantages.zeroStdFraction(s.rewards()));
         m.put("num_tokens", (double) sampler.tokens());
         if (config.beta() != 0.0) {
@@ -195,16 +196,16 @@ public final class GrpoTrainer implements CheckpointedTrainer {
      */
     public PolicyStep policyStep(GroupRollout.Minibatch b, double stepTokens) {
         Tensor logits = policy.forward(b.batch().batch());                                  // (B, T, V)
-        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.temperature()).logProbs();  // (B, T-1)
+        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.sampling().temperature()).logProbs();  // (B, T-1)
         ClipHigherObjective.Output out = objective.compute(logp, b.logProbs(), b.refLogProbs(), b.advantages(), b.mask());
         Tensor loss = aggregation.aggregate(out.perToken(), b.mask(),
-                new LossAggregation.Normalizer(config.gradientAccumulationSteps(), stepTokens, config.maxCompletionLength()));  // ()
+                new LossAggregation.Normalizer(config.batching().gradientAccumulationSteps(), stepTokens, config.sampling().maxCompletionLength()));  // ()
         double kl;
         double entropy;
         try (NoGrad ng = NoGrad.enter()) {
             double tokens = Math.max(1.0, Masked.count(b.mask()));                         // all masked: 0, not NaN
             kl = out.kl() == null ? Double.NaN : Masked.sum(out.kl(), b.mask()).item() / tokens;
-            entropy = Masked.sum(TokenEntropy.of(logits, b.mask(), config.temperature()), b.mask()).item() / tokens;
+            entropy = Masked.sum(TokenEntropy.of(logits, b.mask(), config.sampling().temperature()), b.mask()).item() / tokens;
         }
         return new PolicyStep(loss, out.perToken(), logp, kl, entropy, out.lowClip(), out.highClip(), out.regionClip());
     }

@@ -69,20 +69,21 @@ public final class RlooTrainer implements CheckpointedTrainer {
         if (config.beta() > 0 && reference == null) {
             throw new IllegalArgumentException("RlooTrainer: beta " + config.beta() + " needs a reference model (beta 0 needs none)");
         }
-        if (prompts.size() < config.promptsPerStep()) {
-            throw new IllegalArgumentException("RlooTrainer: a step samples " + config.promptsPerStep() + " prompts, the dataset has "
+        if (prompts.size() < config.batching().promptsPerStep()) {
+            throw new IllegalArgumentException("RlooTrainer: a step samples " + config.batching().promptsPerStep() + " prompts, the dataset has "
                     + prompts.size());
         }
         ReferenceModel used = config.beta() > 0 ? reference : null;
         this.policy = policy;
-        this.sampler = new GroupSampler(policy, lora, used, rewards, rewardWeights, prompts, config.promptsPerStep(),
-                config.maxCompletionLength(), config.temperature(), config.localRolloutForwardBatchSize(), config.seed());
+        this.sampler = new GroupSampler(policy, lora, used, rewards, rewardWeights, prompts, config.batching().promptsPerStep(),
+                config.sampling().maxCompletionLength(), config.sampling().temperature(), config.sampling().localRolloutForwardBatchSize(), config.batching().seed());
         this.config = config;
         this.sink = sink;
-        this.iterations = config.iterations(prompts.size());
-        this.optimizer = new PolicyOptimizer(policy, lora, used, config.learningRate(), config.weightDecay(), config.maxGradNorm(),
-                iterations * config.numIterations(), new NonFiniteGuard("rloo", config.maxConsecutiveNonfinite()));
-        this.baseline = new LeaveOneOutBaseline(config.numGenerations());
+        this.iterations = config.batching().iterations(prompts.size());
+        this.optimizer = new PolicyOptimizer(policy, lora, used, config.optimization().learningRate(),
+                config.optimization().weightDecay(), config.optimization().gradientClip(),
+                iterations * config.batching().numIterations(), new NonFiniteGuard("rloo", config.optimization().maxConsecutiveNonfinite()));
+        this.baseline = new LeaveOneOutBaseline(config.batching().numGenerations());
         this.eosId = policy.config().eosTokenId();
         this.type = policy.dtype().computeType();
         policy.eval();
@@ -108,7 +109,7 @@ public final class RlooTrainer implements CheckpointedTrainer {
     public Map<String, Double> iterate() {
         long start = System.nanoTime();
         // 1-4. prompts, G completions each, rewards, log pi_old and log pi_ref (GroupSampler)
-        GroupSampler.Sample s = sampler.sample(config.promptsPerStep(), config.numGenerations());
+        GroupSampler.Sample s = sampler.sample(config.batching().promptsPerStep(), config.batching().numGenerations());
         // 5. the KL penalty folded into each reward, then the leave-one-out baseline
         double[] penalised = LeaveOneOutBaseline.penalised(s.rewards(), s.logProbs(), s.refLogProbs(), config.beta());
         double[] a = baseline.advantages(penalised);
@@ -127,9 +128,9 @@ public final class RlooTrainer implements CheckpointedTrainer {
         long t = System.nanoTime();
         long skippedBefore = optimizer.skipped();
         double[] sums = new double[5];                          // loss, entropy, low, high, region
-        int micro = config.perDeviceTrainBatchSize();
+        int micro = config.batching().perDeviceTrainBatchSize();
         int passes = 0;
-        for (int it = 0; it < config.numIterations(); it++) {
+        for (int it = 0; it < config.batching().numIterations(); it++) {
             int[] order = sampler.permutation(rows.size());
             double loss = 0;
             for (int from = 0; from < rows.size(); from += micro) {
@@ -152,8 +153,8 @@ public final class RlooTrainer implements CheckpointedTrainer {
         }
         double trainSeconds = s.seconds()[3] + GroupSampler.since(t);
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", sums[0] / config.numIterations());
-        GroupRelativeAdvantages groups = new GroupRelativeAdvantages(config.numGenerations(), GroupRelativeAdvantages.ScaleRewards.NONE);
+        m.put("loss", sums[0] / config.batching().numIterations());
+        GroupRelativeAdvantages groups = new GroupRelativeAdvantages(config.batching().numGenerations(), GroupRelativeAdvantages.ScaleRewards.NONE);
         GroupSampler.rolloutMetrics(m, s, groups.groupStd(s.rewards()), groups.zeroStdFraction(s.rewards()));
         m.put("num_tokens", (double) sampler.tokens());
         if (config.beta() != 0.0) {
@@ -184,25 +185,25 @@ public final class RlooTrainer implements CheckpointedTrainer {
     /** The policy's forward over a padded micro-batch and its share of the step's loss. */
     public PolicyStep policyStep(GroupRollout.Minibatch b) {
         Tensor logits = policy.forward(b.batch().batch());                                  // (B, T, V)
-        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.temperature()).logProbs();  // (B, T-1)
+        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.sampling().temperature()).logProbs();  // (B, T-1)
         Tensor logRatio = Masked.rowSum(logp, b.mask()).sub(Masked.rowSum(b.logProbs(), b.mask()));  // (B)
         Tensor ratio = logRatio.exp();                                                       // (B)
         Tensor a = Masked.rowSum(b.advantages(), b.mask()).div(b.mask().sum(-1, false));     // (B)
-        Tensor clipped = ratio.clamp(1.0 - config.epsilon(), 1.0 + config.clipHigh()).mul(a);  // (B)
-        Tensor loss = ratio.mul(a).minimum(clipped).neg().mean().div(config.gradientAccumulationSteps());  // ()
+        Tensor clipped = ratio.clamp(1.0 - config.clip().epsilon(), 1.0 + config.clip().clipHigh()).mul(a);  // (B)
+        Tensor loss = ratio.mul(a).minimum(clipped).neg().mean().div(config.batching().gradientAccumulationSteps());  // ()
         double[] rho;
         double[] adv;
         double entropy;
         try (NoGrad ng = NoGrad.enter()) {
             rho = ratio.toDoubleArray();
             adv = a.toDoubleArray();
-            entropy = Masked.mean(TokenEntropy.of(logits, b.mask(), config.temperature()), b.mask()).item();
+            entropy = Masked.mean(TokenEntropy.of(logits, b.mask(), config.sampling().temperature()), b.mask()).item();
         }
         double low = 0;
         double high = 0;
         for (int i = 0; i < rho.length; i++) {
-            low += rho[i] < 1.0 - config.epsilon() && adv[i] < 0 ? 1.0 / rho.length : 0;
-            high += rho[i] > 1.0 + config.clipHigh() && adv[i] > 0 ? 1.0 / rho.length : 0;
+            low += rho[i] < 1.0 - config.clip().epsilon() && adv[i] < 0 ? 1.0 / rho.length : 0;
+            high += rho[i] > 1.0 + config.clip().clipHigh() && adv[i] > 0 ? 1.0 / rho.length : 0;
         }
         return new PolicyStep(loss, rho, entropy, low, high, low + high);
     }

@@ -66,12 +66,12 @@ public final class SftTrainer {
             this.examples.add(limit.apply(e));
         }
         this.truncated = cut;
-        this.plan = new TrainingPlan(examples.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
-                config.numTrainEpochs(), config.maxSteps());
-        this.schedule = plan.schedule(config.lrSchedulerType(), config.learningRate(), config.warmupRatio(), config.warmupSteps());
-        this.optimizer = new AdamW(model.namedParameters(), config.adamW(), AdamW.matricesOnly(model.namedParameters()));
+        this.plan = config.batching().plan(examples.size());
+        this.schedule = config.schedule().over(plan, config.optimization().learningRate());
+        this.optimizer = new AdamW(model.namedParameters(), config.adam().adamW(config.optimization()),
+                AdamW.matricesOnly(model.namedParameters()));
         this.padId = model.config().eosTokenId();
-        this.guard = new NonFiniteGuard("sft", config.maxConsecutiveNonfinite());
+        this.guard = new NonFiniteGuard("sft", config.optimization().maxConsecutiveNonfinite());
         this.trainable = model.namedParameters();
         this.gradients = new LocalGradients<>(trainable, shard -> shard.backward(model, config.completionOnlyLoss()));
     }
@@ -108,7 +108,7 @@ public final class SftTrainer {
     public void train(LongConsumer afterStep) {
         try {
             long total = plan.totalSteps();
-            List<TrainingPlan.Step> all = plan.steps(config.seed());
+            List<TrainingPlan.Step> all = plan.steps(config.batching().seed());
             for (TrainingPlan.Step planned : all.subList((int) Math.min(steps, all.size()), all.size())) {
                 // 1. the step's micro-batches as shards, each divided by the scored tokens of all of them
                 List<List<CompletionExample>> microBatches = new ArrayList<>();
@@ -122,7 +122,7 @@ public final class SftTrainer {
                 }
                 List<SftGradientShard> shards = new ArrayList<>();
                 for (int k = 0; k < microBatches.size(); k++) {
-                    shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.seed(), steps, k)));
+                    shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.batching().seed(), steps, k)));
                 }
                 // 2-4. forward, backward, clip and update
                 Map<String, Double> metrics = stepShards(shards);
@@ -154,7 +154,7 @@ public final class SftTrainer {
         }
         List<SftGradientShard> shards = new ArrayList<>();
         for (int k = 0; k < microBatches.size(); k++) {
-            shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.seed(), steps, k)));
+            shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.batching().seed(), steps, k)));
         }
         return stepShards(shards);
     }
@@ -179,7 +179,7 @@ public final class SftTrainer {
         ShardGradient.sumInto(trainable, results);
         // 3. clip the global gradient norm
         double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
-                config.maxGradNorm() > 0 ? config.maxGradNorm() : Double.POSITIVE_INFINITY);
+                config.optimization().gradientClip());
         // 4. AdamW, unless the loss or the gradient is not finite
         boolean updated = guard.admit(steps + 1, loss, gradNorm, optimizer);
         if (updated) {
