@@ -56,11 +56,6 @@ public record GrpoConfig(@JsonUnwrapped Optimization optimization, @JsonUnwrappe
                 ScaleRewards.GROUP, LossType.DAPO, false, new ReferenceSync(false, 0.6, 512));
     }
 
-    /** Whether the loss reads a reference model: beta > 0. */
-    public boolean usesReference() {
-        return beta > 0;
-    }
-
     public GroupRelativeAdvantages advantages() {
         return new GroupRelativeAdvantages(batching.numGenerations(), scaleRewards);
     }

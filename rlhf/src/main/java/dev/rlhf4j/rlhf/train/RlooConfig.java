@@ -30,11 +30,6 @@ public record RlooConfig(@JsonUnwrapped Optimization optimization, @JsonUnwrappe
         return new RlooConfig(Optimization.trl(1e-6), GroupBatching.trl(2), Sampling.trl(), ClipRange.trl(), 0.05, false);
     }
 
-    /** Whether the reward reads a reference model: beta > 0. */
-    public boolean usesReference() {
-        return beta > 0;
-    }
-
     /** A builder starting from this config, to change a few hyper-parameters. */
     public Builder toBuilder() {
         return new Builder(this);
