@@ -56,7 +56,7 @@ public final class AdamWUpdate {
         double stepSize = lr / (1 - Math.pow(beta1, t));
         double bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, t));
         if (p.dataType() == DataType.FLOAT && CpuKernels.applies(Path.HOST, p, g, mm, vv)) {
-            CpuKernels.adamW(p, g, mm, vv, beta1, beta2, eps, decay, stepSize, bc2Sqrt);
+            CpuKernels.adamW(p, g, mm, vv, beta1, beta2, eps, decay, stepSize, bc2Sqrt);   // the same arithmetic, one pass
             return;
         }
         p.muli(decay);

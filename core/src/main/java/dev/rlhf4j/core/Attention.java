@@ -62,8 +62,7 @@ final class Attention {
         }
         checkBias(bias, b, heads, t, past + t);
         if (!Tensor.recording(qkv, keyCache, valueCache, bias) && fitsKernel(qkv, keyCache, valueCache, bias)) {
-            return Tensor.inferenceResult("attentionWithKvCache", CpuKernels.attendWithKvCache(qkv.computeValue(),
-                    keyCache.value(), valueCache.value(), past, heads, bias == null ? null : bias.computeValue()));
+            return fastWithKvCache(qkv, keyCache, valueCache, past, heads, bias);
         }
         Tensor q = qkv.narrow(2, 0, c).reshape(b, t, heads, hs).transpose(1, 2);           // (B, nh, T, hs)
         Tensor k = qkv.narrow(2, c, c).reshape(b, t, heads, hs).transpose(1, 2);
@@ -89,6 +88,14 @@ final class Attention {
             throw new ShapeException("attention: bias " + Shapes.str(bias.shape()) + " does not broadcast to (B, nh, T, Tk) = "
                     + Shapes.str(want));
         }
+    }
+
+    // ------------------------------------------------------------ fast twin (core.cpu): the definition above, faster
+
+    /** {@link #withKvCache} for one decoding step with no graph: the cache writes and the attention as one pass. */
+    private static Tensor fastWithKvCache(Tensor qkv, Tensor keyCache, Tensor valueCache, int past, int heads, Tensor bias) {
+        return Tensor.inferenceResult("attentionWithKvCache", CpuKernels.attendWithKvCache(qkv.computeValue(),
+                keyCache.value(), valueCache.value(), past, heads, bias == null ? null : bias.computeValue()));
     }
 
     /** The one-pass kernel reads the caches in place: they and qkv must be contiguous, of qkv's type, and small. */

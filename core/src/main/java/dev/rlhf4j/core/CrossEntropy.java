@@ -57,7 +57,7 @@ final class CrossEntropy {
         INDArray z2 = ShapeOps.isContiguous(z) ? z.reshape('c', new long[] {n, v}) : Tensor.wrap(z.dup('c')).value().reshape('c', new long[] {n, v});
         DataType type = z.dataType();
         if (CpuKernels.applies(Path.SIMD, z2)) {
-            return onCpu(logits, z2, t, keep, count, ls);
+            return fastCrossEntropy(logits, z2, t, keep, count, ls);
         }
         INDArray pos = Nd4j.createFromArray(flatPos);                           // (N)
         INDArray mask = Nd4j.create(keep, new long[] {n, 1}, 'c').castTo(type);     // (N, 1)
@@ -114,11 +114,13 @@ final class CrossEntropy {
         return self[0];
     }
 
+    // ------------------------------------------------------------ fast twin (core.cpu): the definition above, faster
+
     /**
-     * The same loss and gradient as SIMD passes (float32 on the CPU): the row log-sum-exps forward, and backward
-     * the softmax recomputed from them, so no (N, V) array is kept between the passes.
+     * {@link #apply}'s loss and gradient as SIMD passes (float32 on the CPU): the row log-sum-exps forward, and
+     * backward the softmax recomputed from them, so no (N, V) array is kept between the passes.
      */
-    private static Tensor onCpu(Tensor logits, INDArray z2, long[] t, double[] keep, int count, long[] ls) {
+    private static Tensor fastCrossEntropy(Tensor logits, INDArray z2, long[] t, double[] keep, int count, long[] ls) {
         int n = (int) z2.size(0);
         int v = (int) z2.size(1);
         double[] lse = CpuKernels.logSumExpRows(z2, n, v);               // (N)

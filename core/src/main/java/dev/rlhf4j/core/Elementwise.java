@@ -27,7 +27,7 @@ final class Elementwise {
         Shapes.broadcast("add", a.shape(), b.shape());
         INDArray[] in = promote(a, b);
         if (!Tensor.recording(a, b) && Arrays.equals(a.shape(), b.shape()) && CpuKernels.applies(Path.SMALL, in[0], in[1])) {
-            return Tensor.inferenceResult("add", CpuKernels.add(in[0], in[1]));           // one-token decoding
+            return fastAdd(in);
         }
         return Tensor.result("add", in[0].add(in[1]), g -> {
             if (a.needsGrad()) a.accumulate(Shapes.reduceTo(g, a.shape()));
@@ -156,7 +156,7 @@ final class Elementwise {
     static Tensor gelu(Tensor a) {
         INDArray x = a.computeValue();
         if (CpuKernels.applies(Path.SIMD, x)) {
-            return geluOnCpu(a, x);
+            return fastGelu(a, x);
         }
         INDArray s = x.mul(x).muli(2 * GELU_C * GELU_A).addi(2 * GELU_C).muli(x);   // 2u
         Transforms.sigmoid(s, false);                                             // s = sigmoid(2u), kept
@@ -169,15 +169,6 @@ final class Elementwise {
             }
             a.accumulate(d);
         }, a).save(s);
-    }
-
-    /** The same GELU as one SIMD pass each way (float32 on the CPU); backward recomputes s from x. */
-    private static Tensor geluOnCpu(Tensor a, INDArray x) {
-        return Tensor.result("gelu", CpuKernels.gelu(x, GELU_C, GELU_A), g -> {
-            try (INDArray dense = CpuKernels.applies(Path.SIMD, g) ? null : g.dup('c')) {   // a view: made contiguous
-                a.accumulate(CpuKernels.geluBackward(x, dense == null ? g : dense, GELU_C, GELU_A));
-            }
-        }, a);
     }
 
     // ------------------------------------------------------------ clipping and selection
@@ -270,6 +261,22 @@ final class Elementwise {
             return Tensor.viewResult("to", x, g -> a.accumulate(g.dup()), a);
         }
         return Tensor.result("to", x.castTo(type.nd4j()), g -> a.accumulate(g.castTo(a.dtype().computeType().nd4j())), a);
+    }
+
+    // ------------------------------------------------------------ fast twins (core.cpu): the definitions above, faster
+
+    /** {@link #add} of two small tensors of one shape with no graph (one-token decoding): one pass. */
+    private static Tensor fastAdd(INDArray[] in) {
+        return Tensor.inferenceResult("add", CpuKernels.add(in[0], in[1]));
+    }
+
+    /** {@link #gelu} as one SIMD pass each way (float32 on the CPU); backward recomputes s from x. */
+    private static Tensor fastGelu(Tensor a, INDArray x) {
+        return Tensor.result("gelu", CpuKernels.gelu(x, GELU_C, GELU_A), g -> {
+            try (INDArray dense = CpuKernels.applies(Path.SIMD, g) ? null : g.dup('c')) {   // a view: made contiguous
+                a.accumulate(CpuKernels.geluBackward(x, dense == null ? g : dense, GELU_C, GELU_A));
+            }
+        }, a);
     }
 
     // ------------------------------------------------------------ helpers

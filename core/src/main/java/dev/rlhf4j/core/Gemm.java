@@ -1,6 +1,7 @@
 package dev.rlhf4j.core;
 
 import dev.rlhf4j.core.cpu.CpuKernels;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -8,10 +9,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * Batched matrix products on strided operands, routed to the fastest path the backend offers.
  *
  * <p>Every matrix is described by its array, an element offset and a row and column stride, so transposes and
- * the head-split views of attention cost nothing: BLAS reads a matrix with either stride equal to one
- * directly (the other becomes the leading dimension, the transpose flag says which). On the CPU backend the
- * products go straight to BLAS ({@link CpuKernels#gemm}, 2-3.5x faster than {@code INDArray.mmul} there); other
- * backends get ND4J's product on views.
+ * the head-split views of attention cost nothing. Each product is ND4J's own on views of the operands; on the CPU
+ * backend its fast twin hands the same operands straight to BLAS ({@link CpuKernels#gemm}, 2-3.5x faster than
+ * {@code INDArray.mmul} there), which reads a matrix with either stride equal to one directly (the other becomes
+ * the leading dimension, the transpose flag says which).
  *
  * <p>Batches are flattened first where the memory layout allows, so {@code (B, T, C) @ (C, N)} is one
  * {@code (B*T, C) @ (C, N)} product and the weight gradient {@code sum_b X_b^T dY_b} is one product with
@@ -149,35 +150,49 @@ final class Gemm {
         return result;
     }
 
-    /** One product {@code out (+)= x @ y}; out must have unit column stride. */
+    /** One product {@code out (+)= x @ y}, ND4J's own product on views (any backend); out must have unit column stride. */
     private static void single(Strided x, Strided y, Strided out, boolean accumulate) {
+        if (out.rows == 0 || out.cols == 0) {
+            return;
+        }
+        if (CpuKernels.directBlas() && blasReads(x, y, out)) {
+            fastSingle(x, y, out, accumulate);
+            return;
+        }
+        INDArray c = view(out);
+        try (INDArray p = view(x).mmul(view(y))) {
+            if (accumulate) {
+                c.addi(p);
+            } else {
+                c.assign(p);
+            }
+        }
+    }
+
+    /**
+     * The matrix as an ND4J view. ND4J counts a positive offset from the start of the base buffer, not from where
+     * {@code data()} of a view starts (a one-token head split shares such a buffer), so the view's own is added.
+     */
+    private static INDArray view(Strided s) {
+        DataBuffer data = s.array.data();
+        return Nd4j.create(data, new long[] {s.rows, s.cols}, new long[] {s.rowStride, s.colStride}, data.offset() + s.offset, 'c');
+    }
+
+    // ------------------------------------------------------------ fast twin (core.cpu): the definition above, faster
+
+    /** Whether BLAS can read all three matrices in place: x and y as stored or transposed, out row-major. */
+    private static boolean blasReads(Strided x, Strided y, Strided out) {
+        return out.colStride == 1 && (out.rows == 1 || out.rowStride >= out.cols) && blasTranspose(x) != null && blasTranspose(y) != null;
+    }
+
+    /** {@link #single} as one BLAS call on the operands in place: GEMM, or GEMV for a single output row. */
+    private static void fastSingle(Strided x, Strided y, Strided out, boolean accumulate) {
         int m = Math.toIntExact(out.rows);
         int n = Math.toIntExact(out.cols);
         int k = Math.toIntExact(x.cols);
-        if (m == 0 || n == 0) {
-            return;
-        }
-        Boolean tx = blasTranspose(x);
-        Boolean ty = blasTranspose(y);
-        if (CpuKernels.directBlas() && out.colStride == 1 && (out.rows == 1 || out.rowStride >= n) && tx != null && ty != null) {
-            blas(x, y, out, m, n, k, tx, ty, accumulate ? 1.0 : 0.0);
-        } else {
-            portable(x, y, out, accumulate);
-        }
-    }
-
-    /** FALSE if BLAS reads {@code s} as stored (row-major), TRUE if as a transpose, null if it cannot. */
-    private static Boolean blasTranspose(Strided s) {
-        if ((s.colStride == 1 || s.cols == 1) && (s.rows == 1 || s.rowStride >= s.cols)) {
-            return Boolean.FALSE;
-        }
-        if ((s.rowStride == 1 || s.rows == 1) && (s.cols == 1 || s.colStride >= s.rows)) {
-            return Boolean.TRUE;
-        }
-        return null;
-    }
-
-    private static void blas(Strided x, Strided y, Strided out, int m, int n, int k, boolean tx, boolean ty, double beta) {
+        boolean tx = blasTranspose(x);
+        boolean ty = blasTranspose(y);
+        double beta = accumulate ? 1.0 : 0.0;
         int ldc = out.rows == 1 ? n : (int) Math.max(out.rowStride, n);
         if (k == 0) {
             if (beta == 0.0) {
@@ -191,6 +206,17 @@ final class Gemm {
         }
         CpuKernels.gemm(tx, ty, m, n, k, x.array, x.offset, leading(x, tx), y.array, y.offset, leading(y, ty), beta,
                 out.array, out.offset, ldc);
+    }
+
+    /** FALSE if BLAS reads {@code s} as stored (row-major), TRUE if as a transpose, null if it cannot. */
+    private static Boolean blasTranspose(Strided s) {
+        if ((s.colStride == 1 || s.cols == 1) && (s.rows == 1 || s.rowStride >= s.cols)) {
+            return Boolean.FALSE;
+        }
+        if ((s.rowStride == 1 || s.rows == 1) && (s.cols == 1 || s.colStride >= s.rows)) {
+            return Boolean.TRUE;
+        }
+        return null;
     }
 
     /**
@@ -211,21 +237,5 @@ final class Gemm {
             ld = min;
         }
         return (int) Math.max(ld, 1);
-    }
-
-    private static INDArray view(Strided s) {
-        return Nd4j.create(s.array.data(), new long[] {s.rows, s.cols}, new long[] {s.rowStride, s.colStride}, s.offset, 'c');
-    }
-
-    /** Any backend: ND4J's own product on views. */
-    private static void portable(Strided x, Strided y, Strided out, boolean accumulate) {
-        INDArray c = view(out);
-        try (INDArray p = view(x).mmul(view(y))) {
-            if (accumulate) {
-                c.addi(p);
-            } else {
-                c.assign(p);
-            }
-        }
     }
 }

@@ -90,13 +90,13 @@ final class GradientBuffer {
         } else if (stale) {
             sum.assign(0);
         }
+        stale = false;
         INDArray region = sum.get(index);
         if (CpuKernels.applies(Path.STRIDED, region, contribution)) {
-            CpuKernels.addInto(contribution, region);                     // ND4J's add into a strided view is slow
-        } else {
-            region.addi(contribution);
+            CpuKernels.addInto(contribution, region);                     // the same sum: ND4J's add into a strided view is slow
+            return;
         }
-        stale = false;
+        region.addi(contribution);
     }
 
     /** After the owner's backward rule has consumed the sum: frees it unless it is retained. */

@@ -33,7 +33,7 @@ final class LayerNorm {
         INDArray w = Elementwise.castOwned(weight.computeValue(), x.dataType());   // (C)
         INDArray b = Elementwise.castOwned(bias.computeValue(), x.dataType());     // (C)
         if (x.length() > 0 && CpuKernels.applies(Path.HOST, x, w, b)) {
-            return onCpu(a, weight, bias, x, w, b, eps);
+            return fastLayerNorm(a, weight, bias, x, w, b, eps);
         }
         return withOps(a, weight, bias, x, w, b, eps);
     }
@@ -77,11 +77,26 @@ final class LayerNorm {
         }, a, weight, bias).save(xhat, rstd);
     }
 
+    private static INDArray sumLeading(INDArray g, int[] lead, long c) {
+        if (lead.length == 0) {
+            return g.dup();
+        }
+        INDArray s = g.sum(false, lead);
+        if (s.rank() == 1 && s.length() == c) {
+            return s;
+        }
+        INDArray r = s.reshape('c', c).dup();
+        s.close();
+        return r;
+    }
+
+    // ------------------------------------------------------------ fast twin (core.cpu): the definition above, faster
+
     /**
-     * The same forward and backward as one pass over each row (the CPU backend): as ND4J ops a layer norm is a
-     * handful of reductions and broadcasts, each dispatched and streamed on its own.
+     * {@link #withOps}' forward and backward as one pass over each row (the CPU backend): as ND4J ops a layer norm is
+     * a handful of reductions and broadcasts, each dispatched and streamed on its own.
      */
-    static Tensor onCpu(Tensor a, Tensor weight, Tensor bias, INDArray x, INDArray w, INDArray b, double eps) {
+    private static Tensor fastLayerNorm(Tensor a, Tensor weight, Tensor bias, INDArray x, INDArray w, INDArray b, double eps) {
         int c = (int) w.length();
         int rows = (int) (x.length() / c);
         double[] wv = CpuKernels.read(w);
@@ -107,18 +122,5 @@ final class LayerNorm {
                 bias.accumulate(CpuKernels.create(db, x.dataType(), new long[] {c}));
             }
         }, a, weight, bias);
-    }
-
-    private static INDArray sumLeading(INDArray g, int[] lead, long c) {
-        if (lead.length == 0) {
-            return g.dup();
-        }
-        INDArray s = g.sum(false, lead);
-        if (s.rank() == 1 && s.length() == c) {
-            return s;
-        }
-        INDArray r = s.reshape('c', c).dup();
-        s.close();
-        return r;
     }
 }

@@ -14,10 +14,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *   y_i   = z_i[t_i] / tau - logsumexp(z_i / tau)
  *   dz_i  = g_i (onehot(t_i) - softmax(z_i / tau)) / tau
  * </pre>
- * On float32 host memory the row log-sum-exps come from one SIMD pass and backward recomputes the softmax in one
- * more (the cross-entropy kernel with a per-row scale of {@code -g_i / tau}), so no (N, V) log-softmax, one-hot or
- * gradient-of-gather array is ever built. Elsewhere (float64, other backends) it is the composite
- * {@code logSoftmax(z / tau).gatherLast(t)}, which defines it.
+ * It is the composite {@code logSoftmax(z / tau).gatherLast(t)}, which defines it. On float32 host memory its fast
+ * twin takes the row log-sum-exps in one SIMD pass and backward recomputes the softmax in one more, so no (N, V)
+ * log-softmax, one-hot or gradient-of-gather array is ever built.
  */
 final class LogSoftmaxGather {
     private LogSoftmaxGather() {
@@ -34,12 +33,21 @@ final class LogSoftmaxGather {
         }
         Tensor scaled = temperature == 1.0 ? logits : logits.div(temperature);                 // (..., V)
         INDArray z = ShapeOps.dense(scaled);                                                 // e.g. logits[:, :-1] copied
-        if (!CpuKernels.applies(Path.SIMD, z)) {
-            return scaled.logSoftmax(-1).gatherLast(index);                                 // (...)
+        if (CpuKernels.applies(Path.SIMD, z)) {
+            return fastLogSoftmaxGather(scaled, z, index.toLongArray(), ls, is);
         }
+        return scaled.logSoftmax(-1).gatherLast(index);                                     // (...)
+    }
+
+    // ------------------------------------------------------------ fast twin (core.cpu): the definition above, faster
+
+    /**
+     * {@link #apply} on the dense float32 values {@code z} of {@code scaled}: one SIMD pass for the row log-sum-exps,
+     * and backward one more that recomputes the softmax (the cross-entropy kernel with row scales {@code -g_i}).
+     */
+    private static Tensor fastLogSoftmaxGather(Tensor scaled, INDArray z, long[] t, long[] ls, long[] is) {
         long v = ls[ls.length - 1];
         int n = Math.toIntExact(Shapes.numel(is));
-        long[] t = index.toLongArray();
         for (int i = 0; i < n; i++) {
             if (t[i] < 0 || t[i] >= v) {
                 throw new IndexOutOfBoundsException("logSoftmaxGather: index " + t[i] + " at position " + i

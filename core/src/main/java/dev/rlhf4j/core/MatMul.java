@@ -142,10 +142,10 @@ final class MatMul {
     /** Copies {@code bias} (N) into every row of {@code out} (..., N), for GEMM to add the product onto. */
     private static void layBias(INDArray out, INDArray bias, long n) {
         if (CpuKernels.applies(Path.HOST, out, bias)) {
-            CpuKernels.fillRows(out, bias);                              // a memory copy per row, no op dispatch
-        } else {
-            out.reshape('c', out.length() / n, n).putiRowVector(bias.reshape('c', 1, n));
+            CpuKernels.fillRows(out, bias);                              // the same rows: a memory copy each, no op dispatch
+            return;
         }
+        out.reshape('c', out.length() / n, n).putiRowVector(bias.reshape('c', 1, n));
     }
 
     private static long[] dropDim(long[] shape, int dim) {

@@ -27,7 +27,7 @@ final class Softmax {
         int d = Shapes.dim("softmax", a.shape(), dim);
         INDArray x = a.computeValue();
         if (d == x.rank() - 1 && !Tensor.recording(a) && CpuKernels.applies(Path.SMALL, x)) {
-            return Tensor.inferenceResult("softmax", CpuKernels.softmaxLast(x));             // one-token decoding
+            return fastSoftmax(x);
         }
         INDArray y = Nd4j.exec(new SoftMax(x, x.ulike(), d))[0];
         return Tensor.result("softmax", y, g -> {
@@ -70,5 +70,12 @@ final class Softmax {
                 a.accumulate(p.muli(spread));
             }
         }, a).save(keepDim ? new INDArray[0] : new INDArray[] {lse});
+    }
+
+    // ------------------------------------------------------------ fast twin (core.cpu): the definition above, faster
+
+    /** {@link #softmax} over the last dimension of a small tensor with no graph (one-token decoding): one pass. */
+    private static Tensor fastSoftmax(INDArray x) {
+        return Tensor.inferenceResult("softmax", CpuKernels.softmaxLast(x));
     }
 }

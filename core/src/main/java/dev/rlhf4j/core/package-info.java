@@ -12,7 +12,8 @@
  * differences.
  *
  * <p>Where a chain of ND4J ops costs more in dispatch and memory passes than in arithmetic, an op on the CPU
- * backend takes a kernel of {@link dev.rlhf4j.core.cpu} in one line, after asking its one rule. This is the
+ * backend takes a kernel of {@link dev.rlhf4j.core.cpu} in one line, after asking its one rule; the fast twin
+ * sits at the end of the op's file. {@code -Drlhf4j.fastPaths=false} runs every op as ND4J ops only. This is the
  * only module that imports ND4J: every other module sees {@code Tensor} alone, so the backend (CPU or CUDA)
  * changes in one place.
  */

@@ -10,9 +10,10 @@ import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * The float32 SIMD kernels (GELU, cross-entropy) and the host slice-gradient against the float64 ND4J-op path on
- * the same values: each float32 result within float32 rounding of the float64 one (relative to the largest
- * magnitude, since single elements near zero carry only absolute float32 error).
+ * The float32 SIMD kernels (GELU, cross-entropy, log-softmax-gather, entropy) against the float64 ND4J-op path on
+ * the same values, and slices' gradients in float32 against float64: each float32 result within float32 rounding
+ * of the float64 one (relative to the largest magnitude, since single elements near zero carry only absolute
+ * float32 error). (Both types take the host pass for slices; {@link HostCopiesProperties} checks it against ND4J.)
  */
 class Float32KernelsProperties {
 

@@ -187,6 +187,25 @@ class ForwardValuesTest {
         }
     }
 
+    /**
+     * One query (T = 1): ND4J hands the head split of (1, 1, 3C) an array whose {@code data()} itself starts C or 2C
+     * elements in; every head of q, k and v must still read its own elements.
+     */
+    @Test
+    void matmulReadsTheHeadsOfASingleQuery() {
+        Tensor qkv = new TensorRandom(6).normal(DType.FLOAT64, 0, 1, 1, 1, 48);   // (B, T, 3C)
+        Tensor[] qkvHeads = new Tensor[3];
+        for (int part = 0; part < 3; part++) {
+            qkvHeads[part] = qkv.narrow(2, 16L * part, 16).reshape(1, 1, 4, 4).transpose(1, 2);   // (B, nh, T, hs)
+        }
+        Tensor kT = qkvHeads[1].transpose(2, 3);                                                  // (B, nh, hs, T)
+        assertArrayEquals(naiveProduct(qkvHeads[0].toDoubleArray(), kT.toDoubleArray(), 4, 1, 4, 1, false),
+                qkvHeads[0].matmul(kT).toDoubleArray(), 1e-12);
+        Tensor att = new TensorRandom(7).normal(DType.FLOAT64, 0, 1, 1, 4, 1, 1);                // (B, nh, T, Tk)
+        assertArrayEquals(naiveProduct(att.toDoubleArray(), qkvHeads[2].toDoubleArray(), 4, 1, 1, 4, false),
+                att.matmul(qkvHeads[2]).toDoubleArray(), 1e-12);
+    }
+
     @Test
     void matmulOfOperandsBlasCannotReadFallsBackToTheBackendsProduct() {
         TensorRandom r = new TensorRandom(9);

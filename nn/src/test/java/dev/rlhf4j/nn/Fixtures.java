@@ -65,9 +65,13 @@ public final class Fixtures {
         }
     }
 
+    /** Reads NaN as JSON's Python-written {@code NaN} (a reference may record a non-finite value). */
+    private static final ObjectMapper MAPPER = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
     public static JsonNode json(String relative) {
         try {
-            return new ObjectMapper().readTree(path(relative).toFile());
+            return MAPPER.readTree(path(relative).toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -75,7 +79,7 @@ public final class Fixtures {
 
     public static JsonNode jsonOf(Path file) {
         try {
-            return new ObjectMapper().readTree(file.toFile());
+            return MAPPER.readTree(file.toFile());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

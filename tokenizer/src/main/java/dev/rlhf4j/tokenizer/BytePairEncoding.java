@@ -75,11 +75,19 @@ final class BytePairEncoding {
         for (int i = 0; i < length; i++) {
             symbols[i] = byteId(bytes[i] & 0xFF);
         }
-        if (length == 1) {
-            return symbols;
+        return merge(symbols, length);
+    }
+
+    /**
+     * Merges the initial token ids {@code symbols[0..length)} (one per byte for byte-level BPE, one per character
+     * or byte-fallback byte for SentencePiece-style BPE) and returns the final ids; may reuse {@code symbols}.
+     */
+    int[] merge(int[] symbols, int length) {
+        if (length <= 1) {
+            return length == symbols.length ? symbols : Arrays.copyOf(symbols, length);
         }
         int n = length <= LONG_PIECE ? mergeByScan(symbols, length) : mergeByHeap(symbols, length);
-        return n == length ? symbols : Arrays.copyOf(symbols, n);
+        return n == symbols.length ? symbols : Arrays.copyOf(symbols, n);
     }
 
     private int byteId(int b) {
@@ -191,9 +199,18 @@ final class BytePairEncoding {
      */
     ShownWork.Piece showWork(String piece) {
         byte[] bytes = piece.getBytes(StandardCharsets.UTF_8);
+        int[] initial = new int[bytes.length];
+        for (int i = 0; i < bytes.length; i++) {
+            initial[i] = byteId(bytes[i] & 0xFF);
+        }
+        return showWork(piece, ByteToUnicode.symbols(bytes), initial);
+    }
+
+    /** {@link #showWork(String)} from given initial ids, written {@code symbols} (a SentencePiece-style piece). */
+    ShownWork.Piece showWork(String piece, String symbols, int[] initial) {
         List<Integer> word = new ArrayList<>();
-        for (byte b : bytes) {
-            word.add(byteId(b & 0xFF));
+        for (int id : initial) {
+            word.add(id);
         }
         List<ShownWork.Merge> steps = new ArrayList<>();
         while (word.size() > 1) {
@@ -220,7 +237,7 @@ final class BytePairEncoding {
             steps.add(new ShownWork.Merge(vocabulary.token(first), vocabulary.token(second), rank, tokens(word)));
         }
         int[] ids = word.stream().mapToInt(Integer::intValue).toArray();
-        return new ShownWork.Piece(piece, ByteToUnicode.symbols(bytes), steps, tokens(word), ids);
+        return new ShownWork.Piece(piece, symbols, steps, tokens(word), ids);
     }
 
     private List<String> tokens(List<Integer> ids) {

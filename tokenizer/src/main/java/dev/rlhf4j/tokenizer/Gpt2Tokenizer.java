@@ -18,8 +18,12 @@ import java.util.Set;
  * {@code <|endoftext|>} are ordinary text unless the caller allows them, as tiktoken's
  * {@code encode_ordinary} and {@code allowed_special} do, so that user text can never smuggle in a control
  * token. Thread-safe.
+ *
+ * <p>As a {@link Tokenizer}: {@link #encodeWithSpecialTokens} allows every special token, BOS and EOS are both
+ * {@code <|endoftext|>} (as Hugging Face's GPT-2 tokenizer has them), there is no pad token, and
+ * {@link #addSpecialTokens} adds nothing.
  */
-public final class Gpt2Tokenizer {
+public final class Gpt2Tokenizer implements Tokenizer {
 
     /** GPT-2's end-of-text token, id 50256 in its vocabulary; also the usual pad id since GPT-2 has none. */
     public static final String END_OF_TEXT = "<|endoftext|>";
@@ -49,6 +53,7 @@ public final class Gpt2Tokenizer {
     }
 
     /** The ids of {@code text}; special tokens are encoded as the plain text they are written in. */
+    @Override
     public int[] encode(String text) {
         IntBuffer out = new IntBuffer(text.length() / 3 + 4);
         encodeOrdinary(text, 0, text.length(), out);
@@ -98,6 +103,12 @@ public final class Gpt2Tokenizer {
         return out.toArray();
     }
 
+    /** The ids of {@code text} with every special token of the vocabulary allowed. */
+    @Override
+    public int[] encodeWithSpecialTokens(String text) {
+        return encode(text, specialTokens());
+    }
+
     /** Each piece of {@code text[from..to)} through the cache or BPE, appended to {@code out}. */
     private void encodeOrdinary(String text, int from, int to, IntBuffer out) {
         byte[] utf8 = new byte[64];
@@ -132,8 +143,20 @@ public final class Gpt2Tokenizer {
      *
      * @throws TokenizerException naming the id and its position if an id is out of range
      */
+    @Override
     public String decode(int[] ids) {
         return Utf8.decode(decodeBytes(ids));
+    }
+
+    @Override
+    public String decode(int[] ids, boolean skipSpecialTokens) {
+        if (!skipSpecialTokens) {
+            return decode(ids);
+        }
+        for (int i = 0; i < ids.length; i++) {
+            vocabulary.checkId(ids[i], i);
+        }
+        return decode(java.util.stream.IntStream.of(ids).filter(id -> !vocabulary.isSpecial(id)).toArray());
     }
 
     /** The raw bytes of {@code ids}, concatenated; no UTF-8 validation. */
@@ -157,6 +180,7 @@ public final class Gpt2Tokenizer {
      * The ids of each text (special tokens as plain text), one row per text and as long as it is; nn's
      * {@code PaddedBatch} lays the rows out as one padded rectangle for a model.
      */
+    @Override
     public List<int[]> encodeBatch(List<String> texts) {
         return texts.stream().map(this::encode).toList();
     }
@@ -167,16 +191,19 @@ public final class Gpt2Tokenizer {
     }
 
     /** Number of ids, special tokens included (50,257 for GPT-2). */
+    @Override
     public int vocabSize() {
         return vocabulary.size();
     }
 
     /** The id of a vocabulary entry as written in vocab.json ({@code "Ġthe"}, {@code "<|endoftext|>"}). */
+    @Override
     public OptionalInt tokenId(String token) {
         return vocabulary.id(token);
     }
 
     /** The vocab.json entry of {@code id}, e.g. {@code "Ġthe"}. */
+    @Override
     public String token(int id) {
         return vocabulary.token(id);
     }
@@ -186,12 +213,26 @@ public final class Gpt2Tokenizer {
      *
      * @throws TokenizerException if this vocabulary has no {@code <|endoftext|>}
      */
+    @Override
     public int eosTokenId() {
         return vocabulary.id(END_OF_TEXT).orElseThrow(() -> new TokenizerException(
                 "this vocabulary has no " + END_OF_TEXT + " token (special tokens: " + vocabulary.specialTokens() + ")"));
     }
 
+    /** {@code <|endoftext|>}, as Hugging Face's GPT-2 tokenizer has it, if the vocabulary has it. */
+    @Override
+    public OptionalInt bosTokenId() {
+        return vocabulary.id(END_OF_TEXT);
+    }
+
+    /** None: GPT-2 has no pad token. */
+    @Override
+    public OptionalInt padTokenId() {
+        return OptionalInt.empty();
+    }
+
     /** The special tokens' texts, e.g. {@code [<|endoftext|>]}; pass to {@link #encode(String, Set)} to allow all. */
+    @Override
     public Set<String> specialTokens() {
         return Set.copyOf(vocabulary.specialTokens());
     }

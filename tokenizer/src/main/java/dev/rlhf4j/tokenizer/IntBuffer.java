@@ -27,6 +27,14 @@ final class IntBuffer {
         size += values.length;
     }
 
+    int get(int index) {
+        return data[index];
+    }
+
+    void clear() {
+        size = 0;
+    }
+
     int size() {
         return size;
     }

@@ -139,7 +139,7 @@ public final class PreTokenizer {
         return classifyCodePoint(c);
     }
 
-    private static int classOf(char c) {
+    static int classOf(char c) {
         return c < 128 ? ASCII_CLASS[c] : classifyCodePoint(c);
     }
 

@@ -33,6 +33,19 @@ public final class Vocabulary {
      *     entry repeats
      */
     Vocabulary(List<String> tokens, BitSet specialIds) {
+        this(tokens, specialIds, true);
+    }
+
+    /**
+     * A SentencePiece-style vocabulary (Llama 2, Mistral): entries are text with {@code ▁} for a space, and
+     * {@code <0x00>}..{@code <0xFF>} stand for single bytes (byte fallback). {@link #bytes} is the entry's UTF-8 with
+     * {@code ▁} as a space, or the byte; {@link #byteId} finds the {@code <0xXX>} entries.
+     */
+    static Vocabulary sentencePiece(List<String> tokens, BitSet specialIds) {
+        return new Vocabulary(tokens, specialIds, false);
+    }
+
+    private Vocabulary(List<String> tokens, BitSet specialIds, boolean byteLevel) {
         int size = tokens.size();
         this.tokens = tokens.toArray(new String[0]);
         this.tokenBytes = new byte[size][];
@@ -53,6 +66,15 @@ public final class Vocabulary {
                 tokenBytes[id] = token.getBytes(StandardCharsets.UTF_8);
                 continue;
             }
+            if (!byteLevel) {
+                int b = fallbackByte(token);
+                tokenBytes[id] = b >= 0 ? new byte[] {(byte) b}
+                        : token.replace('\u2581', ' ').getBytes(StandardCharsets.UTF_8);
+                if (b >= 0) {
+                    byteIds[b] = id;
+                }
+                continue;
+            }
             byte[] bytes = ByteToUnicode.bytes(token);
             if (bytes == null || bytes.length == 0) {
                 throw new TokenizerException("vocabulary entry \"" + token + "\" (id " + id
@@ -63,6 +85,16 @@ public final class Vocabulary {
                 byteIds[bytes[0] & 0xFF] = id;
             }
         }
+    }
+
+    /** The byte that a byte-fallback entry {@code <0xXX>} stands for, or -1 for any other entry. */
+    static int fallbackByte(String token) {
+        if (token.length() != 6 || !token.startsWith("<0x") || token.charAt(5) != '>') {
+            return -1;
+        }
+        int hi = Character.digit(token.charAt(3), 16);
+        int lo = Character.digit(token.charAt(4), 16);
+        return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
     }
 
     /** Number of ids, special tokens included (50,257 for GPT-2). */

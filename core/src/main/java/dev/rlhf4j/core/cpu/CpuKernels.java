@@ -10,13 +10,19 @@ import org.nd4j.linalg.factory.Nd4j;
  * arithmetic, an op asks {@link #applies} and calls the kernel here in one line. Each kernel computes what the
  * op's ND4J code computes and is tested against it.
  *
+ * <p>One switch turns every fast path off, read once at start-up: {@code -Drlhf4j.fastPaths=false} (or
+ * {@code RLHF4J_FAST_PATHS=off} in the environment; the property wins). Every op then runs its ND4J definition only,
+ * as on the CUDA backend: no rule applies, products take ND4J's, and no buffer is recycled.
+ *
  * <p>Internal to the engine (public only because Java packages cannot share otherwise): arrays in, arrays out.
  */
 public final class CpuKernels {
     private CpuKernels() {
     }
 
-    private static final boolean CPU = Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
+    /** False when the switch turned the fast paths off. */
+    public static final boolean ENABLED = !isOff(System.getProperty("rlhf4j.fastPaths", System.getenv("RLHF4J_FAST_PATHS")));
+    private static final boolean CPU = ENABLED && Nd4j.getBackend().getClass().getSimpleName().startsWith("Cpu");
     private static final boolean VECTOR_API = CPU && ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
 
     /** What a kernel needs of its arrays. */
@@ -33,6 +39,11 @@ public final class CpuKernels {
 
     /** The element count below which one Java pass beats a few ND4J dispatches (11-60 us each). */
     public static final long SMALL = SmallTensors.MAX_ELEMENTS;
+
+    /** {@code false}, {@code off} or {@code 0}, in any case. */
+    static boolean isOff(String setting) {
+        return setting != null && (setting.equalsIgnoreCase("false") || setting.equalsIgnoreCase("off") || setting.equals("0"));
+    }
 
     /** The rule: whether the arrays qualify for a kernel of this path on this backend. */
     public static boolean applies(Path path, INDArray... arrays) {
@@ -156,15 +167,19 @@ public final class CpuKernels {
         return CPU;
     }
 
-    // ---------------------------------------------------------------- recycled buffers (any backend)
+    // ---------------------------------------------------------------- recycled buffers (any backend, unless switched off)
 
     /** A new uninitialised c-order array, in a recycled buffer when a large one of the right size is free. */
     public static INDArray uninitialized(DataType type, long[] shape) {
-        return LargeBuffers.uninitialized(type, shape);
+        return ENABLED ? LargeBuffers.uninitialized(type, shape) : Nd4j.createUninitialized(type, shape, 'c');
     }
 
     /** Frees {@code a}, keeping its buffer for reuse when it is large. */
     public static void free(INDArray a) {
-        LargeBuffers.free(a);
+        if (ENABLED) {
+            LargeBuffers.free(a);
+        } else if (!a.wasClosed()) {
+            a.close();
+        }
     }
 }

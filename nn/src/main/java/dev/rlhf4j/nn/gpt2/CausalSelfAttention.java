@@ -15,9 +15,6 @@ import java.util.Map;
  * <p>Legend: B batch, T new positions, Tk key positions (cached + new), C channels, nh heads, hs head size.
  */
 public final class CausalSelfAttention implements Module {
-    /** Added to masked scores: exp(score - 1e9) underflows to exactly 0 in float32 and float64. */
-    static final double MASKED = -1e9;
-
     private final Linear cAttn;                  // (C, 3C)
     private final Linear cProj;                  // (C, C)
     private final int nHead;
@@ -36,7 +33,7 @@ public final class CausalSelfAttention implements Module {
 
     /**
      * @param x (B, T, C)
-     * @param bias (B or 1, 1, T, Tk): {@link #MASKED} where a query may not attend to a key, else 0; null if none is masked
+     * @param bias (B or 1, 1, T, Tk): {@link dev.rlhf4j.nn.model.AttentionBias#MASKED} where a query may not attend to a key, else 0; null if none is masked
      * @param cache keys and values of earlier positions, or null; with a cache (inference) attention weights are not dropped out
      * @param dropout random source for dropout in training mode, or null in eval mode
      * @return (B, T, C)

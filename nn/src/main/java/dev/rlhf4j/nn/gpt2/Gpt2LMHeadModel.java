@@ -1,14 +1,12 @@
 package dev.rlhf4j.nn.gpt2;
 
-import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.nn.model.CausalLM;
-import dev.rlhf4j.nn.model.DecoderModel;
+import dev.rlhf4j.nn.model.LmHead;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -23,7 +21,7 @@ public final class Gpt2LMHeadModel implements CausalLM {
     public static final String PREFIX = "transformer.";
 
     /** Vocabulary rows of a half-precision wte widened at once by an inference pass's head. */
-    static final long HEAD_SLAB = 4096;
+    static final long HEAD_SLAB = LmHead.SLAB;
 
     private final Gpt2Model transformer;
 
@@ -82,30 +80,10 @@ public final class Gpt2LMHeadModel implements CausalLM {
         return transformer.config();
     }
 
-    /**
-     * The tied LM head: hidden states (B, T, C) to logits (B, T, V), {@code h @ wte^T}. Backward writes dwte
-     * straight into wte's (V, C) gradient (core's matmul recognises the transposed leaf), so no logits-sized
-     * or vocabulary-sized copy is made either way. A half-precision wte in an inference pass is widened to float32
-     * {@link #HEAD_SLAB} rows at a time, each slab's logits written into place: the float32 copy of the whole
-     * table (twice the half model's largest tensor) never exists.
-     */
+    /** The tied LM head: hidden states (B, T, C) to logits (B, T, V), {@code h @ wte^T} ({@link LmHead}). */
     @Override
     public Tensor head(Tensor hidden) {
-        Tensor wte = transformer.wte();                                                   // (V, C)
-        if (!NoGrad.isActive() || !wte.dtype().isHalf() || hidden.rank() != 3) {
-            return DecoderModel.stage(() -> hidden.matmul(wte.transpose(0, 1)));             // (B, T, V)
-        }
-        long v = wte.size(0);
-        long[] s = hidden.shape();
-        Tensor logits = Tensor.zeros(DType.FLOAT32, s[0], s[1], v);                       // (B, T, V)
-        for (long first = 0; first < v; first += HEAD_SLAB) {
-            long n = Math.min(HEAD_SLAB, v - first);
-            try (Arena slab = Arena.open()) {
-                Tensor part = hidden.matmul(wte.narrow(0, first, n).transpose(0, 1));      // (B, T, n)
-                logits.narrow(2, first, n).assign(part);
-            }
-        }
-        return logits;
+        return LmHead.logits(hidden, transformer.wte());                                  // (B, T, V)
     }
 
     @Override

@@ -8,13 +8,13 @@ import dev.rlhf4j.nn.Embedding;
 import dev.rlhf4j.nn.LayerNorm;
 import dev.rlhf4j.nn.Linear;
 import dev.rlhf4j.nn.batch.PaddedBatch;
+import dev.rlhf4j.nn.model.AttentionBias;
 import dev.rlhf4j.nn.model.DecoderModel;
 import dev.rlhf4j.nn.model.KvCache;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntBinaryOperator;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
@@ -118,7 +118,7 @@ public final class Gpt2Model implements DecoderModel {
     @Override
     public Tensor forward(PaddedBatch batch) {
         int t = checkPositions(batch.length());
-        Tensor bias = attentionBias(batch, 0, type.computeType());                              // (B or 1, 1, T, T) or null
+        Tensor bias = AttentionBias.of(batch, 0, type.computeType());                              // (B or 1, 1, T, T) or null
         return last(run(batch.inputIdTensor(0, t), batch.positionIdTensor(0, t), bias, null));
     }
 
@@ -130,7 +130,7 @@ public final class Gpt2Model implements DecoderModel {
         if (tk <= past) {
             throw new IllegalArgumentException("Gpt2Model: the batch's " + tk + " columns are all in the cache already");
         }
-        Tensor bias = attentionBias(batch, past, type.computeType());                           // (B or 1, 1, T, Tk) or null
+        Tensor bias = AttentionBias.of(batch, past, type.computeType());                           // (B or 1, 1, T, Tk) or null
         return last(run(batch.inputIdTensor(past, tk), batch.positionIdTensor(past, tk), bias, cache));
     }
 
@@ -141,7 +141,7 @@ public final class Gpt2Model implements DecoderModel {
         }
         int t = checkPositions((int) inputIds.size(1));
         Tensor positions = Tensor.ofInts(IntStream.range(0, t).toArray(), 1, t);                // (1, T)
-        return run(inputIds, positions, attentionBias(1, t, 0, (r, j) -> 1, type.computeType()), null);
+        return run(inputIds, positions, AttentionBias.causal(t, type.computeType()), null);
     }
 
     /**
@@ -179,7 +179,7 @@ public final class Gpt2Model implements DecoderModel {
         }
         int t = checkPositions(batch.length());
         Tensor x = stage(() -> wte.forward(batch.inputIdTensor(0, t)).add(wpe.forward(batch.positionIdTensor(0, t))));
-        Tensor bias = attentionBias(batch, 0, type.computeType());                              // (B or 1, 1, T, T) or null
+        Tensor bias = AttentionBias.of(batch, 0, type.computeType());                              // (B or 1, 1, T, T) or null
         Block slot = h.get(0);
         for (int layer = 0; layer < layers; layer++) {
             loadLayer.accept(layer);
@@ -203,35 +203,6 @@ public final class Gpt2Model implements DecoderModel {
             throw new IllegalArgumentException("Gpt2Model: " + tk + " positions exceed n_positions " + config.nPositions());
         }
         return tk;
-    }
-
-    /** The bias for the batch's columns from {@code past} on; one row for all when nothing is padded. */
-    static Tensor attentionBias(PaddedBatch batch, int past, DType type) {
-        int rows = batch.isPadded() ? batch.batchSize() : 1;
-        return attentionBias(rows, batch.length() - past, past, batch::mask, type);
-    }
-
-    /**
-     * The additive attention bias (rows, 1, T, L + T): {@link CausalSelfAttention#MASKED} where query i (at
-     * absolute position L + i) may not see key j (j > L + i, or {@code mask(r, j)} is 0), 0 elsewhere. A pad
-     * query still sees itself, so no row is entirely masked (its output is unused, but must not be NaN). Null
-     * when nothing is masked (one new token without padding: the common decoding step). Adding a bias is one
-     * broadcast add, cheaper than a masked select, and exact: exp(-1e9 + score) is 0 in float32 and float64.
-     */
-    static Tensor attentionBias(int rows, int t, int past, IntBinaryOperator mask, DType type) {
-        int tk = past + t;
-        double[] m = new double[rows * t * tk];
-        boolean any = false;
-        for (int r = 0; r < rows; r++) {
-            for (int i = 0; i < t; i++) {
-                for (int j = 0; j < tk; j++) {
-                    boolean hidden = j > past + i || (mask.applyAsInt(r, j) == 0 && j != past + i);
-                    m[(r * t + i) * tk + j] = hidden ? CausalSelfAttention.MASKED : 0.0;
-                    any |= hidden;
-                }
-            }
-        }
-        return any ? Tensor.of(m, type, rows, 1, t, tk) : null;
     }
 
     @Override

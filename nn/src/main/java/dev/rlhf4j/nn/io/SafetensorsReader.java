@@ -38,6 +38,7 @@ public final class SafetensorsReader implements AutoCloseable {
     private final long dataStart;
     private final Map<String, Entry> entries;
     private final Map<String, String> metadata;
+    private final Map<String, SafetensorsReader> shards;        // by tensor name for a sharded checkpoint, else null
 
     private SafetensorsReader(Path file, FileChannel channel, long dataStart, Map<String, Entry> entries, Map<String, String> metadata) {
         this.file = file;
@@ -45,6 +46,68 @@ public final class SafetensorsReader implements AutoCloseable {
         this.dataStart = dataStart;
         this.entries = entries;
         this.metadata = metadata;
+        this.shards = null;
+    }
+
+    private SafetensorsReader(Path index, Map<String, Entry> entries, Map<String, SafetensorsReader> shards) {
+        this.file = index;
+        this.channel = null;
+        this.dataStart = 0;
+        this.entries = entries;
+        this.metadata = Map.of();
+        this.shards = shards;
+    }
+
+    /** {@code file}: one {@code .safetensors} file, or the {@code model.safetensors.index.json} of a sharded checkpoint. */
+    public static SafetensorsReader openCheckpoint(Path file) {
+        return file.getFileName().toString().endsWith(".index.json") ? openSharded(file) : open(file);
+    }
+
+    /**
+     * A sharded checkpoint as one reader: {@code index} is a {@code model.safetensors.index.json} whose {@code
+     * weight_map} names the shard (a file beside it) of every tensor, as {@code save_pretrained} writes it. Every
+     * shard's header is validated and must hold exactly the tensors the map gives it.
+     */
+    public static SafetensorsReader openSharded(Path index) {
+        JsonNode map;
+        try {
+            map = StrictJson.readObject(index).get("weight_map");
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(e.getMessage(), e);
+        }
+        if (map == null || !map.isObject()) {
+            throw new CheckpointException(index + ": needs a 'weight_map' object of tensor name to shard file");
+        }
+        Map<String, SafetensorsReader> files = new LinkedHashMap<>();
+        Map<String, SafetensorsReader> owners = new LinkedHashMap<>();
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        try {
+            for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> f = it.next();
+                String shard = f.getValue().asText();
+                if (!f.getValue().isTextual() || shard.contains("/") || shard.contains("\\")) {
+                    throw new CheckpointException(index + ": weight_map '" + f.getKey() + "' must name a file beside the index, got "
+                            + StrictJson.describe(f.getValue()));
+                }
+                SafetensorsReader reader = files.computeIfAbsent(shard, s -> open(index.resolveSibling(s)));
+                if (!reader.contains(f.getKey())) {
+                    throw new CheckpointException(reader.file() + ": missing tensor '" + f.getKey() + "' that " + index + " places there");
+                }
+                owners.put(f.getKey(), reader);
+                entries.put(f.getKey(), reader.entries().get(f.getKey()));
+            }
+            for (SafetensorsReader reader : files.values()) {
+                for (String name : reader.entries().keySet()) {
+                    if (owners.get(name) != reader) {
+                        throw new CheckpointException(reader.file() + ": tensor '" + name + "' is not in " + index + "'s weight_map for this shard");
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            files.values().forEach(SafetensorsReader::close);
+            throw e;
+        }
+        return new SafetensorsReader(index, Collections.unmodifiableMap(entries), owners);
     }
 
     /** Opens and validates {@code file}. */
@@ -205,6 +268,9 @@ public final class SafetensorsReader implements AutoCloseable {
 
     /** The tensor {@code name} in its stored type; the caller owns it (or its arena does). */
     public Tensor read(String name) {
+        if (shards != null && shards.containsKey(name)) {
+            return shards.get(name).read(name);
+        }
         Entry e = entries.get(name);
         if (e == null) {
             throw new CheckpointException(file + ": no tensor '" + name + "'");
@@ -233,6 +299,9 @@ public final class SafetensorsReader implements AutoCloseable {
      * #read(String, ByteBuffer)} reads: a tensor larger than the buffer comes in slabs of rows.
      */
     public Tensor read(String name, long first, long rows, ByteBuffer scratch) {
+        if (shards != null && shards.containsKey(name)) {
+            return shards.get(name).read(name, first, rows, scratch);
+        }
         Entry e = entry(name);
         long[] shape = e.shape().length == 0 ? new long[] {1} : e.shape().clone();
         if (first < 0 || rows < 0 || first + rows > shape[0]) {
@@ -274,6 +343,10 @@ public final class SafetensorsReader implements AutoCloseable {
 
     @Override
     public void close() {
+        if (shards != null) {
+            new java.util.LinkedHashSet<>(shards.values()).forEach(SafetensorsReader::close);
+            return;
+        }
         closeQuietly(channel);
     }
 

@@ -121,6 +121,23 @@ public final class StrictJson {
         return n.booleanValue();
     }
 
+    /**
+     * The integers of {@code key}: one integer, a list of them, or nothing when absent or null, as token-id fields
+     * such as {@code eos_token_id} are written.
+     */
+    public static java.util.List<Integer> intOrIntList(JsonNode object, String key, String source) {
+        JsonNode n = object.get(key);
+        java.util.List<Integer> ids = new java.util.ArrayList<>();
+        if (n != null && n.isArray()) {
+            for (JsonNode e : n) {
+                ids.add(exactInt(e, source + ": an entry of '" + key + "'"));
+            }
+        } else if (n != null && !n.isNull()) {
+            ids.add(exactInt(n, source + ": '" + key + "'"));
+        }
+        return ids;
+    }
+
     /** The node's JSON text, shortened, with its kind: {@code "12" (a string)}. */
     public static String describe(JsonNode n) {
         String text = n.toString();

@@ -8,6 +8,7 @@ import dev.rlhf4j.nn.gpt2.Gpt2Family;
 import dev.rlhf4j.nn.io.CheckpointException;
 import dev.rlhf4j.nn.io.SafetensorsReader;
 import dev.rlhf4j.nn.io.StrictJson;
+import dev.rlhf4j.nn.llama.LlamaFamily;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -20,8 +21,11 @@ import java.util.Map;
 public final class AutoModel {
     public static final String CONFIG = "config.json";
     public static final String WEIGHTS = "model.safetensors";
+    /** The index of a sharded checkpoint ({@code weight_map}: tensor name to shard file). */
+    public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
+    public static final String GENERATION_CONFIG = "generation_config.json";
 
-    private static final List<ModelFamily> FAMILIES = List.of(new Gpt2Family());
+    private static final List<ModelFamily> FAMILIES = List.of(new Gpt2Family(), new LlamaFamily());
 
     private AutoModel() {
     }
@@ -60,10 +64,12 @@ public final class AutoModel {
 
     /**
      * The {@code config.json} of a Hugging Face model directory, checked against the shapes in its
-     * {@code model.safetensors} header without reading a weight: what a caller may size memory by before loading.
+     * {@code model.safetensors} header (or its shards' headers) without reading a weight: what a caller may size memory
+     * by before loading.
      */
     public static ModelConfig checkedConfig(Path dir) {
-        CheckpointException.requireFiles(dir, "a Hugging Face model directory", CONFIG, WEIGHTS);
+        CheckpointException.requireFiles(dir, "a Hugging Face model directory", CONFIG);
+        Path weights = weightsFile(dir);
         Path configFile = dir.resolve(CONFIG);
         ModelConfig config;
         try {
@@ -71,10 +77,19 @@ public final class AutoModel {
         } catch (IllegalArgumentException e) {
             throw new CheckpointException(e.getMessage(), e);
         }
-        try (SafetensorsReader reader = SafetensorsReader.open(dir.resolve(WEIGHTS))) {
+        try (SafetensorsReader reader = SafetensorsReader.openCheckpoint(weights)) {
             family(config).checkSizes(config, configFile, reader);
         }
         return config;
+    }
+
+    /** {@code model.safetensors}, or else the {@code model.safetensors.index.json} of a sharded checkpoint. */
+    public static Path weightsFile(Path dir) {
+        if (!java.nio.file.Files.isRegularFile(dir.resolve(WEIGHTS)) && java.nio.file.Files.isRegularFile(dir.resolve(WEIGHTS_INDEX))) {
+            return dir.resolve(WEIGHTS_INDEX);
+        }
+        CheckpointException.requireFiles(dir, "a Hugging Face model directory", WEIGHTS);
+        return dir.resolve(WEIGHTS);
     }
 
     /** Loads {@code config.json} and {@code model.safetensors} from a Hugging Face model directory, in float32. */
@@ -87,12 +102,29 @@ public final class AutoModel {
         ModelConfig config = checkedConfig(dir);
         CausalLM model = family(config).newCausalLM(config, type);
         try {
-            loadWeights(model, dir.resolve(WEIGHTS));
+            loadWeights(model, weightsFile(dir));
         } catch (RuntimeException e) {
             model.release();
             throw e;
         }
         return model;
+    }
+
+    /**
+     * The tokens that end a generation: {@code generation_config.json}'s {@code eos_token_id} (an int or a list, e.g.
+     * Qwen3's [151645 {@code <|im_end|>}, 151643 {@code <|endoftext|>}]) when the directory has one, else
+     * {@code config.json}'s. Empty when neither names one.
+     */
+    public static List<Integer> stopTokens(Path dir) {
+        Path file = dir.resolve(GENERATION_CONFIG);
+        if (java.nio.file.Files.isRegularFile(file)) {
+            List<Integer> ids = StrictJson.intOrIntList(StrictJson.readObject(file), "eos_token_id", file.toString());
+            if (!ids.isEmpty()) {
+                return ids;
+            }
+        }
+        Path config = dir.resolve(CONFIG);
+        return StrictJson.intOrIntList(StrictJson.readObject(config), "eos_token_id", config.toString());
     }
 
     /** A size preset of any family by name; an unknown name is one line listing the known ones. */
@@ -116,17 +148,18 @@ public final class AutoModel {
     /** A causal LM with its family's random initialisation, replayable from {@code seed}. */
     public static CausalLM random(ModelConfig config, DType type, long seed) {
         CausalLM model = create(config, type);
-        model.model().initialize(new TensorRandom(seed));
+        model.initialize(new TensorRandom(seed));
         return model;
     }
 
     /**
-     * Copies every parameter of {@code model} from {@code file}, converting types; shapes must match exactly. Keys are
+     * Copies every parameter of {@code model} from {@code file} (a {@code .safetensors} file or a sharded checkpoint's
+     * index), converting types; shapes must match exactly. Keys are
      * accepted with or without the trunk's prefix ({@code transformer.}, {@code model.}).
      */
     public static void loadWeights(CausalLM model, Path file) {
         String prefix = family(model.config()).basePrefix();
-        try (SafetensorsReader reader = SafetensorsReader.open(file); NoGrad ng = NoGrad.enter()) {
+        try (SafetensorsReader reader = SafetensorsReader.openCheckpoint(file); NoGrad ng = NoGrad.enter()) {
             for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
                 String name = e.getKey();
                 Tensor param = e.getValue();

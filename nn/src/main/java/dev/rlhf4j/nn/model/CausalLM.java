@@ -38,6 +38,11 @@ public interface CausalLM extends Module {
         return model().dtype();
     }
 
+    /** The family's random initialisation of every parameter (the trunk's, and an untied head's). */
+    default void initialize(TensorRandom random) {
+        model().initialize(random);
+    }
+
     default void train(TensorRandom dropout) {
         model().train(dropout);
     }

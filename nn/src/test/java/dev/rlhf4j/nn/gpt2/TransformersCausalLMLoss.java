@@ -2,6 +2,7 @@ package dev.rlhf4j.nn.gpt2;
 
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TorchCpuCrossEntropy;
+import dev.rlhf4j.nn.model.CausalLM;
 
 /**
  * The causal-LM loss as Hugging Face transformers computes it for {@code model(input_ids, labels=input_ids)}
@@ -14,7 +15,7 @@ import dev.rlhf4j.core.TorchCpuCrossEntropy;
  * with the cross-entropy in float32 by PyTorch's CPU kernels ({@link TorchCpuCrossEntropy}, core's test support). So the loss is
  * a float32 number and the gradient reaching the float64 logits carries float32 rounding (~1e-7 relative), exactly
  * as in references recorded from transformers on CPU in float64. Use it to compare with such references;
- * {@link Gpt2LMHeadModel#loss} is the same loss in the model's own precision.
+ * {@link CausalLM#loss} is the same loss in the model's own precision.
  */
 public final class TransformersCausalLMLoss {
     /** transformers' {@code ignore_index}. */
@@ -24,7 +25,7 @@ public final class TransformersCausalLMLoss {
     }
 
     /** The loss of {@code model} on {@code inputIds} (B, T): a scalar in the model's dtype holding a float32 value. */
-    public static Tensor of(Gpt2LMHeadModel model, Tensor inputIds) {
+    public static Tensor of(CausalLM model, Tensor inputIds) {
         return of(model, inputIds, TorchCpuCrossEntropy.AVX2_LANES);
     }
 
@@ -32,8 +33,8 @@ public final class TransformersCausalLMLoss {
      * The same as recorded by a PyTorch build with {@code lanes}-wide float32 vectors: 8 (AVX2, as gpt2-tiny-random's
      * references) or 16 (AVX-512, as the gpt2-tiny-random-lora references).
      */
-    public static Tensor of(Gpt2LMHeadModel model, Tensor inputIds, int lanes) {
+    public static Tensor of(CausalLM model, Tensor inputIds, int lanes) {
         Tensor logits = model.forward(inputIds);                               // (B, T, V)
-        return TorchCpuCrossEntropy.apply(logits, dev.rlhf4j.nn.model.CausalLM.nextTokenTargets(inputIds, IGNORE_INDEX), IGNORE_INDEX, lanes);
+        return TorchCpuCrossEntropy.apply(logits, CausalLM.nextTokenTargets(inputIds, IGNORE_INDEX), IGNORE_INDEX, lanes);
     }
 }
