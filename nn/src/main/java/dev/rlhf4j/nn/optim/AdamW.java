@@ -33,6 +33,11 @@ public final class AdamW implements Optimizer {
             return new Config(1e-3, 0.9, 0.999, 1e-8, 1e-2);
         }
 
+        /** {@code lr} and {@code weightDecay} with torch's betas (0.9, 0.999) and eps (1e-8), as TRL's trainers use them. */
+        public static Config torch(double lr, double weightDecay) {
+            return new Config(lr, 0.9, 0.999, 1e-8, weightDecay);
+        }
+
         public static Config gpt2() {
             return new Config(6e-4, 0.9, 0.95, 1e-8, 0.1);
         }
@@ -68,7 +73,10 @@ public final class AdamW implements Optimizer {
         }
     }
 
-    /** nanoGPT's grouping: matrices (rank >= 2: embeddings and projections) decay, biases and layer-norm gains do not. */
+    /**
+     * Which parameters decay: matrices (rank >= 2: embeddings, projections, LoRA factors, heads), not biases or norm
+     * weights. nanoGPT's grouping, and Hugging Face's rule (no decay for biases and LayerNorm weights) for these models.
+     */
     public static Predicate<String> matricesOnly(Map<String, Tensor> named) {
         return name -> named.get(name).rank() >= 2;
     }

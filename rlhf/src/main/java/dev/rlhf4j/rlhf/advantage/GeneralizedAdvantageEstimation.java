@@ -1,7 +1,6 @@
 package dev.rlhf4j.rlhf.advantage;
 
 import dev.rlhf4j.core.DType;
-import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.rlhf.Masked;
@@ -24,8 +23,9 @@ import java.util.Arrays;
  * position inside a row acts as a step with zero reward and zero value. Masked outputs are 0. (TRL keeps one
  * extra value past the last token with its {@code padding_mask_p1}; here one mask selects both rewards and values,
  * so a completion's value targets end at its last selected token, which should be its EOS.)
- * {@link #truncated} is rlax's {@code truncated_generalized_advantage_estimation}: per-step discounts
- * gamma_t = gamma (1 - done_t) and T+1 values whose last one bootstraps.
+ * The recursion is {@link #truncated}, rlax's {@code truncated_generalized_advantage_estimation}: per-step discounts
+ * gamma_t = gamma (1 - done_t) and T+1 values whose last one bootstraps; {@link #estimate} gives it gamma_t = gamma and
+ * V_T = 0.
  *
  * <p>The recursion runs backwards over T on the host, one double[] row at a time: O(B T), and exact in float64.
  * Advantages are targets, not functions to differentiate: results are detached, in the rewards' compute type.
@@ -73,7 +73,7 @@ public record GeneralizedAdvantageEstimation(double gamma, double lambda) {
         for (int i = 0; i < b; i++) {
             System.arraycopy(v, i * t, bootstrapped, i * (t + 1), t);                       // V_T = 0
         }
-        double[] adv = recurse(r, discounts, bootstrapped, lambda, b, t);
+        double[] adv = truncated(r, discounts, bootstrapped, lambda, b, t);
         double[] ret = new double[b * t];
         for (int k = 0; k < adv.length; k++) {
             adv[k] *= m[k] != 0 ? 1 : 0;
@@ -84,31 +84,18 @@ public record GeneralizedAdvantageEstimation(double gamma, double lambda) {
     }
 
     /**
-     * rlax's truncated GAE with per-step discounts.
+     * rlax's {@code truncated_generalized_advantage_estimation}, the backward recursion itself, on row-major arrays.
      *
-     * @param rewards   r_t                          (B, T)
+     * @param r         r_t                          (B, T)
      * @param discounts gamma_t = gamma (1 - done_t)  (B, T)
-     * @param values    V_0 .. V_T, V_T bootstraps    (B, T+1)
+     * @param v         V_0 .. V_T, V_T bootstraps    (B, T+1)
      * @return A_t  (B, T)
      */
-    public static Tensor truncated(Tensor rewards, Tensor discounts, Tensor values, double lambda) {
-        long[] rs = rewards.shape();
-        if (rs.length != 2 || !Arrays.equals(rs, discounts.shape()) || values.rank() != 2
-                || values.size(0) != rs[0] || values.size(1) != rs[1] + 1) {
-            throw new ShapeException("GAE.truncated: expected rewards (B, T), discounts (B, T) and values (B, T+1), got rewards "
-                    + Masked.str(rs) + ", discounts " + Masked.str(discounts.shape()) + ", values " + Masked.str(values.shape()));
+    public static double[] truncated(double[] r, double[] discounts, double[] v, double lambda, int b, int t) {
+        if (r.length != b * t || discounts.length != b * t || v.length != b * (t + 1)) {
+            throw new ShapeException("GAE.truncated: expected rewards and discounts of " + b + " x " + t + " and values of " + b
+                    + " x " + (t + 1) + ", got " + r.length + ", " + discounts.length + " and " + v.length);
         }
-        int b = (int) rs[0];
-        int t = (int) rs[1];
-        double[] adv;
-        try (var noGrad = NoGrad.enter()) {
-            adv = recurse(rewards.toDoubleArray(), discounts.toDoubleArray(), values.toDoubleArray(), lambda, b, t);
-        }
-        return Tensor.of(adv, rewards.dtype().computeType(), b, t);
-    }
-
-    /** The backward recursion; rewards/discounts row-major (B, T), values row-major (B, T+1). */
-    private static double[] recurse(double[] r, double[] discounts, double[] v, double lambda, int b, int t) {
         double[] adv = new double[b * t];
         for (int i = 0; i < b; i++) {
             double next = 0;                                                                // A_{t+1}

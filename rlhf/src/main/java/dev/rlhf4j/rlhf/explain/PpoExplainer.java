@@ -175,7 +175,7 @@ public final class PpoExplainer implements AutoCloseable {
             "kl_k1", "RewardShaping#apply -> KlEstimator#perToken",
             "reward", "RewardShaping#apply",
             "value", "Critic#values (SharedTrunkCritic)",
-            "delta", "GeneralizedAdvantageEstimation#recurse (shown by PpoExplainer#explain)",
+            "delta", "GeneralizedAdvantageEstimation#truncated (shown by PpoExplainer#explain)",
             "adv", "GeneralizedAdvantageEstimation#estimate",
             "white_adv", "Whitening#apply",
             "return", "GeneralizedAdvantageEstimation#estimate",

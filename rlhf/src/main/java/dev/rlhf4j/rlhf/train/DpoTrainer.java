@@ -8,7 +8,6 @@ import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.optim.AdamW;
-import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
 import dev.rlhf4j.nn.optim.SchedulerType;
 import dev.rlhf4j.rlhf.reference.PrecomputedReference;
@@ -49,13 +48,11 @@ public final class DpoTrainer implements AutoCloseable {
     private final CausalLM policy;
     private final ReferenceModel reference;
     private final DpoConfig config;
-    private final AdamW optimizer;
+    private final OptimizerStep optimizer;
     private final DType logProbType;
-    private final NonFiniteGuard guard;
     private final DpoGradient gradient;
     private final Map<String, Tensor> trainableParameters;
     private GradientShards<DpoGradientShard, DpoStep> gradients;
-    private long steps;
     private StepObserver observer = StepObserver.NONE;
 
     /**
@@ -79,9 +76,10 @@ public final class DpoTrainer implements AutoCloseable {
         this.reference = reference;
         this.config = config;
         this.logProbType = policy.dtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
-        this.optimizer = new AdamW(trainable.namedParameters(),
-                Adam.TORCH.adamW(config.optimization()), name -> true);
-        this.guard = new NonFiniteGuard("dpo", config.optimization().maxConsecutiveNonfinite());
+        Optimization optimization = config.optimization();
+        this.optimizer = new OptimizerStep(trainable.namedParameters(),
+                AdamW.Config.torch(optimization.learningRate(), optimization.weightDecay()),
+                OptimizerStep.maxGradNorm(optimization.maxGradNorm()), new NonFiniteGuard("dpo", optimization.maxConsecutiveNonfinite()));
         if (optimizer.parameters().isEmpty()) {
             throw new IllegalArgumentException("DpoTrainer: " + trainable.getClass().getSimpleName() + " has no trainable parameter");
         }
@@ -147,7 +145,7 @@ public final class DpoTrainer implements AutoCloseable {
             List<PreferenceExample> shuffled = new ArrayList<>(data);
             Collections.shuffle(shuffled, order);
             for (int s = 0; s < stepsPerEpoch && step < total; s++) {
-                if (step < steps) {
+                if (step < steps()) {
                     step++;                                        // done before the checkpoint this run resumed from
                     continue;
                 }
@@ -162,10 +160,13 @@ public final class DpoTrainer implements AutoCloseable {
                 List<ShardGradient<DpoStep>> results = gradients.compute(step, shards);
                 List<DpoStep> micro = results.stream().map(ShardGradient::metrics).toList();
                 ShardGradient.sumInto(trainableParameters, results);
-                // 2. clip, step AdamW at the scheduled rate, let the reference follow (TR-DPO)
+                // 2. clip, step AdamW at the scheduled rate (OptimizerStep), let the reference follow (TR-DPO)
                 double lr = schedule.at(step);
-                double stepLoss = micro.stream().mapToDouble(DpoStep::loss).sum();
-                double gradNorm = update(lr, ++step, stepLoss);
+                double gradNorm = optimizer.step(lr, micro.stream().mapToDouble(DpoStep::loss).sum());
+                step++;
+                if (reference != null) {
+                    reference.onStep(policy, step);
+                }
                 // 3. report
                 double seconds = (System.nanoTime() - start) / 1e9;
                 LinkedHashMap<String, Double> metrics = new LinkedHashMap<>();
@@ -174,11 +175,10 @@ public final class DpoTrainer implements AutoCloseable {
                 metrics.put("grad_norm", gradNorm);
                 metrics.put("learning_rate", lr);
                 metrics.putAll(dpo);
-                guard.report(metrics, guard.consecutive() == 0);
+                optimizer.reportNonFinite(metrics);
                 metrics.put("tokens_per_second", micro.stream().mapToInt(DpoStep::tokens).sum() / seconds);
                 metrics.put("epoch", epoch + (double) last / microPerEpoch);
                 sink.onStep(step, metrics);
-                steps = step;
                 afterStep.accept(step);
             }
         }
@@ -214,27 +214,6 @@ public final class DpoTrainer implements AutoCloseable {
         return gradient.step(batch, lossScale, null, null, observer);
     }
 
-    /**
-     * Clips the accumulated gradients, steps AdamW at {@code lr} (unless the loss or the gradient is not finite: see
-     * {@link NonFiniteGuard}), clears them and tells the reference; returns grad_norm.
-     */
-    private double update(double lr, long step, double stepLoss) {
-        double gradNorm;
-        try (Arena arena = Arena.open()) {
-            gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
-                    config.optimization().gradientClip());
-            optimizer.setLearningRate(lr);
-            if (guard.admit(step, stepLoss, gradNorm, optimizer)) {
-                optimizer.step();
-            }
-            optimizer.zeroGrad();
-        }
-        if (reference != null) {
-            reference.onStep(policy, step);
-        }
-        return gradNorm;
-    }
-
     /** Shows each later step's intermediates to {@code observer} ({@link StepObserver#NONE}: none). */
     public void observe(StepObserver observer) {
         this.observer = observer;
@@ -242,22 +221,22 @@ public final class DpoTrainer implements AutoCloseable {
 
     /** Optimizer steps taken (or restored). */
     public long steps() {
-        return steps;
+        return optimizer.steps();
     }
 
     /** Writes the trainer's part of a checkpoint (AdamW, counters) into {@code dir}; the caller saves the weights. */
     public void saveState(Path dir) throws IOException {
-        TrainerState.save(dir, optimizer, guard, Map.of("global_step", steps));
+        optimizer.save(dir, Map.of("global_step", steps()));
     }
 
     /** Continues from a checkpoint written by {@link #saveState} of a run of {@code totalSteps} steps (weights restored by the caller). */
     public void restoreState(Path dir, long totalSteps) {
-        steps = TrainerState.restore(dir, optimizer, guard, totalSteps).get("global_step");
+        optimizer.resumeAt(optimizer.restore(dir, totalSteps).get("global_step"));
     }
 
     /** The AdamW optimizer over the trainable parameters. */
     public AdamW optimizer() {
-        return optimizer;
+        return optimizer.adamW();
     }
 
     public DpoConfig config() {

@@ -1,19 +1,13 @@
 package dev.rlhf4j.rlhf.train;
 
 import dev.rlhf4j.core.Arena;
-import dev.rlhf4j.core.DType;
-import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.model.CausalLM;
-import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
-import dev.rlhf4j.rlhf.rollout.RolloutModels;
-import dev.rlhf4j.rlhf.rollout.RolloutRow;
 import dev.rlhf4j.rlhf.rollout.RolloutSpec;
 import dev.rlhf4j.rlhf.rollout.Rollouts;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,15 +15,14 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * The rollout phase GRPO and RLOO share: a seeded batch of prompts, each repeated {@code num_generations} times
- * (consecutive rows form a group), handed to the {@link Rollouts} in shards of {@code local_rollout_forward_batch_size}:
- * sampled by the policy with the KV cache until EOS or {@code max_completion_length}, each row from its own seed;
- * scored by every reward function and, unless the trainer's beta is 0, log pi_ref at the sampling temperature. The
- * scores are combined with the weights, {@code r = sum_k w_k r_k}; then log pi_old by a forward over the whole padded
- * batch (as {@link PpoTrainer} does, so the first update's ratio is exactly 1). Everything tensor-valued lives in arenas closed before
- * {@link #sample} returns. The prompts come in a {@link PromptOrder}; the sampling and the trainer's shuffles of a step
- * draw from (seed, step), so the sampler's whole state is the step count, the tokens sampled so far and the prompt
- * order's pass and cursor: the counters a critic-free trainer checkpoints ({@link #counters}, {@link #restore}).
+ * GRPO's and RLOO's side of the {@link RolloutPhase}: a seeded batch of prompts, each repeated {@code num_generations}
+ * times (consecutive rows form a group), sampled until EOS or {@code max_completion_length}; scored by every reward
+ * function and, unless the trainer's beta is 0, log pi_ref. The scores are combined with the weights,
+ * {@code r = sum_k w_k r_k}; log pi_old comes from a forward over the whole padded batch. Everything tensor-valued
+ * lives in arenas closed before {@link #sample} returns: a {@link Sample} is heap arrays. The sampling and the
+ * trainer's shuffles of a step draw from (seed, step), so the sampler's whole state is the step count, the tokens
+ * sampled so far and the prompt order's pass and cursor: the counters a critic-free trainer checkpoints
+ * ({@link #counters}, {@link #restore}).
  */
 final class GroupSampler {
     /** One generation batch: per row (completion) the heap arrays the update passes need, and the phase's timings. */
@@ -46,16 +39,12 @@ final class GroupSampler {
     }
 
     private final CausalLM policy;
-    private final ReferenceModel reference;
     private final List<NamedReward> rewards;
     private final double[] weights;
-    private final List<int[]> prompts;
     private final long seed;
-    private final PromptOrder order;
     private final int eosId;
-    private final RolloutModels models;
-    private final RolloutSpec spec;
-    private Rollouts engine;
+    private final RolloutPhase phase;
+    private final boolean withReference;
     private SplittableRandom random;
     private long samples;
     private long tokens;
@@ -73,26 +62,15 @@ final class GroupSampler {
             throw new IllegalArgumentException("reward_weights: " + rewards.size() + " reward functions need as many weights, got "
                     + weights.length);
         }
-        for (int i = 0; i < prompts.size(); i++) {
-            int n = prompts.get(i).length;
-            if (n == 0 || n + maxCompletionLength > policy.config().maxPositions()) {
-                throw new IllegalArgumentException("prompt " + i + " has " + n + " tokens; it needs 1 to "
-                        + (policy.config().maxPositions() - maxCompletionLength) + " so that max_completion_length " + maxCompletionLength
-                        + " new tokens fit the model's " + policy.config().maxPositions() + " positions");
-            }
-        }
         this.policy = policy;
-        this.reference = reference;
         this.rewards = List.copyOf(rewards);
         this.weights = weights.clone();
-        this.prompts = List.copyOf(prompts);
         this.seed = seed;
-        this.order = new PromptOrder(prompts.size(), promptsPerStep, seed);
         this.random = new SplittableRandom(seed);
         this.eosId = policy.config().eosTokenId();
-        this.models = new RolloutModels(policy, lora, rewards, reference);
-        this.spec = new RolloutSpec(maxCompletionLength, temperature, eosId, eosId, seed, reference != null, shardSize);
-        this.engine = Rollouts.LOCAL.create(models, spec);
+        this.withReference = reference != null;
+        this.phase = new RolloutPhase(policy, lora, rewards, reference, prompts, promptsPerStep,
+                new RolloutSpec(maxCompletionLength, temperature, eosId, eosId, seed, withReference, shardSize));
     }
 
     /** Shows each later sample's batch, log pi_old and log pi_ref, as (B, T-1) row-major arrays, to {@code observer}. */
@@ -101,36 +79,29 @@ final class GroupSampler {
     }
 
     /**
-     * Samples {@code groups} prompts x {@code generations} completions (of the spec's length and temperature) through the
-     * rollouts, then takes log pi_old over the whole padded batch.
+     * Samples the next prompts x {@code generations} completions through the rollout phase, then takes log pi_old over
+     * the whole padded batch.
      */
-    Sample sample(int groups, int generations) {
+    Sample sample(int generations) {
         long step = samples++;
         random = new SplittableRandom(TrainingPlan.stepSeed(seed, step));
+        // 1-3. prompts, completions, scores and log pi_ref (RolloutPhase)
+        RolloutPhase.Generation g = phase.generate(step, generations);
+        Rollouts.Batch out = g.out();
         double[] seconds = new double[4];                      // generation, scoring, reference, log pi_old
-        List<RolloutRow> rows = new ArrayList<>();
-        for (int i : nextPrompts(groups)) {
-            for (int g = 0; g < generations; g++) {
-                rows.add(new RolloutRow(i, g, prompts.get(i)));
-            }
-        }
-        Rollouts.Batch out = engine.run(step, rows);
         System.arraycopy(out.seconds(), 0, seconds, 0, 3);
-        List<CompletionExample> examples = new ArrayList<>();
-        boolean[] truncated = new boolean[rows.size()];
-        double[][] ref = spec.reference() ? new double[rows.size()][] : null;
-        int generated = 0;
-        for (int b = 0; b < rows.size(); b++) {
-            int[] c = out.rows().get(b).completion();
-            examples.add(new CompletionExample(rows.get(b).prompt(), c));
+        int n = g.rows().size();
+        boolean[] truncated = new boolean[n];
+        double[][] ref = withReference ? new double[n][] : null;
+        for (int b = 0; b < n; b++) {
+            int[] c = g.examples().get(b).completion();
             truncated[b] = c[c.length - 1] != eosId;
-            generated += c.length;
             if (ref != null) {
                 ref[b] = out.rows().get(b).refLogProbs();
             }
         }
         Map<String, double[]> byName = new LinkedHashMap<>();
-        double[] total = new double[rows.size()];
+        double[] total = new double[n];
         for (int k = 0; k < rewards.size(); k++) {
             double[] r = out.scores(k);
             byName.put(rewards.get(k).name(), r);
@@ -138,23 +109,19 @@ final class GroupSampler {
                 total[b] += weights[k] * r[b];
             }
         }
-        try (Arena phase = Arena.open()) {
-            CompletionBatch batch = CompletionBatch.of(examples, eosId);
+        try (Arena arena = Arena.open()) {
+            CompletionBatch batch = CompletionBatch.of(g.examples(), eosId);
+            // 4. log pi_old by a forward over the padded batch
             long t = System.nanoTime();
-            DType type = policy.dtype().computeType();
-            Tensor mask = batch.completionMask(type);                                         // (B, T-1)
-            double[] logp;
-            try (NoGrad ng = NoGrad.enter()) {
-                Tensor logits = policy.forward(batch.batch());                                // (B, T, V)
-                logp = TokenLogProbs.of(logits, batch.inputIds(), mask, spec.temperature()).logProbs().toDoubleArray();  // (B, T-1)
-            }
+            Tensor mask = batch.completionMask(policy.dtype().computeType());                // (B, T-1)
+            double[] logp = phase.oldLogProbs(batch, mask, false).logProbs().toDoubleArray();  // (B, T-1)
             seconds[3] = since(t);
             observer.batch("rollout", batch);
             observer.array("logp", logp);
             if (ref != null) {
                 observer.array("ref_logp", out.referenceLogProbs(batch));
             }
-            Sample sample = new Sample(examples, split(batch, logp), ref, total, byName, truncated, generated, seconds);
+            Sample sample = new Sample(g.examples(), split(batch, logp), ref, total, byName, truncated, g.generatedTokens(), seconds);
             tokens += sample.tokens();
             return sample;
         }
@@ -171,30 +138,14 @@ final class GroupSampler {
         return out;
     }
 
-    /** The indices of the next {@code n} prompts (the prompt order's batch). */
-    private int[] nextPrompts(int n) {
-        int[] next = order.next();
-        if (next.length != n) {
-            throw new IllegalArgumentException("GroupSampler: a step takes " + next.length + " prompts, asked for " + n);
-        }
-        return next;
-    }
-
-    /** The spec every rollout shard follows. */
-    RolloutSpec spec() {
-        return spec;
-    }
-
     /** Runs the rollouts with {@code factory} from now on, closing the ones used until now. */
     void rollouts(Rollouts.Factory factory) {
-        Rollouts next = factory.create(models, spec);
-        engine.close();
-        engine = next;
+        phase.rollouts(factory);
     }
 
     /** Closes the rollouts. */
     void close() {
-        engine.close();
+        phase.close();
     }
 
     /** The counter keys {@link #counters} writes after {@code global_step}. */
@@ -215,8 +166,8 @@ final class GroupSampler {
         Map<String, Long> c = new LinkedHashMap<>();
         c.put("global_step", samples);
         c.put("num_tokens", tokens);
-        c.put("prompt_passes", order.passes());
-        c.put("prompt_cursor", (long) order.cursor());
+        c.put("prompt_passes", phase.passes());
+        c.put("prompt_cursor", (long) phase.cursor());
         return c;
     }
 
@@ -224,7 +175,7 @@ final class GroupSampler {
     void restore(Map<String, Long> counters, String where) {
         samples = counters.get("global_step");
         tokens = counters.get("num_tokens");
-        order.restore(counters.get("prompt_passes"), counters.get("prompt_cursor"), where);
+        phase.restore(counters.get("prompt_passes"), counters.get("prompt_cursor"), where);
     }
 
     /** Fisher-Yates with this step's random. */

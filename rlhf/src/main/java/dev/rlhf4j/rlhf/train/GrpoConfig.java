@@ -27,7 +27,7 @@ import java.io.Serializable;
 public record GrpoConfig(@JsonUnwrapped Optimization optimization, @JsonUnwrapped GroupBatching batching,
                          @JsonUnwrapped Sampling sampling, @JsonUnwrapped ClipRange clip, double beta,
                          ScaleRewards scaleRewards, LossType lossType, boolean maskTruncatedCompletions,
-                         @JsonUnwrapped ReferenceSync referenceSync) {
+                         @JsonUnwrapped ReferenceSync referenceSync) implements GroupConfig {
 
     /**
      * TR-DPO's moving reference ({@code sync_ref_model}): every {@code refModelSyncSteps} optimizer steps the reference

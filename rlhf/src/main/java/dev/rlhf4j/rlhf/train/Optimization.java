@@ -9,7 +9,8 @@ import java.io.Serializable;
  * weight decay, the global gradient-norm clip, and how many non-finite steps in a row end the run.
  *
  * <p>Unset hyper-parameters, in this record and every other config record, are {@code null} (a boxed type). The clip
- * also takes transformers' other spelling of "none", {@code max_grad_norm = 0}; {@link #gradientClip} reads both.
+ * also takes transformers' other spelling of "none", {@code max_grad_norm = 0}; {@link OptimizerStep#maxGradNorm} reads
+ * both.
  *
  * @param learningRate            {@code learning_rate}: the peak AdamW learning rate
  * @param weightDecay             {@code weight_decay} of AdamW
@@ -32,10 +33,5 @@ public record Optimization(double learningRate, double weightDecay, Double maxGr
     /** TRL's clip (1.0) and no decay, at {@code learningRate}. */
     public static Optimization trl(double learningRate) {
         return new Optimization(learningRate, 0.0, 1.0, NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
-    }
-
-    /** The norm gradients are clipped to: {@code max_grad_norm}, or infinity (no clipping) when it is unset or 0. */
-    public double gradientClip() {
-        return maxGradNorm != null && maxGradNorm > 0 ? maxGradNorm : Double.POSITIVE_INFINITY;
     }
 }

@@ -7,7 +7,6 @@ import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.optim.AdamW;
-import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.rlhf.Masked;
 import dev.rlhf4j.rlhf.advantage.GeneralizedAdvantageEstimation;
 import dev.rlhf4j.rlhf.advantage.Whitening;
@@ -21,8 +20,6 @@ import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
 import dev.rlhf4j.rlhf.reward.RewardFunction;
 import dev.rlhf4j.rlhf.reward.RewardShaping;
-import dev.rlhf4j.rlhf.rollout.RolloutModels;
-import dev.rlhf4j.rlhf.rollout.RolloutRow;
 import dev.rlhf4j.rlhf.rollout.RolloutSpec;
 import dev.rlhf4j.rlhf.rollout.Rollouts;
 import java.io.IOException;
@@ -61,22 +58,16 @@ public final class PpoTrainer {
     private final CausalLM actor;
     private final Critic critic;
     private final ReferenceModel reference;
-    private final RewardFunction reward;
-    private final LoraModel lora;
-    private Rollouts engine;
-    private final List<int[]> prompts;
+    private final RolloutPhase rolloutPhase;
     private final PpoTrainerConfig config;
     private final MetricsSink sink;
-    private final AdamW optimizer;
+    private final OptimizerStep optimizer;
     private final int eosId;
     private final DType type;
     private final long iterations;
     private static final String CRITIC = "critic.safetensors";
-    private final NonFiniteGuard guard;
     private KlController kl;
-    private final PromptOrder promptOrder;
     private long iteration;
-    private long optimizerSteps;
     private StepObserver observer = StepObserver.NONE;
 
     /**
@@ -94,36 +85,25 @@ public final class PpoTrainer {
             throw new IllegalArgumentException("PpoTrainer: an iteration samples " + config.batches().batchSize() + " prompts, the dataset has "
                     + prompts.size());
         }
-        for (int i = 0; i < prompts.size(); i++) {
-            int n = prompts.get(i).length;
-            if (n == 0 || n + config.rollout().responseLength() > actor.config().maxPositions()) {
-                throw new IllegalArgumentException("PpoTrainer: prompt " + i + " has " + n + " tokens; it needs 1 to "
-                        + (actor.config().maxPositions() - config.rollout().responseLength()) + " so that " + config.rollout().responseLength()
-                        + " new tokens fit the model's " + actor.config().maxPositions() + " positions");
-            }
-        }
         this.actor = actor;
         this.critic = critic;
         this.reference = reference;
-        this.reward = reward;
-        this.lora = lora;
-        this.prompts = List.copyOf(prompts);
         this.config = config;
         this.sink = sink;
         this.eosId = actor.config().eosTokenId();
         this.type = actor.dtype().computeType();
         this.iterations = config.batches().iterations(prompts.size());
         this.kl = config.kl().controller();
-        this.guard = new NonFiniteGuard("ppo", config.optimization().maxConsecutiveNonfinite());
-        this.promptOrder = new PromptOrder(prompts.size(), config.batches().batchSize(), config.batches().seed());
         actor.eval();
         if (lora != null) {
             lora.eval();
         }
         Map<String, Tensor> trained = new LinkedHashMap<>(lora != null ? lora.namedParameters() : actor.namedParameters());
         trained.putAll(critic.trainableParameters());
-        this.optimizer = new AdamW(trained, Adam.TORCH.adamW(config.optimization()), n -> true);
-        this.engine = Rollouts.LOCAL.create(new RolloutModels(actor, lora, List.of(new NamedReward("score", reward)), reference),
+        this.optimizer = new OptimizerStep(trained, AdamW.Config.torch(config.optimization().learningRate(),
+                config.optimization().weightDecay()),
+                OptimizerStep.maxGradNorm(config.optimization().maxGradNorm()), new NonFiniteGuard("ppo", config.optimization().maxConsecutiveNonfinite()));
+        this.rolloutPhase = new RolloutPhase(actor, lora, List.of(new NamedReward("score", reward)), reference, prompts, config.batches().batchSize(),
                 rolloutSpec());
     }
 
@@ -149,45 +129,35 @@ public final class PpoTrainer {
         // sampling and minibatch shuffles drawn from (seed, iteration): a resumed run draws what the whole one drew
         SplittableRandom random = new SplittableRandom(TrainingPlan.stepSeed(config.batches().seed(), iteration));
         double lr = config.optimization().learningRate() * Math.max(0.0, 1.0 - (double) iteration / Math.max(1, iterations));
-        optimizer.setLearningRate(lr);
         Map<String, Double> m = new LinkedHashMap<>();
         double[] seconds = new double[4];                       // generation, scoring, reference, training
         PpoRollout[] rollouts;
-        int generated = 0;
+        RolloutPhase.Generation g;
         double eosCount = 0;
         try (Arena rollout = Arena.open()) {
-            // 1. a batch of prompts, in a seeded order
-            List<RolloutRow> rows = nextPrompts();
-            // 2-3. in shards (Rollouts): the actor samples each row from its own seed, at the temperature, until the stop
-            // token; the reward scores the completions (cut after their first stop token); the reference gives log pi_ref
-            Rollouts.Batch out = engine.run(iteration, rows);
+            // 1-3. a batch of prompts in a seeded order; in shards, the actor samples each row from its own seed until the
+            // stop token, the reward scores the completions (cut after it) and the reference gives log pi_ref (RolloutPhase)
+            g = rolloutPhase.generate(iteration, 1);
+            Rollouts.Batch out = g.out();
             seconds[0] = out.seconds()[0];
             seconds[1] = out.seconds()[1];
             seconds[2] = out.seconds()[2];
-            List<CompletionExample> examples = new ArrayList<>();
-            double[] containsEos = new double[rows.size()];
-            for (int b = 0; b < rows.size(); b++) {
-                int[] completion = out.rows().get(b).completion();
-                examples.add(new CompletionExample(rows.get(b).prompt(), completion));
-                generated += completion.length;
-                for (int token : completion) {
+            List<CompletionExample> examples = g.examples();
+            double[] containsEos = new double[examples.size()];
+            for (int b = 0; b < examples.size(); b++) {
+                for (int token : examples.get(b).completion()) {
                     containsEos[b] = token == eosId ? 1.0 : containsEos[b];
                 }
                 eosCount += containsEos[b];
             }
             CompletionBatch batch = CompletionBatch.of(examples, eosId);
-            Tensor scores = Tensor.of(out.scores(0), DType.FLOAT64, rows.size());            // (B)
-            // 4. log pi_old by a forward over the padded batch (not the sampler's numbers); log pi_ref came with the rows
+            Tensor scores = Tensor.of(out.scores(0), DType.FLOAT64, examples.size());        // (B)
+            // 4. log pi_old by a forward over the padded batch (with the hidden states a shared-trunk critic reads)
             long t = System.nanoTime();
             Tensor mask = batch.completionMask(type);                                      // (B, T-1)
-            Tensor logp;
-            Tensor hidden = null;
-            try (Arena pass = Arena.open(); NoGrad ng = NoGrad.enter()) {
-                Tensor h = actor.model().forward(batch.batch());                     // (B, T, C)
-                Tensor logits = actor.head(h);                                             // (B, T, V)
-                logp = pass.keep(TokenLogProbs.of(logits, batch.inputIds(), mask, config.rollout().temperature()).logProbs());  // (B, T-1)
-                hidden = critic.sharesActorTrunk() ? pass.keep(h) : null;
-            }
+            RolloutPhase.OldLogProbs old = rolloutPhase.oldLogProbs(batch, mask, critic.sharesActorTrunk());
+            Tensor logp = old.logProbs();                                                  // (B, T-1)
+            Tensor hidden = old.hidden();                                                  // (B, T, C) or null
             double actorSeconds = since(t);
             Tensor refLogp = out.referenceLogProbs(batch, type);                           // (B, T-1)
             observer.batch("rollout", batch);
@@ -214,7 +184,7 @@ public final class PpoTrainer {
         // 8. num_ppo_epochs passes over num_mini_batches shuffled minibatches, one optimizer step each
         long t = System.nanoTime();
         PpoStats stats = new PpoStats();
-        long skippedBefore = guard.skipped();
+        long skippedBefore = optimizer.skipped();
         boolean stopped = false;
         for (int epoch = 0; epoch < config.batches().numPpoEpochs() && !stopped; epoch++) {
             int[] shuffled = PromptOrder.permutation(random, rollouts.length);
@@ -223,7 +193,7 @@ public final class PpoTrainer {
                 for (int i = from; i < from + config.batches().miniBatchSize(); i++) {
                     rows.add(rollouts[shuffled[i]]);
                 }
-                double approxKl = trainMinibatch(rows, stats);
+                double approxKl = trainMinibatch(rows, stats, lr);
                 stopped = config.kl().targetKl() != null && approxKl > 1.5 * config.kl().targetKl();
             }
         }
@@ -238,8 +208,8 @@ public final class PpoTrainer {
         m.put("episode", (double) iteration * config.batches().batchSize());
         m.put("objective/kl_coef", usedBeta);
         m.put("policy/early_stopped", stopped ? 1.0 : 0.0);
-        guard.reportSince(m, skippedBefore);
-        m.put("tokens_per_second", generated / since(start));
+        optimizer.reportNonFiniteSince(m, skippedBefore);
+        m.put("tokens_per_second", g.generatedTokens() / since(start));
         m.put("time/generation", seconds[0]);
         m.put("time/scoring", seconds[1]);
         m.put("time/reference", seconds[2]);
@@ -273,10 +243,10 @@ public final class PpoTrainer {
 
     /**
      * One optimizer step on a minibatch: per micro-batch of per_device_train_batch_size rows, {@code (L_clip + vf_coef
-     * L_V) / gradient_accumulation_steps} backpropagated; then gradient clipping (if set) and AdamW. Returns the
+     * L_V) / gradient_accumulation_steps} backpropagated; then {@link OptimizerStep} at {@code lr}. Returns the
      * minibatch's mean approx KL.
      */
-    private double trainMinibatch(List<PpoRollout> rows, PpoStats stats) {
+    private double trainMinibatch(List<PpoRollout> rows, PpoStats stats, double lr) {
         double approxKl = 0;
         double stepLoss = 0;
         int micro = config.batches().perDeviceTrainBatchSize();
@@ -293,17 +263,8 @@ public final class PpoTrainer {
                 approxKl += p.approxKl() / config.batches().gradientAccumulationSteps();
             }
         }
-        try (Arena step = Arena.open()) {
-            double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
-                    config.optimization().gradientClip());
-            // AdamW, unless the loss or the gradient is not finite (NonFiniteGuard)
-            if (guard.admit(optimizerSteps + 1, stepLoss, gradNorm, optimizer)) {
-                optimizer.step();
-            }
-            optimizer.zeroGrad();
-        }
-        optimizerSteps++;
-        reference.onStep(actor, optimizerSteps);
+        optimizer.step(lr, stepLoss);
+        reference.onStep(actor, optimizer.steps());
         return approxKl;
     }
 
@@ -319,18 +280,7 @@ public final class PpoTrainer {
      * same. Closes the rollouts used until now.
      */
     public void rollouts(Rollouts.Factory factory) {
-        Rollouts next = factory.create(new RolloutModels(actor, lora, List.of(new NamedReward("score", reward)), reference), rolloutSpec());
-        engine.close();
-        engine = next;
-    }
-
-    /** The next batch of prompts ({@link PromptOrder}). */
-    private List<RolloutRow> nextPrompts() {
-        List<RolloutRow> out = new ArrayList<>(config.batches().batchSize());
-        for (int i : promptOrder.next()) {
-            out.add(new RolloutRow(i, 0, prompts.get(i)));
-        }
-        return out;
+        rolloutPhase.rollouts(factory);
     }
 
     private static double since(long nanos) {
@@ -349,7 +299,7 @@ public final class PpoTrainer {
 
     /** Optimizer steps taken so far. */
     public long optimizerSteps() {
-        return optimizerSteps;
+        return optimizer.steps();
     }
 
     /** The KL coefficient the next iteration will use. */
@@ -365,20 +315,20 @@ public final class PpoTrainer {
         TrainerState.writeTensors(dir, CRITIC, critic.trainableParameters());
         Map<String, Number> c = new LinkedHashMap<>();
         c.put("global_step", iteration);
-        c.put("optimizer_steps", optimizerSteps);
-        c.put("prompt_passes", promptOrder.passes());
-        c.put("prompt_cursor", promptOrder.cursor());
+        c.put("optimizer_steps", optimizer.steps());
+        c.put("prompt_passes", rolloutPhase.passes());
+        c.put("prompt_cursor", rolloutPhase.cursor());
         c.put("kl_coef", kl.beta());
-        TrainerState.save(dir, optimizer, guard, c);
+        optimizer.save(dir, c);
     }
 
     /** Continues from a checkpoint written by {@link #saveState} (the actor's weights restored by the caller). */
     public void restoreState(Path dir) {
-        Map<String, Long> c = TrainerState.restore(dir, optimizer, guard, iterations, "optimizer_steps", "prompt_passes", "prompt_cursor");
+        Map<String, Long> c = optimizer.restore(dir, iterations, "optimizer_steps", "prompt_passes", "prompt_cursor");
         TrainerState.readInto(dir, CRITIC, critic.trainableParameters());
         iteration = c.get("global_step");
-        optimizerSteps = c.get("optimizer_steps");
-        promptOrder.restore(c.get("prompt_passes"), c.get("prompt_cursor"), dir.resolve(TrainerState.STATE).toString());
+        optimizer.resumeAt(c.get("optimizer_steps"));
+        rolloutPhase.restore(c.get("prompt_passes"), c.get("prompt_cursor"), dir.resolve(TrainerState.STATE).toString());
         double beta = TrainerState.readDouble(dir, "kl_coef");
         kl = config.kl().controller(beta);
     }
@@ -391,6 +341,6 @@ public final class PpoTrainer {
     /** Frees the optimizer's moments and closes the rollouts; the models belong to the caller. */
     public void release() {
         optimizer.release();
-        engine.close();
+        rolloutPhase.close();
     }
 }

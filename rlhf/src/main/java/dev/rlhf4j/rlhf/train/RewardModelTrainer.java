@@ -3,8 +3,6 @@ package dev.rlhf4j.rlhf.train;
 import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.NoGrad;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.nn.optim.AdamW;
-import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
 import dev.rlhf4j.rlhf.reward.BradleyTerryLoss;
 import dev.rlhf4j.rlhf.reward.RewardModel;
@@ -49,12 +47,10 @@ public final class RewardModelTrainer {
     private final BradleyTerryLoss loss;
     private final TrainingPlan plan;
     private final LrSchedule schedule;
-    private final AdamW optimizer;
-    private final NonFiniteGuard guard;
+    private final OptimizerStep optimizer;
     private final Map<String, Tensor> trainable;
     private GradientShards<RewardGradientShard, Forward> gradients;
     private int truncated;
-    private long steps;
 
     /** Without margins. */
     public RewardModelTrainer(RewardModel model, List<PreferenceExample> train, List<PreferenceExample> heldOut,
@@ -83,9 +79,9 @@ public final class RewardModelTrainer {
         this.loss = new BradleyTerryLoss(config.centering());
         this.plan = config.batching().plan(train.size());
         this.schedule = config.schedule().over(plan, config.optimization().learningRate());
-        this.optimizer = new AdamW(model.namedParameters(), config.adam().adamW(config.optimization()),
-                AdamW.matricesOnly(model.namedParameters()));
-        this.guard = new NonFiniteGuard("reward", config.optimization().maxConsecutiveNonfinite());
+        this.optimizer = new OptimizerStep(model.namedParameters(), config.adam().adamW(config.optimization()),
+                OptimizerStep.maxGradNorm(config.optimization().maxGradNorm()),
+                new NonFiniteGuard("reward", config.optimization().maxConsecutiveNonfinite()));
         this.trainable = model.namedParameters();
         this.gradients = new LocalGradients<>(trainable, shard -> shard.backward(model, loss, config.disableDropout()));
     }
@@ -137,7 +133,7 @@ public final class RewardModelTrainer {
         long total = plan.totalSteps();
         try {
             List<TrainingPlan.Step> all = plan.steps(config.batching().seed());
-            for (TrainingPlan.Step planned : all.subList((int) Math.min(steps, all.size()), all.size())) {
+            for (TrainingPlan.Step planned : all.subList((int) Math.min(steps(), all.size()), all.size())) {
                 // 1. the step's micro-batches as shards, dropout drawn from (seed, step, micro-batch) so that a resumed
                 //    run, or one spread over many machines, draws the same masks
                 List<int[]> micro = planned.microBatches();
@@ -145,20 +141,20 @@ public final class RewardModelTrainer {
                 for (int k = 0; k < micro.size(); k++) {
                     int[] indices = micro.get(k);
                     shards.add(RewardGradientShard.of(TrainingPlan.pick(train, indices), margins == null ? null : pick(margins, indices),
-                            1.0 / micro.size(), TrainingPlan.shardSeed(config.batching().seed(), steps, k)));
+                            1.0 / micro.size(), TrainingPlan.shardSeed(config.batching().seed(), steps(), k)));
                 }
                 // 2-4. forward, Bradley-Terry loss, backward, clip, update
                 Map<String, Double> metrics = stepShards(shards);
                 metrics.put("epoch", planned.epoch());
                 // 5. held-out pairwise accuracy after each epoch
-                if (!heldOut.isEmpty() && (planned.endsEpoch() || steps == total)) {
+                if (!heldOut.isEmpty() && (planned.endsEpoch() || steps() == total)) {
                     Evaluation e = evaluate(heldOut);
                     metrics.put("eval_loss", e.loss());
                     metrics.put("eval_accuracy", e.accuracy());
                 }
                 // 6. report
-                sink.onStep(steps, metrics);
-                afterStep.accept(steps);
+                sink.onStep(steps(), metrics);
+                afterStep.accept(steps());
             }
         } finally {
             model.eval();
@@ -177,18 +173,17 @@ public final class RewardModelTrainer {
     public Map<String, Double> step(List<Batch> microBatches) {
         List<RewardGradientShard> shards = new ArrayList<>(microBatches.size());
         for (int k = 0; k < microBatches.size(); k++) {
-            shards.add(RewardGradientShard.of(microBatches.get(k), 1.0 / microBatches.size(), TrainingPlan.shardSeed(config.batching().seed(), steps, k)));
+            shards.add(RewardGradientShard.of(microBatches.get(k), 1.0 / microBatches.size(), TrainingPlan.shardSeed(config.batching().seed(), steps(), k)));
         }
         return stepShards(shards);
     }
 
-    /** One optimizer step: the shards' gradients summed in order, clipped, and one AdamW update. */
+    /** One optimizer step: the shards' gradients summed in order, then {@link OptimizerStep}. */
     private Map<String, Double> stepShards(List<RewardGradientShard> shards) {
         long start = System.nanoTime();
-        double lr = schedule.at(steps);
-        optimizer.setLearningRate(lr);
+        double lr = schedule.at(steps());
         // 2. forward and backward each micro-batch, its loss divided by their number
-        List<ShardGradient<Forward>> results = gradients.compute(steps, shards);
+        List<ShardGradient<Forward>> results = gradients.compute(steps(), shards);
         double stepLoss = 0;
         int correct = 0;
         int pairs = 0;
@@ -206,16 +201,8 @@ public final class RewardModelTrainer {
             real += f.realTokens();
         }
         ShardGradient.sumInto(trainable, results);
-        // 3. clip the global gradient norm
-        double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
-                config.optimization().gradientClip());
-        // 4. AdamW, unless the loss or the gradient is not finite
-        boolean updated = guard.admit(steps + 1, stepLoss, gradNorm, optimizer);
-        if (updated) {
-            optimizer.step();
-        }
-        optimizer.zeroGrad();
-        steps++;
+        // 3-4. clip, AdamW unless the loss or the gradient is not finite, zero the gradients
+        double gradNorm = optimizer.step(lr, stepLoss);
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("loss", stepLoss);
@@ -223,7 +210,7 @@ public final class RewardModelTrainer {
         metrics.put("learning_rate", lr);
         metrics.put("accuracy", correct / (double) pairs);
         metrics.put("margin", margin / pairs);
-        guard.report(metrics, updated);
+        optimizer.reportNonFinite(metrics);
         metrics.put("tokens_per_second", real / seconds);
         return metrics;
     }
@@ -277,17 +264,17 @@ public final class RewardModelTrainer {
 
     /** Writes the trainer's part of a checkpoint (AdamW, counters) into {@code dir}; the caller saves the model. */
     public void saveState(Path dir) throws IOException {
-        TrainerState.save(dir, optimizer, guard, Map.of("global_step", steps));
+        optimizer.save(dir, Map.of("global_step", steps()));
     }
 
     /** Continues from a checkpoint written by {@link #saveState} (the model's weights restored by the caller). */
     public void restoreState(Path dir) {
-        steps = TrainerState.restore(dir, optimizer, guard, plan.totalSteps()).get("global_step");
+        optimizer.resumeAt(optimizer.restore(dir, plan.totalSteps()).get("global_step"));
     }
 
     /** Optimizer steps taken. */
     public long steps() {
-        return steps;
+        return optimizer.steps();
     }
 
     public TrainingPlan plan() {

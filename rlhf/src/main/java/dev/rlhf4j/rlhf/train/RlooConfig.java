@@ -19,7 +19,7 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
  */
 public record RlooConfig(@JsonUnwrapped Optimization optimization, @JsonUnwrapped GroupBatching batching,
                          @JsonUnwrapped Sampling sampling, @JsonUnwrapped ClipRange clip, double beta,
-                         boolean normalizeAdvantages) {
+                         boolean normalizeAdvantages) implements GroupConfig {
 
     public RlooConfig {
         require(beta >= 0 && Double.isFinite(beta), "RlooConfig", "beta must be finite and >= 0, got " + beta);

@@ -2,8 +2,6 @@ package dev.rlhf4j.rlhf.train;
 
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.nn.model.CausalLM;
-import dev.rlhf4j.nn.optim.AdamW;
-import dev.rlhf4j.nn.optim.GradClip;
 import dev.rlhf4j.nn.optim.LrSchedule;
 import java.io.IOException;
 import java.io.Serializable;
@@ -41,13 +39,11 @@ public final class SftTrainer {
     private final MetricsSink sink;
     private final TrainingPlan plan;
     private final LrSchedule schedule;
-    private final AdamW optimizer;
+    private final OptimizerStep optimizer;
     private final int padId;
     private final int truncated;
-    private final NonFiniteGuard guard;
     private final Map<String, Tensor> trainable;
     private GradientShards<SftGradientShard, Forward> gradients;
-    private long steps;
     private long numTokens;
 
     /**
@@ -68,10 +64,10 @@ public final class SftTrainer {
         this.truncated = cut;
         this.plan = config.batching().plan(examples.size());
         this.schedule = config.schedule().over(plan, config.optimization().learningRate());
-        this.optimizer = new AdamW(model.namedParameters(), config.adam().adamW(config.optimization()),
-                AdamW.matricesOnly(model.namedParameters()));
+        this.optimizer = new OptimizerStep(model.namedParameters(), config.adam().adamW(config.optimization()),
+                OptimizerStep.maxGradNorm(config.optimization().maxGradNorm()),
+                new NonFiniteGuard("sft", config.optimization().maxConsecutiveNonfinite()));
         this.padId = model.config().eosTokenId();
-        this.guard = new NonFiniteGuard("sft", config.optimization().maxConsecutiveNonfinite());
         this.trainable = model.namedParameters();
         this.gradients = new LocalGradients<>(trainable, shard -> shard.backward(model, config.completionOnlyLoss()));
     }
@@ -109,7 +105,7 @@ public final class SftTrainer {
         try {
             long total = plan.totalSteps();
             List<TrainingPlan.Step> all = plan.steps(config.batching().seed());
-            for (TrainingPlan.Step planned : all.subList((int) Math.min(steps, all.size()), all.size())) {
+            for (TrainingPlan.Step planned : all.subList((int) Math.min(steps(), all.size()), all.size())) {
                 // 1. the step's micro-batches as shards, each divided by the scored tokens of all of them
                 List<List<CompletionExample>> microBatches = new ArrayList<>();
                 int scored = 0;
@@ -122,16 +118,16 @@ public final class SftTrainer {
                 }
                 List<SftGradientShard> shards = new ArrayList<>();
                 for (int k = 0; k < microBatches.size(); k++) {
-                    shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.batching().seed(), steps, k)));
+                    shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.batching().seed(), steps(), k)));
                 }
                 // 2-4. forward, backward, clip and update
                 Map<String, Double> metrics = stepShards(shards);
                 metrics.put("epoch", planned.epoch());
                 // 5. report
-                if (steps % config.loggingSteps() == 0 || steps == total) {
-                    sink.onStep(steps, metrics);
+                if (steps() % config.loggingSteps() == 0 || steps() == total) {
+                    sink.onStep(steps(), metrics);
                 }
-                afterStep.accept(steps);
+                afterStep.accept(steps());
             }
         } finally {
             model.eval();
@@ -154,18 +150,17 @@ public final class SftTrainer {
         }
         List<SftGradientShard> shards = new ArrayList<>();
         for (int k = 0; k < microBatches.size(); k++) {
-            shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.batching().seed(), steps, k)));
+            shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.batching().seed(), steps(), k)));
         }
         return stepShards(shards);
     }
 
-    /** One optimizer step: the shards' gradients summed in order, clipped, and one AdamW update. */
+    /** One optimizer step: the shards' gradients summed in order, then {@link OptimizerStep}. */
     private Map<String, Double> stepShards(List<SftGradientShard> shards) {
         long start = System.nanoTime();
-        double lr = schedule.at(steps);
-        optimizer.setLearningRate(lr);
+        double lr = schedule.at(steps());
         // 2. forward and backward each micro-batch, its token sum over the step's scored tokens
-        List<ShardGradient<Forward>> results = gradients.compute(steps, shards);
+        List<ShardGradient<Forward>> results = gradients.compute(steps(), shards);
         double loss = 0;
         int scored = 0;
         int correct = 0;
@@ -177,16 +172,8 @@ public final class SftTrainer {
             real += r.metrics().realTokens();
         }
         ShardGradient.sumInto(trainable, results);
-        // 3. clip the global gradient norm
-        double gradNorm = GradClip.clipGradNorm(optimizer.parameters(),
-                config.optimization().gradientClip());
-        // 4. AdamW, unless the loss or the gradient is not finite
-        boolean updated = guard.admit(steps + 1, loss, gradNorm, optimizer);
-        if (updated) {
-            optimizer.step();
-        }
-        optimizer.zeroGrad();
-        steps++;
+        // 3-4. clip, AdamW unless the loss or the gradient is not finite, zero the gradients
+        double gradNorm = optimizer.step(lr, loss);
         numTokens += real;
         double seconds = (System.nanoTime() - start) / 1e9;
         Map<String, Double> metrics = new LinkedHashMap<>();
@@ -195,7 +182,7 @@ public final class SftTrainer {
         metrics.put("learning_rate", lr);
         metrics.put("num_tokens", (double) numTokens);
         metrics.put("mean_token_accuracy", correct / (double) scored);
-        guard.report(metrics, updated);
+        optimizer.reportNonFinite(metrics);
         metrics.put("tokens_per_second", real / seconds);
         return metrics;
     }
@@ -210,7 +197,7 @@ public final class SftTrainer {
 
     /** Optimizer steps taken. */
     public long steps() {
-        return steps;
+        return optimizer.steps();
     }
 
     /** The run's plan (steps per epoch, total steps). */
@@ -229,15 +216,15 @@ public final class SftTrainer {
      */
     public void saveState(Path dir) throws IOException {
         Map<String, Long> counters = new LinkedHashMap<>();
-        counters.put("global_step", steps);
+        counters.put("global_step", steps());
         counters.put("num_tokens", numTokens);
-        TrainerState.save(dir, optimizer, guard, counters);
+        optimizer.save(dir, counters);
     }
 
     /** Continues from a checkpoint written by {@link #saveState} (the model's weights restored by the caller). */
     public void restoreState(Path dir) {
-        Map<String, Long> c = TrainerState.restore(dir, optimizer, guard, plan.totalSteps(), "num_tokens");
-        steps = c.get("global_step");
+        Map<String, Long> c = optimizer.restore(dir, plan.totalSteps(), "num_tokens");
+        optimizer.resumeAt(c.get("global_step"));
         numTokens = c.get("num_tokens");
     }
 

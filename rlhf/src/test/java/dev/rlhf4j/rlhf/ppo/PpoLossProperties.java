@@ -14,7 +14,6 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.rlhf.logprob.TokenEntropy;
 import dev.rlhf4j.rlhf.train.PpoTrainerConfig;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -184,13 +183,11 @@ class PpoLossProperties {
         double[] logp = uniform(b * t, -3, 0, random);
         double[] old = uniform(b * t, -3, 0, random);
         double[] adv = uniform(b * t, -2, 2, random);
-        double[] ent = uniform(b * t, 0, 3, random);
         double[] m = anyMask(b, t, random);
         try (Arena arena = Arena.open()) {
             Tensor mask = t64(m, b, t);
             ClippedSurrogateLoss pg = new ClippedSurrogateLoss(0.2);
             ClippedValueLoss vf = new ClippedValueLoss(0.2);
-            EntropyBonus bonus = new EntropyBonus(0.01);
             double[] logp2 = scrambleMasked(logp, m, random);
             double[] old2 = scrambleMasked(old, m, random);
             double[] adv2 = scrambleMasked(adv, m, random);
@@ -198,16 +195,6 @@ class PpoLossProperties {
                     pg.compute(t64(logp2, b, t), t64(old2, b, t), t64(adv2, b, t), mask).loss().item(), 0.0);
             assertEquals(vf.compute(t64(logp, b, t), t64(old, b, t), t64(adv, b, t), mask).loss().item(),
                     vf.compute(t64(logp2, b, t), t64(old2, b, t), t64(adv2, b, t), mask).loss().item(), 0.0);
-            assertEquals(bonus.loss(t64(ent, b, t), mask).item(), bonus.loss(t64(scrambleMasked(ent, m, random), b, t), mask).item(), 0.0);
-        }
-    }
-
-    @Test
-    void entropyBonusIsMinusCoefficientTimesMaskedMeanEntropy() {
-        try (Arena arena = Arena.open()) {
-            Tensor h = t64(new double[] {9, 1.0, 2.0, 9, 0.5, 9}, 2, 3);
-            Tensor mask = t64(new double[] {0, 1, 1, 0, 1, 0}, 2, 3);
-            assertEquals(-0.01 * 3.5 / 3, new EntropyBonus(0.01).loss(h, mask).item(), 1e-15);
         }
     }
 
@@ -225,8 +212,6 @@ class PpoLossProperties {
         Tensor oldValues = t64(uniform(b * t, -1, 1, random), b, t);
         Tensor returns = t64(uniform(b * t, -1, 1, random), b, t);
         assertGradientMatches(x -> new ClippedValueLoss(clip).compute(x[0], oldValues, returns, mask).loss(), values);
-        Tensor logits = variable(uniform(b * (t + 1) * 3, -2, 2, random), b, t + 1, 3);
-        assertGradientMatches(x -> new EntropyBonus(0.1).loss(TokenEntropy.of(x[0], mask, 0.9), mask), logits);
     }
 
     @Test

@@ -55,10 +55,10 @@ class ConfigIdiomTest {
     }
 
     @Test
-    void noClippingIsNullOrZeroAndReadsAsInfinity() {
-        assertEquals(Double.POSITIVE_INFINITY, new Optimization(1e-3, 0.0, null, 5).gradientClip());
-        assertEquals(Double.POSITIVE_INFINITY, new Optimization(1e-3, 0.0, 0.0, 5).gradientClip());
-        assertEquals(0.5, new Optimization(1e-3, 0.0, 0.5, 5).gradientClip());
+    void noClippingIsNullOrZeroAndBothReadAsNone() {
+        assertEquals(OptimizerStep.NO_CLIPPING, OptimizerStep.maxGradNorm(new Optimization(1e-3, 0.0, null, 5).maxGradNorm()));
+        assertEquals(OptimizerStep.NO_CLIPPING, OptimizerStep.maxGradNorm(new Optimization(1e-3, 0.0, 0.0, 5).maxGradNorm()));
+        assertEquals(0.5, OptimizerStep.maxGradNorm(new Optimization(1e-3, 0.0, 0.5, 5).maxGradNorm()));
         assertThrows(IllegalArgumentException.class, () -> new Optimization(1e-3, 0.0, -1.0, 5));
     }
 }

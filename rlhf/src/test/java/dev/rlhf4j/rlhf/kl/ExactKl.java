@@ -15,7 +15,8 @@ import java.util.Arrays;
  * </pre>
  * It is >= 0 and 0 exactly when the two distributions agree. {@link #of} follows {@link TokenLogProbs#of}'s
  * conventions: logits (B, T, V), position t (predicting token t+1) scored where {@code completionMask[b, t] = 1}.
- * Differentiable with respect to both logits.
+ * Differentiable with respect to both logits. The trainers estimate KL from samples ({@link KlEstimator}); this is
+ * the quantity the tests check those estimators against.
  */
 public final class ExactKl {
     private ExactKl() {
