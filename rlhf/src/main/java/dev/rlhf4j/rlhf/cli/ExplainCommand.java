@@ -96,7 +96,7 @@ public final class ExplainCommand implements Callable<Integer> {
                 return x.explain(0);
             }
         }
-        int newTokens = algorithm.equals("ppo") ? PpoExplainer.config(seed).responseLength() : GroupExplainer.NEW_TOKENS;
+        int newTokens = algorithm.equals("ppo") ? PpoExplainer.config(seed).rollout().responseLength() : GroupExplainer.NEW_TOKENS;
         List<int[]> prompts = data == null ? TinyPolicy.prompts(tokenizer, PpoExplainer.BATCH, seed)
                 : new ExampleTokenizer(tokenizer, new TokenLimits(positions - newTokens, positions, false))
                         .prompts(JsonLines.readPrompts(data)).examples();

@@ -60,11 +60,9 @@ public final class PpoBenchmark {
             RewardModel reward = RewardModel.fromLm(actor, 3);
             reward.freeze();
             reward.eval();
-            PpoTrainerConfig ppo = PpoTrainerConfig.trlDefaults()
-                    .withBatches(batch / miniBatches, 1, miniBatches)
-                    .withGeneration(response, PpoTrainerConfig.trlDefaults().temperature(), null, null)
-                    .withOptimizer(PpoTrainerConfig.trlDefaults().learningRate(), null, epochs)
-                    .withRun((long) batch * (rounds + 1), rounds + 1, 42);
+            PpoTrainerConfig ppo = PpoTrainerConfig.trlDefaults().toBuilder()
+                    .perDeviceTrainBatchSize(batch / miniBatches).numMiniBatches(miniBatches).numPpoEpochs(epochs)
+                    .responseLength(response).totalEpisodes((long) batch * (rounds + 1)).maxSteps(rounds + 1).build();
             try (FrozenCopyReference reference = new FrozenCopyReference(actor);
                  Critic critic = separateCritic
                          ? SeparateCritic.fromRewardModel(reward.model(), reward.namedParameters().get("score.weight"))
