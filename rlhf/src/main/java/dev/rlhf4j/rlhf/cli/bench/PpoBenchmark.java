@@ -41,6 +41,14 @@ public final class PpoBenchmark {
     private PpoBenchmark() {
     }
 
+    /** The {@code --critic} option: true for separate, false for shared. */
+    public static boolean separateCritic(String critic) {
+        if (!critic.equals("shared") && !critic.equals("separate")) {
+            throw new IllegalArgumentException("bench ppo: --critic must be shared or separate, got '" + critic + "'");
+        }
+        return critic.equals("separate");
+    }
+
     public static void run(PrintStream out, PrintStream table, String preset, int batch, int seq, int response,
                            boolean separateCritic, int epochs, int miniBatches, int iterations) {
         int prompt = seq - response;
