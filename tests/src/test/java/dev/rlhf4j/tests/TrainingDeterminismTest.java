@@ -31,7 +31,7 @@ class TrainingDeterminismTest {
             Gpt2LMHeadModel model = Gpt2LMHeadModel.random(
                     new Gpt2Config(2, 4, 128, 64, 600, 1e-5, "gelu_new", "float32", 599, 599, 0, 0, 0), DType.FLOAT32, 5);
             List<Double> seen = new ArrayList<>();
-            SftConfig config = SftConfig.trlDefaults().withLearningRate(1e-3).withBatches(32, 1).withSteps(-1, 12).withSeed(3);
+            SftConfig config = SftConfig.trlDefaults().toBuilder().learningRate(1e-3).perDeviceTrainBatchSize(32).maxSteps(12).seed(3).build();
             SftTrainer trainer = new SftTrainer(model, data, config, (step, m) -> seen.add(m.get("loss")));
             trainer.train();
             losses[run] = seen.stream().mapToDouble(Double::doubleValue).toArray();

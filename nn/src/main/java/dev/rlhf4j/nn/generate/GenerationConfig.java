@@ -44,6 +44,16 @@ public record GenerationConfig(int maxNewTokens, boolean doSample, double temper
         return new GenerationConfig(maxNewTokens, true, temperature, topK, topP, eosTokenId, Math.max(eosTokenId, 0), seed, true);
     }
 
+    /**
+     * Greedy unless a sampling option is set (a temperature, or top-k or top-p other than off); a set option, valid or
+     * not, goes through {@link #sampling}, whose checks name a bad value. A null temperature samples at 1.
+     */
+    public static GenerationConfig of(int maxNewTokens, Double temperature, int topK, double topP, int eosTokenId, long seed) {
+        boolean sample = temperature != null || topK != 0 || topP != 1.0;
+        return sample ? sampling(maxNewTokens, temperature == null ? 1.0 : temperature, topK, topP, eosTokenId, seed)
+                : greedy(maxNewTokens, eosTokenId);
+    }
+
     public GenerationConfig withCache(boolean cache) {
         return new GenerationConfig(maxNewTokens, doSample, temperature, topK, topP, eosTokenId, padTokenId, seed, cache);
     }

@@ -5,7 +5,6 @@ import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Linear;
-import dev.rlhf4j.nn.Module;
 import dev.rlhf4j.nn.batch.PaddedBatch;
 import java.util.Arrays;
 import java.util.Map;
@@ -16,13 +15,14 @@ import java.util.Map;
  *
  * <p>Legend: B batch, T time, C channels.
  */
-public final class ScoreHead implements Module {
+public final class ScoreHead implements ScalarHead {
     private final Linear score;                  // torch.nn.Linear (1, C), no bias
 
     public ScoreHead(int nEmbd, DType type) {
         this.score = new Linear("score", Linear.Layout.TORCH_LINEAR, nEmbd, 1, false, type);
     }
 
+    @Override
     public void initialize(TensorRandom random, double std) {
         Tensor w = random.normal(score.weight().dtype(), 0.0, std, score.weight().shape());
         score.weight().assign(w);
@@ -48,10 +48,14 @@ public final class ScoreHead implements Module {
         return scoreAt(hidden, batch.lastIndex());
     }
 
+    @Override
+    public Tensor perPosition(Tensor hidden) {
+        return score.forward(hidden).reshape(hidden.size(0), hidden.size(1)); // (B, T)
+    }
+
     private Tensor scoreAt(Tensor hidden, int[] last) {
         int b = (int) hidden.size(0);
-        Tensor perToken = score.forward(hidden).reshape(b, hidden.size(1));   // (B, T)
-        return perToken.gatherLast(Tensor.ofInts(last, b));                   // (B)
+        return perPosition(hidden).gatherLast(Tensor.ofInts(last, b));        // (B)
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.Tensor;
 import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.Linear;
-import dev.rlhf4j.nn.Module;
 import java.util.Map;
 
 /**
@@ -13,7 +12,7 @@ import java.util.Map;
  *
  * <p>Legend: B batch, T time, C channels.
  */
-public final class ValueHead implements Module {
+public final class ValueHead implements ScalarHead {
     private final Linear summary;                // torch.nn.Linear (1, C)
 
     public ValueHead(int nEmbd, DType type) {
@@ -21,6 +20,7 @@ public final class ValueHead implements Module {
     }
 
     /** Weights N(0, std), bias 0 (TRL initialises with std 0.2 / sqrt(C) at most; small keeps early values near 0). */
+    @Override
     public void initialize(TensorRandom random, double std) {
         Tensor w = random.normal(summary.weight().dtype(), 0.0, std, summary.weight().shape());
         summary.weight().assign(w);
@@ -30,6 +30,11 @@ public final class ValueHead implements Module {
 
     /** Hidden states (B, T, C) to values (B, T). */
     public Tensor forward(Tensor hidden) {
+        return perPosition(hidden);
+    }
+
+    @Override
+    public Tensor perPosition(Tensor hidden) {
         Tensor v = summary.forward(hidden);                                   // (B, T, 1)
         return v.reshape(hidden.size(0), hidden.size(1));                     // (B, T)
     }

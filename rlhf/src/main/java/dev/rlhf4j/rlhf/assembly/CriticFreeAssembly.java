@@ -56,8 +56,9 @@ public final class CriticFreeAssembly {
 
     /** Trains GRPO; {@code lora} null trains every weight. */
     public static void grpo(RunInputs inputs, GrpoConfig c, ReferenceKind kind, LoraConfig lora, RewardSpec rewards) {
-        train(new Shape("grpo", c, c.seed(), c.maxCompletionLength(), c.beta(), c.syncRefModel() ? c.refModelSyncSteps() : 0,
-                c.refModelMixupAlpha(), c.perDeviceTrainBatchSize() * c.gradientAccumulationSteps(), c::iterations),
+        train(new Shape("grpo", c, c.batching().seed(), c.sampling().maxCompletionLength(), c.beta(),
+                c.referenceSync().syncRefModel() ? c.referenceSync().refModelSyncSteps() : 0, c.referenceSync().refModelMixupAlpha(),
+                c.batching().perDeviceTrainBatchSize() * c.batching().gradientAccumulationSteps(), c.batching()::iterations),
                 inputs, kind, lora, rewards, (policy, adapters, ref, r, prompts, sink, rollouts) -> {
                     GrpoTrainer trainer = new GrpoTrainer(policy, adapters, ref, r.rewards(), r.weights(), prompts.examples(), c, sink);
                     trainer.rollouts(rollouts);
@@ -67,8 +68,8 @@ public final class CriticFreeAssembly {
 
     /** Trains RLOO; {@code lora} null trains every weight. */
     public static void rloo(RunInputs inputs, RlooConfig c, ReferenceKind kind, LoraConfig lora, RewardSpec rewards) {
-        train(new Shape("rloo", c, c.seed(), c.maxCompletionLength(), c.beta(), 0, 0.0,
-                c.perDeviceTrainBatchSize() * c.gradientAccumulationSteps(), c::iterations),
+        train(new Shape("rloo", c, c.batching().seed(), c.sampling().maxCompletionLength(), c.beta(), 0, 0.0,
+                c.batching().perDeviceTrainBatchSize() * c.batching().gradientAccumulationSteps(), c.batching()::iterations),
                 inputs, kind, lora, rewards, (policy, adapters, ref, r, prompts, sink, rollouts) -> {
                     RlooTrainer trainer = new RlooTrainer(policy, adapters, ref, r.rewards(), r.weights(), prompts.examples(), c, sink);
                     trainer.rollouts(rollouts);

@@ -19,7 +19,6 @@ import dev.rlhf4j.rlhf.train.DpoConfig;
 import dev.rlhf4j.rlhf.train.DpoTrainer;
 import dev.rlhf4j.rlhf.train.MetricsSink;
 import dev.rlhf4j.rlhf.data.PreferenceExample;
-import dev.rlhf4j.rlhf.data.TrainingPlan;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,23 +48,22 @@ public final class DpoAssembly {
             Tokenized<PreferenceExample> data = Assembly.report("data", inputs.data(), a.examples(
                     new TokenLimits(Math.min(config.maxPromptLength(), length - 1), length, true)).preferences(JsonLines.readPreferences(inputs.data())));
             new MemoryCheck("dpo", Workload.Algorithm.DPO, a.shape(), held, lora == null ? 0 : lora.r(), true, false,
-                    Math.min(config.perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
+                    Math.min(config.batching().perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
                     "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
             CausalLM policy = a.policy();
-            long steps = new TrainingPlan(data.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
-                    config.numTrainEpochs(), (int) Math.min(Integer.MAX_VALUE, config.maxSteps())).totalSteps();
+            long steps = config.batching().plan(data.size()).totalSteps();
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("reference", held != null ? kind.toString()
                     : "none (" + (config.referenceFree() ? "reference_free" : "loss_type simpo") + ")");
             sections.put("lora", lora);
             sections.put("data", Assembly.dataSection(inputs.data(), data));
-            a.train(config.seed(), steps, sections, run -> {
+            a.train(config.batching().seed(), steps, sections, run -> {
                 Function<CausalLM, ReferenceModel> precomputed = held != ReferenceKind.PRECOMPUTED ? null
                         : p -> DpoTrainer.precomputedReference(run.folder().dir().resolve(PrecomputedReference.FILE_NAME), data.examples(),
                                 config, p.namedParameters(), tokenizerHash(inputs.model()), p.config().eosTokenId(),
                                 () -> new FrozenCopyReference(p));
-                LoraModel adapters = a.referenceAndAdapters(held, precomputed, lora, config.seed());
+                LoraModel adapters = a.referenceAndAdapters(held, precomputed, lora, config.batching().seed());
                 DpoTrainer trainer = adapters == null ? DpoTrainer.of(policy, a.reference(), config) : new DpoTrainer(policy, adapters,
                         a.reference(), config);
                 return new Steps(trainer, data.examples(), run.sink(), steps);

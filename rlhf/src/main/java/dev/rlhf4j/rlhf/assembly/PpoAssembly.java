@@ -38,22 +38,22 @@ public final class PpoAssembly {
         kind.requireLive("PPO");
         kind.check(lora != null);
         try (Assembly a = new Assembly(inputs, "ppo")) {
-            Tokenized<int[]> prompts = a.prompts(config.responseLength(), "--response-length");
+            Tokenized<int[]> prompts = a.prompts(config.rollout().responseLength(), "--response-length");
             new MemoryCheck("ppo", Workload.Algorithm.PPO, a.shape(), kind, lora == null ? 0 : lora.r(), true, true,
-                    config.batchSize(), MemoryCheck.longest(prompts.examples()) + config.responseLength(),
+                    config.batches().batchSize(), MemoryCheck.longest(prompts.examples()) + config.rollout().responseLength(),
                     "--per-device-train-batch-size x --gradient-accumulation-steps x --num-mini-batches (the rollout batch) or"
                             + " --response-length").require(MemoryLimits.current());
             CausalLM actor = a.policy();
             RewardModel rewards = a.rewardModel(rewardModelDir);
-            LoraModel adapters = a.referenceAndAdapters(kind, null, lora, config.seed());
-            Critic critic = a.critic(criticKind, config.seed());
+            LoraModel adapters = a.referenceAndAdapters(kind, null, lora, config.batches().seed());
+            Critic critic = a.critic(criticKind, config.batches().seed());
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("models", Map.of("reward_model", rewardModelDir.toString(), "critic", criticKind.name().toLowerCase(Locale.ROOT),
                     "reference", kind.toString()));
             sections.put("lora", lora);
             sections.put("data", Assembly.dataSection(inputs.data(), prompts));
-            a.train(config.seed(), config.iterations(prompts.size()), sections, run -> {
+            a.train(config.batches().seed(), config.batches().iterations(prompts.size()), sections, run -> {
                 PpoTrainer trainer = new PpoTrainer(actor, adapters, critic, a.reference(), rewards, prompts.examples(), config, run.sink());
                 a.cluster().ifPresent(c -> trainer.rollouts(SparkRollouts.on(c)));
                 return trainer;

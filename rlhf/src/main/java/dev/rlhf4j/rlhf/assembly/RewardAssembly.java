@@ -11,7 +11,6 @@ import dev.rlhf4j.rlhf.spark.SparkGradients;
 import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.rlhf.train.RewardConfig;
 import dev.rlhf4j.rlhf.train.RewardModelTrainer;
-import dev.rlhf4j.rlhf.data.TrainingPlan;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,9 +40,9 @@ public final class RewardAssembly {
             Tokenized<PreferenceExample> data = Assembly.report("data", inputs.data(), examples.preferences(JsonLines.readPreferences(inputs.data())));
             // chosen and rejected rows go through one pass: a trained model over 2B sequences
             new MemoryCheck("reward", Workload.Algorithm.SFT, a.shape(), null, 0, false, false,
-                    2 * Math.min(config.perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
+                    2 * Math.min(config.batching().perDeviceTrainBatchSize(), data.size()), MemoryCheck.longestPair(data.examples()),
                     "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
-            RewardModel model = a.rewardModelToTrain(config.seed());
+            RewardModel model = a.rewardModelToTrain(config.batching().seed());
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("data", Assembly.dataSection(inputs.data(), data));
@@ -54,17 +53,16 @@ public final class RewardAssembly {
                 sections.put("eval_data", Assembly.dataSection(evalData, eval));
                 heldOut = eval.examples();
             } else if (evalFraction != null) {
-                List<List<PreferenceExample>> split = split(train, evalFraction, config.seed());
+                List<List<PreferenceExample>> split = split(train, evalFraction, config.batching().seed());
                 train = split.get(0);
                 heldOut = split.get(1);
                 sections.put("eval_split", Map.of("eval_fraction", evalFraction, "train_pairs", train.size(), "eval_pairs", heldOut.size()));
                 System.out.println("held out " + heldOut.size() + " of " + data.size() + " pairs (--eval-fraction " + evalFraction + ")");
             }
-            long steps = new TrainingPlan(train.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
-                    config.numTrainEpochs(), config.maxSteps()).totalSteps();
+            long steps = config.batching().plan(train.size()).totalSteps();
             List<PreferenceExample> trainPairs = train;
             List<PreferenceExample> evalPairs = heldOut;
-            a.train(config.seed(), steps, sections, run -> new RewardModelTrainer(model, trainPairs, evalPairs, config, run.sink()),
+            a.train(config.batching().seed(), steps, sections, run -> new RewardModelTrainer(model, trainPairs, evalPairs, config, run.sink()),
                     (cluster, trainer) -> {
                         var shards = SparkGradients.reward(cluster, model, config);
                         trainer.useGradients(shards);

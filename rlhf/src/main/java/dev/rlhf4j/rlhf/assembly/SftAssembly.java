@@ -10,7 +10,6 @@ import dev.rlhf4j.rlhf.spark.SparkGradients;
 import dev.rlhf4j.rlhf.data.CompletionExample;
 import dev.rlhf4j.rlhf.train.SftConfig;
 import dev.rlhf4j.rlhf.train.SftTrainer;
-import dev.rlhf4j.rlhf.data.TrainingPlan;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -29,16 +28,15 @@ public final class SftAssembly {
             Tokenized<CompletionExample> data = Assembly.report("data", inputs.data(),
                     a.examples(new TokenLimits(length - 1, length, true)).sft(JsonLines.readSft(inputs.data())));
             new MemoryCheck("sft", Workload.Algorithm.SFT, a.shape(), null, 0, false, false,
-                    Math.min(config.perDeviceTrainBatchSize(), data.size()),
+                    Math.min(config.batching().perDeviceTrainBatchSize(), data.size()),
                     MemoryCheck.longest(data.examples().stream().map(CompletionExample::tokens).toList()),
                     "--per-device-train-batch-size or --max-length").require(MemoryLimits.current());
             CausalLM policy = a.policy();
-            long steps = new TrainingPlan(data.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
-                    config.numTrainEpochs(), config.maxSteps()).totalSteps();
+            long steps = config.batching().plan(data.size()).totalSteps();
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
             sections.put("data", Assembly.dataSection(inputs.data(), data));
-            a.train(config.seed(), steps, sections, run -> new SftTrainer(policy, data.examples(), config, run.sink()), (cluster, trainer) -> {
+            a.train(config.batching().seed(), steps, sections, run -> new SftTrainer(policy, data.examples(), config, run.sink()), (cluster, trainer) -> {
                 var shards = SparkGradients.sft(cluster, policy, config.completionOnlyLoss());
                 trainer.useGradients(shards);
                 return shards;

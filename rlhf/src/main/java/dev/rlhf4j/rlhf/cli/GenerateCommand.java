@@ -1,15 +1,8 @@
 package dev.rlhf4j.rlhf.cli;
 
 import dev.rlhf4j.nn.generate.GenerationConfig;
-import dev.rlhf4j.nn.generate.GenerationResult;
-import dev.rlhf4j.nn.generate.Generator;
-import dev.rlhf4j.nn.model.CausalLM;
-import dev.rlhf4j.rlhf.assembly.ModelDirectory;
-import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
+import dev.rlhf4j.rlhf.assembly.GenerateRun;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,7 +10,7 @@ import picocli.CommandLine.Option;
 /**
  * {@code ./rlhf4j generate --model DIR [--adapter DIR] --prompt TEXT}: continues a prompt with KV-cached decoding,
  * through a PEFT LoRA adapter if one is given. Greedy by default; {@code --temperature} (with optional
- * {@code --top-k}, {@code --top-p}) samples, seeded.
+ * {@code --top-k}, {@code --top-p}) samples, seeded ({@link GenerateRun}).
  */
 @Command(name = "generate", mixinStandardHelpOptions = true, description = "Continue a prompt with a GPT-2 checkpoint.")
 public final class GenerateCommand implements Callable<Integer> {
@@ -53,48 +46,8 @@ public final class GenerateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        CausalLM m = ModelDirectory.model(model, adapter);
-        Optional<Gpt2Tokenizer> tokenizer = ModelDirectory.tokenizer(model, m.config().vocabSize());
-        int[] ids;
-        if (promptIds != null) {
-            ids = TokenIds.parse(promptIds);
-        } else if (prompt != null) {
-            Gpt2Tokenizer t = tokenizer.orElseThrow(() -> new IllegalArgumentException(
-                    "no tokenizer files in " + model + " and vocabulary size " + m.config().vocabSize() + " is not GPT-2's: use --prompt-ids"));
-            ids = t.encode(prompt);
-        } else {
-            throw new IllegalArgumentException("give --prompt TEXT or --prompt-ids 1,2,3");
-        }
-        if (ids.length == 0) {
-            throw new IllegalArgumentException("the prompt is empty");
-        }
-        int eos = tokenizer.map(Gpt2Tokenizer::eosTokenId).filter(e -> e < m.config().vocabSize()).orElse(-1);
-        // any sampling option, valid or not, goes through the sampling config, whose checks name a bad value
-        boolean sample = temperature != null || topK != 0 || topP != 1.0;
-        GenerationConfig config = sample
-                ? GenerationConfig.sampling(maxNewTokens, temperature == null ? 1.0 : temperature, topK, topP, eos, seed)
-                : GenerationConfig.greedy(maxNewTokens, eos);
-        long start = System.nanoTime();
-        GenerationResult result = new Generator(m).generate(ids, config);
-        double seconds = (System.nanoTime() - start) / 1e9;
-        int[] fresh = result.tokens()[0];
-        if (tokenizer.isPresent()) {
-            System.out.println(tokenizer.get().decode(result.sequences()[0]));   // one decode: a character may span the boundary
-        } else {
-            System.out.println(Arrays.toString(ids) + " -> " + Arrays.toString(fresh));
-        }
-        if (showLogprobs) {
-            for (int i = 0; i < fresh.length; i++) {
-                int id = fresh[i];
-                String shown = tokenizer.map(t -> quote(t.decode(new int[] {id}))).orElse("");
-                System.out.printf(Locale.ROOT, "%6d  %-16s %.4f%n", id, shown, result.logprobs()[0][i]);
-            }
-        }
-        System.err.printf(Locale.ROOT, "%d new tokens in %.2f s (%.1f tokens/s)%n", fresh.length, seconds, fresh.length / seconds);
+        GenerateRun.run(model, adapter, prompt, promptIds == null ? null : () -> TokenIds.parse(promptIds),
+                eos -> GenerationConfig.of(maxNewTokens, temperature, topK, topP, eos, seed), showLogprobs);
         return 0;
-    }
-
-    private static String quote(String s) {
-        return "'" + s.replace("\n", "\\n") + "'";
     }
 }

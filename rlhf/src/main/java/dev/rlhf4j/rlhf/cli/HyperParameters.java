@@ -1,9 +1,9 @@
 package dev.rlhf4j.rlhf.cli;
 
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
+import dev.rlhf4j.rlhf.train.RecordTree;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -14,8 +14,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * A trainer's hyper-parameter record as command-line options: one option per record component, named as TRL names the
- * field, in kebab-case ({@code learningRate} is TRL's {@code learning_rate}, the option {@code --learning-rate}), its
+ * A trainer's hyper-parameter record as command-line options: one option per hyper-parameter (a leaf of the config's
+ * {@link RecordTree}: the concern records are walked through, as TRL's flat configs have no groups), named as TRL names
+ * the field, in kebab-case ({@code learningRate} is TRL's {@code learning_rate}, the option {@code --learning-rate}), its
  * default read from the record's {@code trlDefaults()} preset, so no default is written twice. After parsing,
  * {@link #resolve} builds the record from the options' values; a value the record's own checks refuse is a usage error
  * (exit code 2) with the record's message, which names the hyper-parameter.
@@ -117,7 +118,7 @@ final class HyperParameters<R extends Record> {
      * {@code --help}.
      */
     CommandSpec addTo(CommandSpec spec) {
-        for (RecordComponent c : type.getRecordComponents()) {
+        for (RecordComponent c : RecordTree.leaves(type)) {
             String name = option(c.getName());
             if (derived.contains(c.getName()) || spec.findOption(name) != null) {
                 continue;
@@ -137,41 +138,30 @@ final class HyperParameters<R extends Record> {
 
     /** The record from the parsed options, with {@code derivedValues} for the derived components. */
     R resolve(CommandSpec spec, Map<String, Object> derivedValues) {
-        RecordComponent[] components = type.getRecordComponents();
-        Object[] values = new Object[components.length];
-        for (int i = 0; i < components.length; i++) {
-            String field = components[i].getName();
+        Map<String, Object> values = new LinkedHashMap<>();
+        for (RecordComponent c : RecordTree.leaves(type)) {
+            String field = c.getName();
             if (derived.contains(field)) {
                 if (!derivedValues.containsKey(field)) {
                     throw new IllegalStateException(type.getSimpleName() + "." + field + " is derived but was not given");
                 }
-                values[i] = derivedValues.get(field);
+                values.put(field, derivedValues.get(field));
                 continue;
             }
             OptionSpec o = spec.findOption(option(field));
-            values[i] = convert(o.getValue(), components[i].getType(), o.longestName());
+            values.put(field, convert(o.getValue(), c.getType(), o.longestName()));
         }
         try {
-            Constructor<R> canonical = type.getDeclaredConstructor(
-                    Arrays.stream(components).map(RecordComponent::getType).toArray(Class<?>[]::new));
-            return canonical.newInstance(values);
-        } catch (InvocationTargetException e) {
-            if (e.getCause() instanceof IllegalArgumentException bad) {
-                // the record's own check, naming the hyper-parameter: a usage error like a value that does not parse
-                throw new CommandLine.ParameterException(spec.commandLine(), bad.getMessage(), bad);
-            }
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException("cannot build " + type.getSimpleName(), e);
+            return RecordTree.build(type, values);
+        } catch (IllegalArgumentException bad) {
+            // the record's own check, naming the hyper-parameter: a usage error like a value that does not parse
+            throw new CommandLine.ParameterException(spec.commandLine(), bad.getMessage(), bad);
         }
     }
 
     /** The option of every component of {@code type}, in record order. */
     static List<String> optionNames(Class<? extends Record> type) {
-        return Arrays.stream(type.getRecordComponents()).map(c -> option(c.getName())).toList();
+        return RecordTree.leaves(type).stream().map(c -> option(c.getName())).toList();
     }
 
     /** {@code learningRate} -> {@code --learning-rate}; {@code adamBeta1} -> {@code --adam-beta1}. */
@@ -189,7 +179,7 @@ final class HyperParameters<R extends Record> {
         if (!(arg instanceof OptionSpec o)) {
             return null;
         }
-        for (RecordComponent c : type.getRecordComponents()) {
+        for (RecordComponent c : RecordTree.leaves(type)) {
             if (option(c.getName()).equals(o.longestName())) {
                 return defaultValue(c);
             }
@@ -198,11 +188,7 @@ final class HyperParameters<R extends Record> {
     }
 
     private String defaultValue(RecordComponent c) {
-        try {
-            return text(c.getAccessor().invoke(defaults));
-        } catch (ReflectiveOperationException e) {
-            throw new IllegalStateException(e);
-        }
+        return text(RecordTree.values(defaults).get(c.getName()));
     }
 
     private String describe(RecordComponent c) {

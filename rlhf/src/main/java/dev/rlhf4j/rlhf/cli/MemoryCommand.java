@@ -1,10 +1,8 @@
 package dev.rlhf4j.rlhf.cli;
 
-import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.rlhf.memory.MemoryPlanner;
 import dev.rlhf4j.rlhf.memory.ModelShape;
 import dev.rlhf4j.rlhf.memory.Workload;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -53,22 +51,9 @@ public final class MemoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Workload.Reference strategy = reference == null ? null : Workload.Reference.parse(reference);
-        int rank = loraRank != null ? loraRank : strategy == Workload.Reference.LORA ? Workload.DEFAULT_LORA_RANK : 0;
-        Workload w = new Workload(shape(), Workload.Algorithm.parse(algo), MemoryPlanner.Precision.parseType(dtype),
-                strategy, rank, batch, seq);
+        Workload w = Workload.parse(() -> source.preset != null ? ModelShape.preset(source.preset) : ModelShape.read(source.model),
+                algo, dtype, reference, loraRank, batch, seq);
         System.out.print(MemoryPlanner.plan(w).table());
         return 0;
-    }
-
-    private ModelShape shape() {
-        if (source.preset != null) {
-            return ModelShape.preset(source.preset);
-        }
-        Path config = source.model.resolve("config.json");
-        if (!Files.isRegularFile(config)) {
-            throw new IllegalArgumentException("--model: " + config + " does not exist");
-        }
-        return ModelShape.of(source.model.getFileName().toString(), AutoModel.readConfig(config));
     }
 }

@@ -1,6 +1,7 @@
 package dev.rlhf4j.rlhf.data;
 
 import dev.rlhf4j.nn.optim.LrSchedule;
+import dev.rlhf4j.nn.optim.SchedulerType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -26,14 +27,6 @@ import java.util.Random;
  * @param maxSteps       max_steps; -1 to count from the epochs
  */
 public record TrainingPlan(int examples, int batchSize, int accumulation, double numTrainEpochs, int maxSteps) {
-
-    /** HF's {@code lr_scheduler_type} values offered here. */
-    public enum SchedulerType {
-        /** {@code get_linear_schedule_with_warmup}: 0 to the peak over the warmup, then linearly to 0 at the end. */
-        LINEAR,
-        /** {@code get_constant_schedule_with_warmup}: 0 to the peak over the warmup, then the peak. */
-        CONSTANT
-    }
 
     /**
      * One optimizer step.

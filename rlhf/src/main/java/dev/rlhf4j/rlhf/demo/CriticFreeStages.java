@@ -50,10 +50,9 @@ final class CriticFreeStages {
     Run grpo(String label, CausalLM sft, RewardModel rewardModel, ReferenceModel reference) {
         DemoSettings s = settings;
         int completions = s.groupPrompts() * s.groupSize();
-        GrpoConfig config = GrpoConfig.trlDefaults().withBatches(completions / 2, 2, s.groupSize())
-                .withGeneration(s.maxNewTokens(), 1.0, false)
-                .withLoss(s.groupBeta(), 0.2, null, GrpoConfig.trlDefaults().scaleRewards(), GrpoConfig.trlDefaults().lossType())
-                .withOptimizer(s.grpoLr(), 1.0, 1).withRun(s.groupSteps(), seed);
+        GrpoConfig config = GrpoConfig.trlDefaults().toBuilder().learningRate(s.grpoLr())
+                .perDeviceTrainBatchSize(completions / 2).gradientAccumulationSteps(2).numGenerations(s.groupSize())
+                .maxSteps(s.groupSteps()).seed(seed).maxCompletionLength(s.maxNewTokens()).beta(s.groupBeta()).build();
         return train("grpo", label, sft, rewardModel, (policy, reward, sink) -> new GrpoTrainer(policy, null, reference, reward,
                 new double[] {1}, prompts, config, sink), m -> m.get("kl") * m.get("completions/mean_length"));
     }
@@ -62,9 +61,9 @@ final class CriticFreeStages {
     Run rloo(String label, CausalLM sft, RewardModel rewardModel, ReferenceModel reference) {
         DemoSettings s = settings;
         int completions = s.groupPrompts() * s.groupSize();
-        RlooConfig config = RlooConfig.trlDefaults().withBatches(completions / 2, 2, s.groupSize())
-                .withGeneration(s.maxNewTokens(), 1.0).withLoss(s.groupBeta(), 0.2, null, false)
-                .withOptimizer(s.rlooLr(), 1.0, 1).withRun(s.groupSteps(), seed + 1);
+        RlooConfig config = RlooConfig.trlDefaults().toBuilder().learningRate(s.rlooLr())
+                .perDeviceTrainBatchSize(completions / 2).gradientAccumulationSteps(2).numGenerations(s.groupSize())
+                .maxSteps(s.groupSteps()).seed(seed + 1).maxCompletionLength(s.maxNewTokens()).beta(s.groupBeta()).build();
         return train("rloo", label, sft, rewardModel, (policy, reward, sink) -> new RlooTrainer(policy, null, reference, reward,
                 new double[] {1}, prompts, config, sink), m -> m.get("kl"));
     }

@@ -4,7 +4,6 @@ import dev.rlhf4j.core.DType;
 import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.model.ModelConfig;
-import dev.rlhf4j.rlhf.kl.KlEstimator;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
 import dev.rlhf4j.rlhf.reward.RewardModel;
 import dev.rlhf4j.rlhf.run.Progress;
@@ -19,7 +18,7 @@ import dev.rlhf4j.rlhf.train.RewardModelTrainer;
 import dev.rlhf4j.rlhf.train.SeparateCritic;
 import dev.rlhf4j.rlhf.train.SftConfig;
 import dev.rlhf4j.rlhf.train.SftTrainer;
-import dev.rlhf4j.rlhf.data.TrainingPlan;
+import dev.rlhf4j.nn.optim.SchedulerType;
 import dev.rlhf4j.tokenizer.Gpt2Tokenizer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -96,8 +95,9 @@ public final class DemoPipeline {
         ModelConfig config = AutoModel.preset("gpt2").withoutDropout()
                 .resized(s.nLayer(), s.nHead(), s.nEmbd(), s.nPositions(), tokenizer.vocabSize(), eos, eos);
         CausalLM sft = AutoModel.random(config, DType.FLOAT32, seed + 1);
-        SftConfig sftConfig = new SftConfig(s.sftLr(), s.sftBatch(), 1, 1, s.sftSteps(), s.nPositions(), true, 0.0, 0.9, 0.99,
-                1e-8, 1.0, TrainingPlan.SchedulerType.LINEAR, 0.05, 0, seed + 2, 1, 5);
+        SftConfig sftConfig = SftConfig.trlDefaults().toBuilder().learningRate(s.sftLr()).adamBeta2(0.99).warmupRatio(0.05)
+                .perDeviceTrainBatchSize(s.sftBatch()).numTrainEpochs(1).maxSteps(s.sftSteps()).seed(seed + 2)
+                .maxLength(s.nPositions()).build();
         double[] sftLoss = new double[1];
         try (Progress bar = console.progress("2 sft", s.sftSteps())) {
             SftTrainer trainer = new SftTrainer(sft, sftData, sftConfig, bar.andThen((step, m) -> sftLoss[0] = m.get("loss")));
@@ -121,8 +121,9 @@ public final class DemoPipeline {
 
         // 4. reward model: the SFT trunk and a new score head, Bradley-Terry loss
         RewardModel rewardModel = RewardModel.fromLm(sft, seed + 5);
-        RewardConfig rmConfig = new RewardConfig(s.rmLr(), s.rmBatch(), 64, 1, s.rmEpochs(), -1, s.nPositions(), null, true,
-                0.0, 0.9, 0.99, 1e-8, 1.0, TrainingPlan.SchedulerType.LINEAR, 0.0, 0, seed + 6, 5);
+        RewardConfig rmConfig = RewardConfig.trlDefaults().toBuilder().learningRate(s.rmLr()).adamBeta2(0.99)
+                .perDeviceTrainBatchSize(s.rmBatch()).numTrainEpochs(s.rmEpochs()).seed(seed + 6)
+                .perDeviceEvalBatchSize(64).maxLength(s.nPositions()).build();
         List<Double> rmTrain = new ArrayList<>();
         List<Double> rmHeld = new ArrayList<>();
         double[] epochAccuracy = new double[2];                   // sum of step accuracies, steps
@@ -136,7 +137,7 @@ public final class DemoPipeline {
                 epochAccuracy[1] = 0;
             }
         };
-        long rmSteps = new TrainingPlan(pairs.train().size(), s.rmBatch(), 1, s.rmEpochs(), -1).totalSteps();
+        long rmSteps = rmConfig.batching().plan(pairs.train().size()).totalSteps();
         try (Progress bar = console.progress("4 reward", rmSteps)) {
             RewardModelTrainer trainer = new RewardModelTrainer(rewardModel, pairs.train(), pairs.heldOut(), rmConfig,
                     bar.andThen(rmCurve));
@@ -161,7 +162,7 @@ public final class DemoPipeline {
             CausalLM dpo = sft.deepCopy();
             DpoConfig dpoConfig = DpoConfig.trlDefaults().toBuilder().learningRate(s.dpoLr()).beta(s.dpoBeta())
                     .perDeviceTrainBatchSize(s.dpoBatch()).numTrainEpochs(s.dpoEpochs()).maxLength(s.nPositions())
-                    .maxPromptLength(s.nPositions() / 2).lrSchedulerType("constant").seed(seed + 9).build();
+                    .maxPromptLength(s.nPositions() / 2).lrSchedulerType(SchedulerType.CONSTANT).seed(seed + 9).build();
             List<Double> margins = new ArrayList<>();
             List<Double> accuracies = new ArrayList<>();
             long dpoSteps = (long) Math.ceil(s.dpoEpochs() * Math.ceil(pairs.train().size() / (double) s.dpoBatch()));
@@ -229,12 +230,10 @@ public final class DemoPipeline {
         SeparateCritic critic = SeparateCritic.fromRewardModel(rewardModel.model(),
                 rewardModel.namedParameters().get("score.weight"));
         GoldWatch watched = new GoldWatch(rewardModel, tokenizer);
-        PpoTrainerConfig config = PpoTrainerConfig.trlDefaults()
-                .withBatches(s.ppoRollouts() / s.ppoMiniBatches(), 1, s.ppoMiniBatches())
-                .withOptimizer(s.ppoLr(), 1.0, s.ppoEpochs())
-                .withGeneration(s.maxNewTokens(), 1.0, eos, null)
-                .withKl(s.ppoKlCoef(), KlEstimator.K1, null, null)
-                .withRun((long) s.ppoIterations() * s.ppoRollouts(), -1, seed + 7);
+        PpoTrainerConfig config = PpoTrainerConfig.trlDefaults().toBuilder().learningRate(s.ppoLr()).maxGradNorm(1.0)
+                .perDeviceTrainBatchSize(s.ppoRollouts() / s.ppoMiniBatches()).numMiniBatches(s.ppoMiniBatches())
+                .numPpoEpochs(s.ppoEpochs()).totalEpisodes((long) s.ppoIterations() * s.ppoRollouts()).seed(seed + 7)
+                .responseLength(s.maxNewTokens()).temperature(1.0).stopTokenId(eos).klCoef(s.ppoKlCoef()).build();
         List<String> prompts = ppoPrompts();
         double[] proxy = new double[s.ppoIterations()];
         double[] gold = new double[s.ppoIterations()];

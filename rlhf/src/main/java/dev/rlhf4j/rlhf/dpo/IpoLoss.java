@@ -21,6 +21,11 @@ public record IpoLoss(double beta) implements PreferenceLoss {
     }
 
     @Override
+    public boolean lengthNormalised() {
+        return true;
+    }
+
+    @Override
     public Tensor losses(Tensor delta) {
         Tensor gap = delta.sub(1.0 / (2.0 * beta));                                       // (B)
         return gap.mul(gap);                                                               // (B)

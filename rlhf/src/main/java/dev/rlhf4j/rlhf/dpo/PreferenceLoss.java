@@ -17,6 +17,16 @@ public interface PreferenceLoss {
     /** The inverse temperature beta of the implicit reward. */
     double beta();
 
+    /** Whether the loss reads mean per-token log-probs (as TRL feeds IPO and SimPO) rather than their sums. */
+    default boolean lengthNormalised() {
+        return false;
+    }
+
+    /** Whether the delta's log-ratios need a reference model's log-probs (all but SimPO, whose reward is log pi). */
+    default boolean needsReference() {
+        return true;
+    }
+
     /** The per-pair loss as a function of the delta; differentiable. (B) -> (B) */
     Tensor losses(Tensor delta);
 

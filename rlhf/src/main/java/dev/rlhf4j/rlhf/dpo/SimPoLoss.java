@@ -30,6 +30,16 @@ public record SimPoLoss(double beta, double gamma, double labelSmoothing) implem
     }
 
     @Override
+    public boolean lengthNormalised() {
+        return true;
+    }
+
+    @Override
+    public boolean needsReference() {
+        return false;
+    }
+
+    @Override
     public Tensor losses(Tensor delta) {
         Tensor logits = delta.mul(beta).sub(gamma);                                        // (B)
         Tensor agree = logits.logSigmoid().mul(-(1.0 - labelSmoothing));                   // (B)

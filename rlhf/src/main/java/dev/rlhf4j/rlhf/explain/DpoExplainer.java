@@ -81,7 +81,7 @@ public final class DpoExplainer implements AutoCloseable {
                 .column("logp", "log pi(y_t) = log_softmax(logits)[y_t]", logp)
                 .column("ref_logp", "log ref(y_t), the frozen reference", ref)
                 .column("log_ratio", "log pi(y_t) - log ref(y_t)", logRatio);
-        double beta = config.beta();
+        double beta = config.objective().beta();
         double[] policy = r.get("policy_logps");
         double[] reference = r.get("reference_logps");
         double chosen = policy[pair] - reference[pair];
@@ -100,12 +100,12 @@ public final class DpoExplainer implements AutoCloseable {
         sequence.put("batch: loss = mean over pairs", r.get("loss")[0]);
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("beta", beta);
-        settings.put("loss_type", config.lossType().trlName());
-        settings.put("label_smoothing", config.labelSmoothing());
-        settings.put("learning_rate", config.learningRate());
+        settings.put("loss_type", config.objective().lossType().trlName());
+        settings.put("label_smoothing", config.objective().labelSmoothing());
+        settings.put("learning_rate", config.optimization().learningRate());
         settings.put("step", (double) trainer.steps());
         settings.put("pairs", b);
-        settings.put("seed", config.seed());
+        settings.put("seed", config.batching().seed());
         Map<Integer, String> shown = new LinkedHashMap<>();
         shown.put(pair, "pair " + pair + ", chosen");
         shown.put(b + pair, "pair " + pair + ", rejected");

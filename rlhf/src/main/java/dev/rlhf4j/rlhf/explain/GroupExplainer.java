@@ -65,15 +65,16 @@ public final class GroupExplainer implements AutoCloseable {
 
     /** TRL's GRPO defaults but two steps of 2 x 4 completions of 8 tokens, loss_type grpo, beta 0.04, lr 1e-3. */
     public static GrpoConfig grpoConfig(long seed) {
-        return GrpoConfig.trlDefaults().withBatches(GROUPS * GENERATIONS, 1, GENERATIONS).withGeneration(NEW_TOKENS, 1.0, false)
-                .withLoss(0.04, 0.2, null, GroupRelativeAdvantages.ScaleRewards.GROUP, LossType.GRPO).withOptimizer(1e-3, null, 1)
-                .withRun(2, seed);
+        return GrpoConfig.trlDefaults().toBuilder().learningRate(1e-3).maxGradNorm(null)
+                .perDeviceTrainBatchSize(GROUPS * GENERATIONS).numGenerations(GENERATIONS).maxSteps(2).seed(seed)
+                .maxCompletionLength(NEW_TOKENS).beta(0.04).lossType(LossType.GRPO).build();
     }
 
     /** TRL's RLOO defaults (beta 0.05) but two steps of 2 x 4 completions of 8 tokens, lr 1e-3. */
     public static RlooConfig rlooConfig(long seed) {
-        return RlooConfig.trlDefaults().withBatches(GROUPS * GENERATIONS, 1, GENERATIONS).withGeneration(NEW_TOKENS, 1.0)
-                .withOptimizer(1e-3, null, 1).withRun(2, seed);
+        return RlooConfig.trlDefaults().toBuilder().learningRate(1e-3).maxGradNorm(null)
+                .perDeviceTrainBatchSize(GROUPS * GENERATIONS).numGenerations(GENERATIONS).maxSteps(2).seed(seed)
+                .maxCompletionLength(NEW_TOKENS).build();
     }
 
     /** One plain (unobserved) step of the trainer. */
@@ -130,7 +131,7 @@ public final class GroupExplainer implements AutoCloseable {
         double[] terms;
         try (Arena a = Arena.open(); NoGrad ng = NoGrad.enter()) {
             DType t = policy.dtype().computeType();
-            out = new ClipHigherObjective(c.epsilon(), c.clipHigh(), c.beta()).compute(Tensor.of(newLogp, t, b, w),
+            out = new ClipHigherObjective(c.clip().epsilon(), c.clip().clipHigh(), c.beta()).compute(Tensor.of(newLogp, t, b, w),
                     Tensor.of(r.get("logp"), t, b, w), Tensor.of(r.get("ref_logp"), t, b, w), Tensor.of(adv, t, b, w), Tensor.of(m, t, b, w));
             kl = out.kl().toDoubleArray();
             terms = out.perToken().toDoubleArray();
@@ -158,8 +159,8 @@ public final class GroupExplainer implements AutoCloseable {
             sequence.put("A_" + i + " = (r_" + i + " - mean) / (std + 1e-4)", r.get("advantages")[i]);
         }
         settings.put("beta", c.beta());
-        settings.put("epsilon", c.epsilon());
-        settings.put("epsilon_high", c.clipHigh());
+        settings.put("epsilon", c.clip().epsilon());
+        settings.put("epsilon_high", c.clip().clipHigh());
         settings.put("loss_type", "grpo: J = 1/G sum_i 1/|o_i| sum_t l_it");
         return new Explanation("grpo", settings, table, Map.of(row, "completion " + row + " of group " + group), GRPO_SOURCES,
                 sequence, metrics);
@@ -185,7 +186,7 @@ public final class GroupExplainer implements AutoCloseable {
                 logRatio += m[k] * (newLogp[k] - old[k]);
             }
             ratio[i] = Math.exp(logRatio);
-            terms[i] = -Math.min(ratio[i] * adv[i], Math.min(Math.max(ratio[i], 1 - c.epsilon()), 1 + c.clipHigh()) * adv[i]);
+            terms[i] = -Math.min(ratio[i] * adv[i], Math.min(Math.max(ratio[i], 1 - c.clip().epsilon()), 1 + c.clip().clipHigh()) * adv[i]);
             baseline[i] = pen[i] - adv[i];
         }
         table.column("kl_k1", "old_logp - ref_logp (summed: the sequence's KL)", kl)
@@ -204,8 +205,8 @@ public final class GroupExplainer implements AutoCloseable {
             sequence.put("A_" + i + " = r'_" + i + " - mean of the others", adv[i]);
         }
         settings.put("beta", c.beta());
-        settings.put("epsilon", c.epsilon());
-        settings.put("epsilon_high", c.clipHigh());
+        settings.put("epsilon", c.clip().epsilon());
+        settings.put("epsilon_high", c.clip().clipHigh());
         return new Explanation("rloo", settings, table, Map.of(row, "completion " + row + " of group " + group), RLOO_SOURCES,
                 sequence, metrics);
     }

@@ -59,8 +59,8 @@ public final class PpoExplainer implements AutoCloseable {
      * at temperature 1 and a learning rate large enough (1e-3, decayed linearly) to move the ratios visibly.
      */
     public static PpoTrainerConfig config(long seed) {
-        return PpoTrainerConfig.trlDefaults().withBatches(BATCH, 1, 1).withOptimizer(1e-3, null, 1)
-                .withGeneration(8, 1.0, null, null).withRun(null, 2, seed);
+        return PpoTrainerConfig.trlDefaults().toBuilder().learningRate(1e-3).perDeviceTrainBatchSize(BATCH).numPpoEpochs(1)
+                .maxSteps(2).seed(seed).responseLength(8).temperature(1.0).build();
     }
 
     /** The critic (a value head on the actor's trunk). */
@@ -101,15 +101,15 @@ public final class PpoExplainer implements AutoCloseable {
             DType type = actor.dtype().computeType();
             Tensor mask = batch.completionMask(type);                                       // (B, T-1)
             Tensor hidden = actor.model().forward(batch.batch());                     // (B, T, C)
-            Tensor lp = TokenLogProbs.of(actor.head(hidden), batch.inputIds(), mask, config.temperature()).logProbs();  // (B, T-1)
+            Tensor lp = TokenLogProbs.of(actor.head(hidden), batch.inputIds(), mask, config.rollout().temperature()).logProbs();  // (B, T-1)
             newLogp = lp.toDoubleArray();
             newValues = critic.values(batch.batch(), hidden).to(type).toDoubleArray();     // (B, T-1)
-            pgTerms = config.math().policyLoss().compute(lp, Tensor.of(logp, type, b, w), Tensor.of(adv, type, b, w), mask)
+            pgTerms = config.loss().policyLoss().compute(lp, Tensor.of(logp, type, b, w), Tensor.of(adv, type, b, w), mask)
                     .perToken().toDoubleArray();                                           // (B, T-1)
         }
-        double gamma = config.gamma();
-        double eps = config.cliprange();
-        double c = config.cliprangeValue();
+        double gamma = config.loss().gamma();
+        double eps = config.loss().cliprange();
+        double c = config.loss().cliprangeValue();
         double[] delta = new double[b * w];
         double[] ratio = new double[b * w];
         double[] clipped = new double[b * w];
@@ -126,7 +126,7 @@ public final class PpoExplainer implements AutoCloseable {
                 vfTerms[k] = m[k] * 0.5 * Math.max(square(newValues[k] - returns[k]), square(vClip - returns[k]));
             }
         }
-        String k = config.klEstimator().name().toLowerCase(java.util.Locale.ROOT);
+        String k = config.kl().klEstimator().name().toLowerCase(java.util.Locale.ROOT);
         PerTokenTable table = new PerTokenTable(m, b, w).tokens(TinyPolicy.tokenLabels(batch, tokenizer))
                 .column("logp", "log pi_old(y_t) = log_softmax(logits / tau)[y_t]", r.get("logp"))
                 .column("ref_logp", "log pi_ref(y_t), the frozen reference at tau", r.get("ref_logp"))
@@ -147,15 +147,15 @@ public final class PpoExplainer implements AutoCloseable {
         settings.put("beta (kl_coef)", metrics.get("objective/kl_coef"));
         settings.put("kl_estimator", k);
         settings.put("gamma", gamma);
-        settings.put("lam", config.lam());
+        settings.put("lam", config.loss().lam());
         settings.put("eps (cliprange)", eps);
         settings.put("c (cliprange_value)", c);
-        settings.put("vf_coef", config.vfCoef());
-        settings.put("temperature tau", config.temperature());
-        settings.put("learning_rate", config.learningRate());
+        settings.put("vf_coef", config.loss().vfCoef());
+        settings.put("temperature tau", config.rollout().temperature());
+        settings.put("learning_rate", config.optimization().learningRate());
         settings.put("iteration", (double) trainer.iteration());
         settings.put("batch", b);
-        settings.put("seed", config.seed());
+        settings.put("seed", config.batches().seed());
         Map<String, Double> sequence = new LinkedHashMap<>();
         sequence.put("score (gold reward of the completion)", r.get("scores")[row]);
         sequence.put("sum kl", rowSum(r.get("kl"), m, row, w));

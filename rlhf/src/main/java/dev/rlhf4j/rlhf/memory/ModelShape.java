@@ -2,6 +2,8 @@ package dev.rlhf4j.rlhf.memory;
 
 import dev.rlhf4j.nn.model.AutoModel;
 import dev.rlhf4j.nn.model.ModelConfig;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
@@ -55,6 +57,15 @@ public record ModelShape(String name, Architecture architecture, int layers, int
         Architecture layout = config.modelType().equals("gpt2") ? Architecture.GPT2 : Architecture.LLAMA;
         return new ModelShape(name, layout, config.numLayers(), config.hiddenSize(), config.numAttentionHeads(),
                 config.numKeyValueHeads(), config.intermediateSize(), config.vocabSize(), config.maxPositions(), config.hasDropout());
+    }
+
+    /** The shape of the model whose {@code config.json} is in {@code dir} (the {@code --model} option), named after the folder. */
+    public static ModelShape read(Path dir) {
+        Path config = dir.resolve("config.json");
+        if (!Files.isRegularFile(config)) {
+            throw new IllegalArgumentException("--model: " + config + " does not exist");
+        }
+        return of(dir.getFileName().toString(), AutoModel.readConfig(config));
     }
 
     /** Llama 2 7B: 32 layers, C 4096, 32 heads, I 11008, V 32000, 4096 positions (6.74 B parameters). */

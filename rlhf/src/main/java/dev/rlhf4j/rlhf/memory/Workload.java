@@ -4,6 +4,7 @@ import dev.rlhf4j.core.DType;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * What the planner sizes: a model, the algorithm that trains it (and so which of the four models of RLHF exist),
@@ -177,6 +178,18 @@ public record Workload(ModelShape model, Algorithm algorithm, DType type, Refere
             throw new IllegalArgumentException("--lora-rank applies only with --reference lora (the policy trains through"
                     + " adapters and the reference is the policy with them off)");
         }
+    }
+
+    /**
+     * The workload of the {@code memory} command's words, read in the order its errors are reported: the reference,
+     * the model, the algorithm, the type; {@code loraRank} null means {@link #DEFAULT_LORA_RANK} with the lora reference.
+     */
+    public static Workload parse(Supplier<ModelShape> model, String algorithm, String dtype, String reference,
+                                 Integer loraRank, int batch, int seq) {
+        Reference strategy = reference == null ? null : Reference.parse(reference);
+        int rank = loraRank != null ? loraRank : strategy == Reference.LORA ? DEFAULT_LORA_RANK : 0;
+        return new Workload(model.get(), Algorithm.parse(algorithm), MemoryPlanner.Precision.parseType(dtype),
+                strategy, rank, batch, seq);
     }
 
     /** The byte sizes rlhf4j uses for {@link #type}. */

@@ -113,7 +113,7 @@ public final class DpoGradient {
 
     /** Sum of each row's completion log-probs, or their mean for a length-normalised loss. (2B) */
     private Tensor sequenceLogps(TokenLogProbs tokens) {
-        return config.lossType().lengthNormalised() ? tokens.mean() : tokens.sum();         // (2B)
+        return loss.lengthNormalised() ? tokens.mean() : tokens.sum();         // (2B)
     }
 
     /** Dropout off in the policy and its adapters (TRL's {@code disable_dropout}): the loss is a function of the weights. */

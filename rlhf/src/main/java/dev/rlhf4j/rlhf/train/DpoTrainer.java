@@ -9,6 +9,7 @@ import dev.rlhf4j.nn.lora.LoraModel;
 import dev.rlhf4j.nn.model.CausalLM;
 import dev.rlhf4j.nn.optim.AdamW;
 import dev.rlhf4j.nn.optim.LrSchedule;
+import dev.rlhf4j.nn.optim.SchedulerType;
 import dev.rlhf4j.rlhf.data.CompletionBatch;
 import dev.rlhf4j.rlhf.data.DpoBatch;
 import dev.rlhf4j.rlhf.data.PreferenceExample;
@@ -66,9 +67,9 @@ public final class DpoTrainer implements AutoCloseable {
     public DpoTrainer(CausalLM policy, Module trainable, ReferenceModel reference, DpoConfig config) {
         if (config.withoutReference() != (reference == null)) {
             throw new IllegalArgumentException(config.withoutReference()
-                    ? "DpoTrainer: loss_type " + config.lossType().trlName() + (config.referenceFree() ? " with reference_free" : "")
+                    ? "DpoTrainer: loss_type " + config.objective().lossType().trlName() + (config.referenceFree() ? " with reference_free" : "")
                     + " reads no reference log-probs; pass null as the reference"
-                    : "DpoTrainer: loss_type " + config.lossType().trlName() + " needs a reference model (or set reference_free)");
+                    : "DpoTrainer: loss_type " + config.objective().lossType().trlName() + " needs a reference model (or set reference_free)");
         }
         if (config.precomputeRefLogProbs() && !(reference instanceof PrecomputedReference)) {
             throw new IllegalArgumentException("DpoTrainer: precompute_ref_log_probs needs a PrecomputedReference (see"
@@ -78,8 +79,10 @@ public final class DpoTrainer implements AutoCloseable {
         this.reference = reference;
         this.config = config;
         this.logProbType = policy.dtype() == DType.FLOAT64 ? DType.FLOAT64 : DType.FLOAT32;
-        this.optimizer = new OptimizerStep(trainable.namedParameters(), AdamW.Config.torch(config.learningRate(), config.weightDecay()),
-                config.maxGradNorm(), new NonFiniteGuard("dpo", config.maxConsecutiveNonfinite()));
+        Optimization optimization = config.optimization();
+        this.optimizer = new OptimizerStep(trainable.namedParameters(),
+                AdamW.Config.torch(optimization.learningRate(), optimization.weightDecay()),
+                OptimizerStep.maxGradNorm(optimization.maxGradNorm()), new NonFiniteGuard("dpo", optimization.maxConsecutiveNonfinite()));
         if (optimizer.parameters().isEmpty()) {
             throw new IllegalArgumentException("DpoTrainer: " + trainable.getClass().getSimpleName() + " has no trainable parameter");
         }
@@ -111,7 +114,7 @@ public final class DpoTrainer implements AutoCloseable {
                                                             int padId, Supplier<ReferenceModel> live) {
         List<int[]> sequences = DpoBatch.sequences(data, config.maxLength(), config.maxPromptLength());
         return PrecomputedReference.prepare(file, PrecomputedReference.Key.of(referenceWeights, sequences, tokenizerHash),
-                sequences, 2 * config.perDeviceTrainBatchSize(), padId, live);
+                sequences, 2 * config.batching().perDeviceTrainBatchSize(), padId, live);
     }
 
     /**
@@ -130,14 +133,16 @@ public final class DpoTrainer implements AutoCloseable {
         if (data.isEmpty()) {
             throw new IllegalArgumentException("DpoTrainer: no preference pairs to train on");
         }
-        int b = config.perDeviceTrainBatchSize();
+        Batching batching = config.batching();
+        double peak = config.optimization().learningRate();
+        int b = batching.perDeviceTrainBatchSize();
         int microPerEpoch = (data.size() + b - 1) / b;
-        int stepsPerEpoch = (microPerEpoch + config.gradientAccumulationSteps() - 1) / config.gradientAccumulationSteps();
-        long total = config.maxSteps() > 0 ? config.maxSteps() : (long) Math.ceil(config.numTrainEpochs() * stepsPerEpoch);
-        LrSchedule schedule = "constant".equals(config.lrSchedulerType())
-                ? LrSchedule.constant(config.learningRate())
-                : LrSchedule.warmupLinear(config.learningRate(), Math.min(config.warmupSteps(), total), total);
-        Random order = new Random(config.seed());
+        int stepsPerEpoch = (microPerEpoch + batching.gradientAccumulationSteps() - 1) / batching.gradientAccumulationSteps();
+        long total = batching.maxSteps() > 0 ? batching.maxSteps() : (long) Math.ceil(batching.numTrainEpochs() * stepsPerEpoch);
+        LrSchedule schedule = config.lrSchedulerType() == SchedulerType.CONSTANT
+                ? LrSchedule.constant(peak)
+                : LrSchedule.warmupLinear(peak, Math.min(config.warmupSteps(), total), total);
+        Random order = new Random(batching.seed());
         long step = 0;
         for (int epoch = 0; step < total; epoch++) {
             List<PreferenceExample> shuffled = new ArrayList<>(data);
@@ -149,8 +154,8 @@ public final class DpoTrainer implements AutoCloseable {
                 }
                 long start = System.nanoTime();
                 // 1. the micro-batches of this optimizer step as shards: the gradient of each, summed in order
-                int first = s * config.gradientAccumulationSteps();
-                int last = Math.min(first + config.gradientAccumulationSteps(), microPerEpoch);
+                int first = s * batching.gradientAccumulationSteps();
+                int last = Math.min(first + batching.gradientAccumulationSteps(), microPerEpoch);
                 List<DpoGradientShard> shards = new ArrayList<>();
                 for (int m = first; m < last; m++) {
                     shards.add(shard(shuffled.subList(m * b, Math.min((m + 1) * b, shuffled.size())), 1.0 / (last - first)));

@@ -1,43 +1,16 @@
 package dev.rlhf4j.rlhf.train;
 
 /**
- * What the group machinery ({@link GroupTrainer}) reads of {@link GrpoConfig} and {@link RlooConfig}: TRL's names for
- * the batch, the generation, the KL weight and the optimizer, which the two configs share.
+ * What the group machinery ({@link GroupTrainer}) reads of {@link GrpoConfig} and {@link RlooConfig}: the concerns the
+ * two configs share, and the weight of the KL to the reference.
  */
 interface GroupConfig {
-    double learningRate();
+    Optimization optimization();
 
-    int perDeviceTrainBatchSize();
+    GroupBatching batching();
 
-    int gradientAccumulationSteps();
-
-    /** G completions per prompt. */
-    int numGenerations();
-
-    int maxCompletionLength();
-
-    double temperature();
+    Sampling sampling();
 
     /** The weight of the KL to the reference; 0 holds and calls no reference. */
     double beta();
-
-    /** Optimizer steps per generation batch. */
-    int numIterations();
-
-    /** null: no clipping. */
-    Double maxGradNorm();
-
-    double weightDecay();
-
-    long seed();
-
-    int maxConsecutiveNonfinite();
-
-    int localRolloutForwardBatchSize();
-
-    /** Prompts per generation step. */
-    int promptsPerStep();
-
-    /** Generation steps for {@code prompts} prompts. */
-    long iterations(int prompts);
 }

@@ -87,21 +87,21 @@ public abstract sealed class GroupTrainer implements CheckpointedTrainer permits
         if (config.beta() > 0 && reference == null) {
             throw new IllegalArgumentException(trainer + ": beta " + config.beta() + " needs a reference model (beta 0 needs none)");
         }
-        if (prompts.size() < config.promptsPerStep()) {
-            throw new IllegalArgumentException(trainer + ": a step samples " + config.promptsPerStep() + " prompts, the dataset has "
+        if (prompts.size() < config.batching().promptsPerStep()) {
+            throw new IllegalArgumentException(trainer + ": a step samples " + config.batching().promptsPerStep() + " prompts, the dataset has "
                     + prompts.size());
         }
         this.policy = policy;
         this.reference = config.beta() > 0 ? reference : null;
-        this.sampler = new GroupSampler(policy, lora, this.reference, rewards, rewardWeights, prompts, config.promptsPerStep(),
-                config.maxCompletionLength(), config.temperature(), config.localRolloutForwardBatchSize(), config.seed());
+        this.sampler = new GroupSampler(policy, lora, this.reference, rewards, rewardWeights, prompts, config.batching().promptsPerStep(),
+                config.sampling().maxCompletionLength(), config.sampling().temperature(), config.sampling().localRolloutForwardBatchSize(), config.batching().seed());
         this.config = config;
         this.sink = sink;
-        this.iterations = config.iterations(prompts.size());
-        this.totalOptimizerSteps = Math.max(1, iterations * config.numIterations());
+        this.iterations = config.batching().iterations(prompts.size());
+        this.totalOptimizerSteps = Math.max(1, iterations * config.batching().numIterations());
         this.optimizer = new OptimizerStep(lora != null ? lora.namedParameters() : policy.namedParameters(),
-                AdamW.Config.torch(config.learningRate(), config.weightDecay()), OptimizerStep.maxGradNorm(config.maxGradNorm()),
-                new NonFiniteGuard(name, config.maxConsecutiveNonfinite()));
+                AdamW.Config.torch(config.optimization().learningRate(), config.optimization().weightDecay()), OptimizerStep.maxGradNorm(config.optimization().maxGradNorm()),
+                new NonFiniteGuard(name, config.optimization().maxConsecutiveNonfinite()));
         this.eosId = policy.config().eosTokenId();
         this.type = policy.dtype().computeType();
         policy.eval();
@@ -141,7 +141,7 @@ public abstract sealed class GroupTrainer implements CheckpointedTrainer permits
     public Map<String, Double> iterate() {
         long start = System.nanoTime();
         // 1-4. prompts, G completions each, rewards, log pi_old and log pi_ref (GroupSampler)
-        GroupSampler.Sample s = sampler.sample(config.numGenerations());
+        GroupSampler.Sample s = sampler.sample(config.batching().numGenerations());
         // 5. the variant's advantages, one per completion
         MetricSums sums = new MetricSums();
         double[] a = advantages(s, sums);
@@ -157,8 +157,8 @@ public abstract sealed class GroupTrainer implements CheckpointedTrainer permits
         // 6. num_iterations optimizer steps, each over gradient_accumulation_steps shuffled micro-batches
         long t = System.nanoTime();
         long skippedBefore = optimizer.skipped();
-        int micro = config.perDeviceTrainBatchSize();
-        for (int it = 0; it < config.numIterations(); it++) {
+        int micro = config.batching().perDeviceTrainBatchSize();
+        for (int it = 0; it < config.batching().numIterations(); it++) {
             int[] order = sampler.permutation(rows.size());
             double loss = 0;
             for (int from = 0; from < rows.size(); from += micro) {
@@ -179,7 +179,7 @@ public abstract sealed class GroupTrainer implements CheckpointedTrainer permits
             }
             sums.endStep();
             // 7. the optimizer step at the linearly decayed rate; a synchronised reference mixes towards the policy
-            learningRate = config.learningRate() * Math.max(0.0, 1.0 - (double) optimizer.steps() / totalOptimizerSteps);
+            learningRate = config.optimization().learningRate() * Math.max(0.0, 1.0 - (double) optimizer.steps() / totalOptimizerSteps);
             optimizer.step(learningRate, loss);
             if (reference != null) {
                 reference.onStep(policy, optimizer.steps());
@@ -187,8 +187,8 @@ public abstract sealed class GroupTrainer implements CheckpointedTrainer permits
         }
         double trainSeconds = s.seconds()[3] + GroupSampler.since(t);
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("loss", sums.total("loss") / config.numIterations());
-        GroupRelativeAdvantages groups = new GroupRelativeAdvantages(config.numGenerations(), GroupRelativeAdvantages.ScaleRewards.NONE);
+        m.put("loss", sums.total("loss") / config.batching().numIterations());
+        GroupRelativeAdvantages groups = new GroupRelativeAdvantages(config.batching().numGenerations(), GroupRelativeAdvantages.ScaleRewards.NONE);
         GroupSampler.rolloutMetrics(m, s, groups.groupStd(s.rewards()), groups.zeroStdFraction(s.rewards()));
         m.put("num_tokens", (double) sampler.tokens());
         if (config.beta() != 0.0) {

@@ -48,7 +48,7 @@ public final class GrpoTrainer extends GroupTrainer {
         super("grpo", policy, lora, reference, rewards, rewardWeights, prompts, config, sink);
         this.config = config;
         this.advantages = config.advantages();
-        this.objective = new ClipHigherObjective(config.epsilon(), config.clipHigh(), config.beta());
+        this.objective = new ClipHigherObjective(config.clip().epsilon(), config.clip().clipHigh(), config.beta());
         this.aggregation = config.lossType().aggregation();
     }
 
@@ -90,16 +90,16 @@ public final class GrpoTrainer extends GroupTrainer {
     @Override
     public PolicyStep policyStep(GroupRollout.Minibatch b, double stepTokens) {
         Tensor logits = policy().forward(b.batch().batch());                                // (B, T, V)
-        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.temperature()).logProbs();  // (B, T-1)
+        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.sampling().temperature()).logProbs();  // (B, T-1)
         ClipHigherObjective.Output out = objective.compute(logp, b.logProbs(), b.refLogProbs(), b.advantages(), b.mask());
         Tensor loss = aggregation.aggregate(out.perToken(), b.mask(),
-                new LossAggregation.Normalizer(config.gradientAccumulationSteps(), stepTokens, config.maxCompletionLength()));  // ()
+                new LossAggregation.Normalizer(config.batching().gradientAccumulationSteps(), stepTokens, config.sampling().maxCompletionLength()));  // ()
         double kl;
         double entropy;
         try (NoGrad ng = NoGrad.enter()) {
             double tokens = Math.max(1.0, Masked.count(b.mask()));                         // all masked: 0, not NaN
             kl = out.kl() == null ? Double.NaN : Masked.sum(out.kl(), b.mask()).item() / tokens;
-            entropy = Masked.sum(TokenEntropy.of(logits, b.mask(), config.temperature()), b.mask()).item() / tokens;
+            entropy = Masked.sum(TokenEntropy.of(logits, b.mask(), config.sampling().temperature()), b.mask()).item() / tokens;
         }
         return new PolicyStep(loss, out.perToken(), logp, kl, entropy, out.lowClip(), out.highClip(), out.regionClip());
     }

@@ -18,7 +18,6 @@ import dev.rlhf4j.rlhf.logprob.TokenEntropy;
 import dev.rlhf4j.rlhf.logprob.TokenLogProbs;
 import dev.rlhf4j.rlhf.ppo.ClippedSurrogateLoss;
 import dev.rlhf4j.rlhf.ppo.ClippedValueLoss;
-import dev.rlhf4j.rlhf.ppo.PpoConfig;
 import dev.rlhf4j.rlhf.ppo.PpoDiagnostics;
 import dev.rlhf4j.rlhf.reference.ReferenceModel;
 import dev.rlhf4j.rlhf.reward.NamedReward;
@@ -64,7 +63,6 @@ public final class PpoTrainer implements CheckpointedTrainer {
     private final ReferenceModel reference;
     private final RolloutPhase rolloutPhase;
     private final PpoTrainerConfig config;
-    private final PpoConfig math;
     private final MetricsSink sink;
     private final OptimizerStep optimizer;
     private final int eosId;
@@ -86,29 +84,29 @@ public final class PpoTrainer implements CheckpointedTrainer {
      */
     public PpoTrainer(CausalLM actor, LoraModel lora, Critic critic, ReferenceModel reference, RewardFunction reward,
                       List<int[]> prompts, PpoTrainerConfig config, MetricsSink sink) {
-        if (prompts.size() < config.batchSize()) {
-            throw new IllegalArgumentException("PpoTrainer: an iteration samples " + config.batchSize() + " prompts, the dataset has "
+        if (prompts.size() < config.batches().batchSize()) {
+            throw new IllegalArgumentException("PpoTrainer: an iteration samples " + config.batches().batchSize() + " prompts, the dataset has "
                     + prompts.size());
         }
         this.actor = actor;
         this.critic = critic;
         this.reference = reference;
         this.config = config;
-        this.math = config.math();
         this.sink = sink;
         this.eosId = actor.config().eosTokenId();
         this.type = actor.dtype().computeType();
-        this.iterations = config.iterations(prompts.size());
-        this.kl = math.klController();
+        this.iterations = config.batches().iterations(prompts.size());
+        this.kl = config.kl().controller();
         actor.eval();
         if (lora != null) {
             lora.eval();
         }
         Map<String, Tensor> trained = new LinkedHashMap<>(lora != null ? lora.namedParameters() : actor.namedParameters());
         trained.putAll(critic.trainableParameters());
-        this.optimizer = new OptimizerStep(trained, AdamW.Config.torch(config.learningRate(), config.weightDecay()),
-                OptimizerStep.maxGradNorm(config.maxGradNorm()), new NonFiniteGuard("ppo", config.maxConsecutiveNonfinite()));
-        this.rolloutPhase = new RolloutPhase(actor, lora, List.of(new NamedReward("score", reward)), reference, prompts, config.batchSize(),
+        this.optimizer = new OptimizerStep(trained, AdamW.Config.torch(config.optimization().learningRate(),
+                config.optimization().weightDecay()),
+                OptimizerStep.maxGradNorm(config.optimization().maxGradNorm()), new NonFiniteGuard("ppo", config.optimization().maxConsecutiveNonfinite()));
+        this.rolloutPhase = new RolloutPhase(actor, lora, List.of(new NamedReward("score", reward)), reference, prompts, config.batches().batchSize(),
                 rolloutSpec());
     }
 
@@ -132,8 +130,8 @@ public final class PpoTrainer implements CheckpointedTrainer {
     public Map<String, Double> iterate() {
         long start = System.nanoTime();
         // sampling and minibatch shuffles drawn from (seed, iteration): a resumed run draws what the whole one drew
-        SplittableRandom random = new SplittableRandom(TrainingPlan.stepSeed(config.seed(), iteration));
-        double lr = config.learningRate() * Math.max(0.0, 1.0 - (double) iteration / Math.max(1, iterations));
+        SplittableRandom random = new SplittableRandom(TrainingPlan.stepSeed(config.batches().seed(), iteration));
+        double lr = config.optimization().learningRate() * Math.max(0.0, 1.0 - (double) iteration / Math.max(1, iterations));
         Map<String, Double> m = new LinkedHashMap<>();
         double[] seconds = new double[4];                       // generation, scoring, reference, training
         PpoRollout[] rollouts;
@@ -169,9 +167,9 @@ public final class PpoTrainer implements CheckpointedTrainer {
             observer.tensors("scores mask logp ref_logp", scores, mask, logp, refLogp);
             t = System.nanoTime();
             // 5. per-token KL penalty and the score at the last completion token (minus missing_eos_penalty without EOS)
-            RewardShaping.ShapedRewards shaped = math.rewardShaping().apply(scores, logp, refLogp, mask,
+            RewardShaping.ShapedRewards shaped = config.rewardShaping().apply(scores, logp, refLogp, mask,
                     Tensor.of(containsEos, DType.FLOAT64, containsEos.length), kl.beta());
-            Tensor rewards = config.whitenRewards() ? Whitening.trlRewards().apply(shaped.rewards(), mask) : shaped.rewards();  // (B, T-1)
+            Tensor rewards = config.loss().whitenRewards() ? Whitening.trlRewards().apply(shaped.rewards(), mask) : shaped.rewards();  // (B, T-1)
             observer.tensors("kl rewards", shaped.kl(), rewards);
             // 6. the critic's values V_old
             Tensor values;
@@ -179,8 +177,8 @@ public final class PpoTrainer implements CheckpointedTrainer {
                 values = pass.keep(critic.values(batch.batch(), hidden).to(type));         // (B, T-1)
             }
             // 7. GAE advantages and returns; advantages whitened over the batch's completion tokens
-            GeneralizedAdvantageEstimation.Advantages gae = math.gae().estimate(rewards, values, mask);
-            Tensor advantages = math.advantageWhitening().apply(gae.advantages(), mask);   // (B, T-1)
+            GeneralizedAdvantageEstimation.Advantages gae = config.loss().gae().estimate(rewards, values, mask);
+            Tensor advantages = config.loss().advantageWhitening().apply(gae.advantages(), mask);   // (B, T-1)
             observer.tensors("values advantages whitened_advantages returns", values, gae.advantages(), advantages, gae.returns());
             rollouts = PpoRollout.split(batch, examples, logp, values, advantages, gae.returns());
             seconds[3] = actorSeconds + since(t);
@@ -191,15 +189,15 @@ public final class PpoTrainer implements CheckpointedTrainer {
         PpoStats stats = new PpoStats();
         long skippedBefore = optimizer.skipped();
         boolean stopped = false;
-        for (int epoch = 0; epoch < config.numPpoEpochs() && !stopped; epoch++) {
+        for (int epoch = 0; epoch < config.batches().numPpoEpochs() && !stopped; epoch++) {
             int[] shuffled = PromptOrder.permutation(random, rollouts.length);
-            for (int from = 0; from < rollouts.length && !stopped; from += config.miniBatchSize()) {
+            for (int from = 0; from < rollouts.length && !stopped; from += config.batches().miniBatchSize()) {
                 List<PpoRollout> rows = new ArrayList<>();
-                for (int i = from; i < from + config.miniBatchSize(); i++) {
+                for (int i = from; i < from + config.batches().miniBatchSize(); i++) {
                     rows.add(rollouts[shuffled[i]]);
                 }
                 double approxKl = trainMinibatch(rows, stats, lr);
-                stopped = config.targetKl() != null && approxKl > 1.5 * config.targetKl();
+                stopped = config.kl().targetKl() != null && approxKl > 1.5 * config.kl().targetKl();
             }
         }
         seconds[3] += since(t);
@@ -210,7 +208,7 @@ public final class PpoTrainer implements CheckpointedTrainer {
         stats.report(m);
         m.put("val/num_eos_tokens", eosCount);
         m.put("lr", lr);
-        m.put("episode", (double) iteration * config.batchSize());
+        m.put("episode", (double) iteration * config.batches().batchSize());
         m.put("objective/kl_coef", usedBeta);
         m.put("policy/early_stopped", stopped ? 1.0 : 0.0);
         optimizer.reportNonFiniteSince(m, skippedBefore);
@@ -236,12 +234,12 @@ public final class PpoTrainer implements CheckpointedTrainer {
     public PolicyStep policyStep(PpoRollout.Minibatch b) {
         Tensor hidden = actor.model().forward(b.batch().batch());                    // (B, T, C)
         Tensor logits = actor.head(hidden);                                                // (B, T, V)
-        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.temperature()).logProbs();  // (B, T-1)
-        ClippedSurrogateLoss.Output policy = math.policyLoss().compute(logp, b.logProbs(), b.advantages(), b.mask());
-        PpoDiagnostics d = PpoDiagnostics.of(logp, b.logProbs(), b.advantages(), b.values(), b.returns(), b.mask(), config.cliprange());
+        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.rollout().temperature()).logProbs();  // (B, T-1)
+        ClippedSurrogateLoss.Output policy = config.loss().policyLoss().compute(logp, b.logProbs(), b.advantages(), b.mask());
+        PpoDiagnostics d = PpoDiagnostics.of(logp, b.logProbs(), b.advantages(), b.values(), b.returns(), b.mask(), config.loss().cliprange());
         double entropy;
         try (NoGrad ng = NoGrad.enter()) {
-            entropy = Masked.mean(TokenEntropy.of(logits, b.mask(), config.temperature()), b.mask()).item();
+            entropy = Masked.mean(TokenEntropy.of(logits, b.mask(), config.rollout().temperature()), b.mask()).item();
         }
         return new PolicyStep(policy.loss(), hidden, logp, policy.clipFraction(), d.approxKl(), d.ratioMean(), entropy);
     }
@@ -254,18 +252,18 @@ public final class PpoTrainer implements CheckpointedTrainer {
     private double trainMinibatch(List<PpoRollout> rows, PpoStats stats, double lr) {
         double approxKl = 0;
         double stepLoss = 0;
-        int micro = config.perDeviceTrainBatchSize();
+        int micro = config.batches().perDeviceTrainBatchSize();
         for (int from = 0; from < rows.size(); from += micro) {
             try (Arena step = Arena.open()) {
                 PpoRollout.Minibatch b = PpoRollout.Minibatch.of(rows.subList(from, from + micro), eosId, type);
                 PolicyStep p = policyStep(b);
                 Tensor v = critic.values(b.batch().batch(), p.hidden()).to(type);            // (B, T-1)
-                ClippedValueLoss.Output value = math.valueLoss().compute(v, b.values(), b.returns(), b.mask());
-                Tensor loss = p.loss().add(value.loss().mul(config.vfCoef())).div(config.gradientAccumulationSteps());  // ()
+                ClippedValueLoss.Output value = config.loss().valueLoss().compute(v, b.values(), b.returns(), b.mask());
+                Tensor loss = p.loss().add(value.loss().mul(config.loss().vfCoef())).div(config.batches().gradientAccumulationSteps());  // ()
                 loss.backward();
                 stepLoss += loss.item();
                 stats.add(p, p.loss().item(), value.loss().item(), value.clipFraction());
-                approxKl += p.approxKl() / config.gradientAccumulationSteps();
+                approxKl += p.approxKl() / config.batches().gradientAccumulationSteps();
             }
         }
         optimizer.step(lr, stepLoss);
@@ -275,9 +273,9 @@ public final class PpoTrainer implements CheckpointedTrainer {
 
     /** The spec every rollout shard follows: TRL's generation settings, the seed, and local_rollout_forward_batch_size. */
     public RolloutSpec rolloutSpec() {
-        int stop = config.stopTokenId() == null ? -1 : config.stopTokenId();
-        return new RolloutSpec(config.responseLength(), config.temperature(), stop, eosId, config.seed(), true,
-                config.localRolloutForwardBatchSize());
+        int stop = config.rollout().stopTokenId() == null ? -1 : config.rollout().stopTokenId();
+        return new RolloutSpec(config.rollout().responseLength(), config.rollout().temperature(), stop, eosId, config.batches().seed(), true,
+                config.rollout().localRolloutForwardBatchSize());
     }
 
     /**
@@ -335,7 +333,7 @@ public final class PpoTrainer implements CheckpointedTrainer {
         optimizer.resumeAt(c.get("optimizer_steps"));
         rolloutPhase.restore(c.get("prompt_passes"), c.get("prompt_cursor"), dir.resolve(TrainerState.STATE).toString());
         double beta = TrainerState.readDouble(dir, "kl_coef");
-        kl = config.withKl(beta, config.klEstimator(), config.adaptiveKlTarget(), config.targetKl()).math().klController();
+        kl = config.kl().controller(beta);
     }
 
     /** Iterations done. */

@@ -80,11 +80,11 @@ public final class RewardModelTrainer implements CheckpointedTrainer {
         this.train = fit(train);
         this.heldOut = fit(heldOut);
         this.loss = new BradleyTerryLoss(config.centering());
-        this.plan = new TrainingPlan(train.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
-                config.numTrainEpochs(), config.maxSteps());
-        this.schedule = plan.schedule(config.lrSchedulerType(), config.learningRate(), config.warmupRatio(), config.warmupSteps());
-        this.optimizer = new OptimizerStep(model.namedParameters(), config.adamW(), config.maxGradNorm(),
-                new NonFiniteGuard("reward", config.maxConsecutiveNonfinite()));
+        this.plan = config.batching().plan(train.size());
+        this.schedule = config.schedule().over(plan, config.optimization().learningRate());
+        this.optimizer = new OptimizerStep(model.namedParameters(), config.adam().adamW(config.optimization()),
+                OptimizerStep.maxGradNorm(config.optimization().maxGradNorm()),
+                new NonFiniteGuard("reward", config.optimization().maxConsecutiveNonfinite()));
         this.trainable = model.namedParameters();
         this.gradients = new LocalGradients<>(trainable, shard -> shard.backward(model, loss, config.disableDropout()));
     }
@@ -135,7 +135,7 @@ public final class RewardModelTrainer implements CheckpointedTrainer {
     public void train(LongConsumer afterStep) {
         long total = plan.totalSteps();
         try {
-            List<TrainingPlan.Step> all = plan.steps(config.seed());
+            List<TrainingPlan.Step> all = plan.steps(config.batching().seed());
             for (TrainingPlan.Step planned : all.subList((int) Math.min(steps(), all.size()), all.size())) {
                 // 1. the step's micro-batches as shards, dropout drawn from (seed, step, micro-batch) so that a resumed
                 //    run, or one spread over many machines, draws the same masks
@@ -144,7 +144,7 @@ public final class RewardModelTrainer implements CheckpointedTrainer {
                 for (int k = 0; k < micro.size(); k++) {
                     int[] indices = micro.get(k);
                     shards.add(RewardGradientShard.of(TrainingPlan.pick(train, indices), margins == null ? null : pick(margins, indices),
-                            1.0 / micro.size(), TrainingPlan.shardSeed(config.seed(), steps(), k)));
+                            1.0 / micro.size(), TrainingPlan.shardSeed(config.batching().seed(), steps(), k)));
                 }
                 // 2-4. forward, Bradley-Terry loss, backward, clip, update
                 Map<String, Double> metrics = stepShards(shards);
@@ -176,7 +176,7 @@ public final class RewardModelTrainer implements CheckpointedTrainer {
     public Map<String, Double> step(List<Batch> microBatches) {
         List<RewardGradientShard> shards = new ArrayList<>(microBatches.size());
         for (int k = 0; k < microBatches.size(); k++) {
-            shards.add(RewardGradientShard.of(microBatches.get(k), 1.0 / microBatches.size(), TrainingPlan.shardSeed(config.seed(), steps(), k)));
+            shards.add(RewardGradientShard.of(microBatches.get(k), 1.0 / microBatches.size(), TrainingPlan.shardSeed(config.batching().seed(), steps(), k)));
         }
         return stepShards(shards);
     }

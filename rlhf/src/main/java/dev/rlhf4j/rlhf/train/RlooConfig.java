@@ -1,122 +1,47 @@
 package dev.rlhf4j.rlhf.train;
 
-import dev.rlhf4j.rlhf.rollout.RolloutSpec;
+import static dev.rlhf4j.rlhf.train.HyperParameterCheck.require;
+
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+
 /**
  * The hyper-parameters of {@link RlooTrainer} under the names of TRL's {@code RLOOConfig} (and the
- * {@code TrainingArguments} it extends), in camelCase. Batching as {@link GrpoConfig}'s: one step samples
- * {@code perDeviceTrainBatchSize * gradientAccumulationSteps} completions, {@code numGenerations} per prompt, and takes
- * {@code numIterations} optimizer steps on them. TRL's {@code reward_weights} go with the rewards to the constructor.
+ * {@code TrainingArguments} it extends), in camelCase: what every group trainer has (optimizer, batching, sampling,
+ * clip range), then RLOO's own two. {@link #trlDefaults()} has TRL's defaults; {@link #toBuilder()} changes a few of
+ * them. TRL's {@code reward_weights} go with the rewards to the constructor.
  *
- * @param learningRate              {@code learning_rate}, decayed linearly to 0 over the optimizer steps
- * @param perDeviceTrainBatchSize   {@code per_device_train_batch_size}: completions per micro-batch
- * @param gradientAccumulationSteps {@code gradient_accumulation_steps}
- * @param numGenerations            {@code num_generations}: G completions per prompt, at least 2
- * @param maxCompletionLength       {@code max_completion_length}
- * @param temperature               {@code temperature} of sampling and of every log-prob
- * @param beta                      {@code beta} of the sequence-level KL penalty in the reward; 0 calls no reference
- * @param epsilon                   {@code epsilon}: the lower clip range of the sequence ratio
- * @param epsilonHigh               {@code epsilon_high}: the upper clip range; unset: epsilon
- * @param numIterations             {@code num_iterations}: optimizer steps per generation batch
- * @param normalizeAdvantages       {@code normalize_advantages}: advantages standardised over the batch
- * @param maxGradNorm               {@code max_grad_norm}; null: no clipping
- * @param weightDecay               {@code weight_decay} of AdamW
- * @param numTrainEpochs            {@code num_train_epochs}: passes over the prompts when maxSteps is -1
- * @param maxSteps                  {@code max_steps}: generation steps at most; -1 for no limit
- * @param seed                      {@code seed}: prompt order and sampling
- * @param maxConsecutiveNonfinite   optimizer steps in a row with a non-finite loss or gradient that stop the run
- * @param localRolloutForwardBatchSize {@code local_rollout_forward_batch_size}: rows per rollout shard (generated, scored and
- *                                  referenced together; the unit a cluster distributes, fixed so results do not depend on it)
+ * @param optimization        learning rate 1e-6, decayed linearly to 0 over the optimizer steps; clip 1.0
+ * @param batching            8 completions per step, G = 2, one iteration, 3 epochs, seed 42
+ * @param sampling            256 new tokens at temperature 1
+ * @param clip                0.2 on both sides, of the sequence ratio
+ * @param beta                {@code beta} of the sequence-level KL penalty in the reward; 0 calls no reference
+ * @param normalizeAdvantages {@code normalize_advantages}: advantages standardised over the batch
  */
-public record RlooConfig(double learningRate, int perDeviceTrainBatchSize, int gradientAccumulationSteps, int numGenerations,
-                         int maxCompletionLength, double temperature, double beta, double epsilon, Double epsilonHigh,
-                         int numIterations, boolean normalizeAdvantages, Double maxGradNorm, double weightDecay, double numTrainEpochs,
-                         long maxSteps, long seed, int maxConsecutiveNonfinite,
-        int localRolloutForwardBatchSize) implements GroupConfig {
+public record RlooConfig(@JsonUnwrapped Optimization optimization, @JsonUnwrapped GroupBatching batching,
+                         @JsonUnwrapped Sampling sampling, @JsonUnwrapped ClipRange clip, double beta,
+                         boolean normalizeAdvantages) implements GroupConfig {
 
     public RlooConfig {
-        require(learningRate >= 0 && Double.isFinite(learningRate), "learning_rate must be >= 0, got " + learningRate);
-        require(perDeviceTrainBatchSize >= 1, "per_device_train_batch_size must be >= 1, got " + perDeviceTrainBatchSize);
-        require(gradientAccumulationSteps >= 1, "gradient_accumulation_steps must be >= 1, got " + gradientAccumulationSteps);
-        require(numGenerations >= 2, "num_generations must be >= 2, got " + numGenerations);
-        require(perDeviceTrainBatchSize * gradientAccumulationSteps % numGenerations == 0, "per_device_train_batch_size x"
-                + " gradient_accumulation_steps (" + perDeviceTrainBatchSize * gradientAccumulationSteps + ") must be a multiple of"
-                + " num_generations (" + numGenerations + ")");
-        require(maxCompletionLength >= 1, "max_completion_length must be >= 1, got " + maxCompletionLength);
-        require(temperature > 0 && Double.isFinite(temperature), "temperature must be positive and finite, got " + temperature);
-        require(beta >= 0 && Double.isFinite(beta), "beta must be finite and >= 0, got " + beta);
-        require(epsilon > 0 && epsilon < 1, "epsilon must be in (0, 1), got " + epsilon);
-        require(epsilonHigh == null || epsilonHigh > 0, "epsilon_high must be > 0 or unset, got " + epsilonHigh);
-        require(numIterations >= 1, "num_iterations must be >= 1, got " + numIterations);
-        require(maxGradNorm == null || maxGradNorm > 0, "max_grad_norm must be > 0 or unset, got " + maxGradNorm);
-        require(weightDecay >= 0, "weight_decay must be >= 0, got " + weightDecay);
-        require(numTrainEpochs > 0, "num_train_epochs must be > 0, got " + numTrainEpochs);
-        require(maxSteps == -1 || maxSteps >= 1, "max_steps must be -1 (no limit) or >= 1, got " + maxSteps);
-        require(maxConsecutiveNonfinite >= 1, "max_consecutive_nonfinite must be >= 1, got " + maxConsecutiveNonfinite);
-        require(localRolloutForwardBatchSize >= 1, "local_rollout_forward_batch_size must be >= 1, got " + localRolloutForwardBatchSize);
-    }
-
-    private static void require(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException("RlooConfig: " + message);
-        }
+        require(beta >= 0 && Double.isFinite(beta), "RlooConfig", "beta must be finite and >= 0, got " + beta);
     }
 
     /** TRL's defaults: lr 1e-6, 8 completions per step, G = 2, 256 new tokens at temperature 1, beta 0.05, seed 42. */
     public static RlooConfig trlDefaults() {
-        return new RlooConfig(1e-6, 8, 1, 2, 256, 1.0, 0.05, 0.2, null, 1, false, 1.0, 0.0, 3.0, -1, 42,
-                NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE, RolloutSpec.TRL_SHARD_SIZE);
+        return new RlooConfig(Optimization.trl(1e-6), GroupBatching.trl(2), Sampling.trl(), ClipRange.trl(), 0.05, false);
     }
 
-    /** The upper clip range: epsilon_high, or epsilon when unset. */
-    public double clipHigh() {
-        return epsilonHigh != null ? epsilonHigh : epsilon;
+    /** A builder starting from this config, to change a few hyper-parameters. */
+    public Builder toBuilder() {
+        return new Builder(this);
     }
 
-    /** Prompts per generation step. */
-    public int promptsPerStep() {
-        return perDeviceTrainBatchSize * gradientAccumulationSteps / numGenerations;
-    }
+    /** The setters of RLOO's own hyper-parameters; the shared ones are inherited. */
+    public static final class Builder extends GroupConfigBuilder<RlooConfig, Builder> {
+        private Builder(RlooConfig from) {
+            super(from);
+        }
 
-    /** Generation steps for {@code prompts} prompts, capped by maxSteps. */
-    public long iterations(int prompts) {
-        long n = (long) Math.ceil(numTrainEpochs * prompts / promptsPerStep());
-        return maxSteps == -1 ? n : Math.min(n, maxSteps);
-    }
-
-    public RlooConfig withBatches(int perDevice, int accumulation, int generations) {
-        return new RlooConfig(learningRate, perDevice, accumulation, generations, maxCompletionLength, temperature, beta, epsilon,
-                epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
-    }
-
-    public RlooConfig withGeneration(int maxNew, double temp) {
-        return new RlooConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxNew, temp, beta,
-                epsilon, epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
-    }
-
-    public RlooConfig withLoss(double newBeta, double eps, Double epsHigh, boolean normalize) {
-        return new RlooConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
-                temperature, newBeta, eps, epsHigh, numIterations, normalize, maxGradNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
-    }
-
-    public RlooConfig withOptimizer(double lr, Double maxNorm, int iterationsPerBatch) {
-        return new RlooConfig(lr, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength, temperature,
-                beta, epsilon, epsilonHigh, iterationsPerBatch, normalizeAdvantages, maxNorm, weightDecay, numTrainEpochs, maxSteps, seed,
-                maxConsecutiveNonfinite, localRolloutForwardBatchSize);
-    }
-
-    public RlooConfig withRun(long steps, long newSeed) {
-        return new RlooConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations, maxCompletionLength,
-                temperature, beta, epsilon, epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm, weightDecay, numTrainEpochs, steps,
-                newSeed, maxConsecutiveNonfinite, localRolloutForwardBatchSize);
-    }
-
-    /** The same config with shards of {@code rows} rollout rows ({@code local_rollout_forward_batch_size}). */
-    public RlooConfig withRolloutShard(int rows) {
-        return new RlooConfig(learningRate, perDeviceTrainBatchSize, gradientAccumulationSteps, numGenerations,
-                maxCompletionLength, temperature, beta, epsilon, epsilonHigh, numIterations, normalizeAdvantages, maxGradNorm,
-                weightDecay, numTrainEpochs, maxSteps, seed, maxConsecutiveNonfinite, rows);
+        public Builder beta(double v) { return set("beta", v); }
+        public Builder normalizeAdvantages(boolean v) { return set("normalizeAdvantages", v); }
     }
 }

@@ -45,7 +45,7 @@ public final class RlooTrainer extends GroupTrainer {
                        List<int[]> prompts, RlooConfig config, MetricsSink sink) {
         super("rloo", policy, lora, reference, rewards, rewardWeights, prompts, config, sink);
         this.config = config;
-        this.baseline = new LeaveOneOutBaseline(config.numGenerations());
+        this.baseline = new LeaveOneOutBaseline(config.batching().numGenerations());
     }
 
     /** The KL penalty folded into each reward, then the leave-one-out baseline; {@code kl} is the batch's mean penalty. */
@@ -88,25 +88,25 @@ public final class RlooTrainer extends GroupTrainer {
     /** The policy's forward over a padded micro-batch and its share of the step's loss. */
     public PolicyStep policyStep(GroupRollout.Minibatch b) {
         Tensor logits = policy().forward(b.batch().batch());                                // (B, T, V)
-        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.temperature()).logProbs();  // (B, T-1)
+        Tensor logp = TokenLogProbs.of(logits, b.batch().inputIds(), b.mask(), config.sampling().temperature()).logProbs();  // (B, T-1)
         Tensor logRatio = Masked.rowSum(logp, b.mask()).sub(Masked.rowSum(b.logProbs(), b.mask()));  // (B)
         Tensor ratio = logRatio.exp();                                                       // (B)
         Tensor a = Masked.rowSum(b.advantages(), b.mask()).div(b.mask().sum(-1, false));     // (B)
-        Tensor clipped = ratio.clamp(1.0 - config.epsilon(), 1.0 + config.clipHigh()).mul(a);  // (B)
-        Tensor loss = ratio.mul(a).minimum(clipped).neg().mean().div(config.gradientAccumulationSteps());  // ()
+        Tensor clipped = ratio.clamp(1.0 - config.clip().epsilon(), 1.0 + config.clip().clipHigh()).mul(a);  // (B)
+        Tensor loss = ratio.mul(a).minimum(clipped).neg().mean().div(config.batching().gradientAccumulationSteps());  // ()
         double[] rho;
         double[] adv;
         double entropy;
         try (NoGrad ng = NoGrad.enter()) {
             rho = ratio.toDoubleArray();
             adv = a.toDoubleArray();
-            entropy = Masked.mean(TokenEntropy.of(logits, b.mask(), config.temperature()), b.mask()).item();
+            entropy = Masked.mean(TokenEntropy.of(logits, b.mask(), config.sampling().temperature()), b.mask()).item();
         }
         double low = 0;
         double high = 0;
         for (int i = 0; i < rho.length; i++) {
-            low += rho[i] < 1.0 - config.epsilon() && adv[i] < 0 ? 1.0 / rho.length : 0;
-            high += rho[i] > 1.0 + config.clipHigh() && adv[i] > 0 ? 1.0 / rho.length : 0;
+            low += rho[i] < 1.0 - config.clip().epsilon() && adv[i] < 0 ? 1.0 / rho.length : 0;
+            high += rho[i] > 1.0 + config.clip().clipHigh() && adv[i] > 0 ? 1.0 / rho.length : 0;
         }
         return new PolicyStep(loss, rho, entropy, low, high, low + high);
     }

@@ -65,11 +65,11 @@ public final class SftTrainer implements CheckpointedTrainer {
             this.examples.add(limit.apply(e));
         }
         this.truncated = cut;
-        this.plan = new TrainingPlan(examples.size(), config.perDeviceTrainBatchSize(), config.gradientAccumulationSteps(),
-                config.numTrainEpochs(), config.maxSteps());
-        this.schedule = plan.schedule(config.lrSchedulerType(), config.learningRate(), config.warmupRatio(), config.warmupSteps());
-        this.optimizer = new OptimizerStep(model.namedParameters(), config.adamW(), config.maxGradNorm(),
-                new NonFiniteGuard("sft", config.maxConsecutiveNonfinite()));
+        this.plan = config.batching().plan(examples.size());
+        this.schedule = config.schedule().over(plan, config.optimization().learningRate());
+        this.optimizer = new OptimizerStep(model.namedParameters(), config.adam().adamW(config.optimization()),
+                OptimizerStep.maxGradNorm(config.optimization().maxGradNorm()),
+                new NonFiniteGuard("sft", config.optimization().maxConsecutiveNonfinite()));
         this.padId = model.config().eosTokenId();
         this.trainable = model.namedParameters();
         this.gradients = new LocalGradients<>(trainable, shard -> shard.backward(model, config.completionOnlyLoss()));
@@ -107,7 +107,7 @@ public final class SftTrainer implements CheckpointedTrainer {
     public void train(LongConsumer afterStep) {
         try {
             long total = plan.totalSteps();
-            List<TrainingPlan.Step> all = plan.steps(config.seed());
+            List<TrainingPlan.Step> all = plan.steps(config.batching().seed());
             for (TrainingPlan.Step planned : all.subList((int) Math.min(steps(), all.size()), all.size())) {
                 // 1. the step's micro-batches as shards, each divided by the scored tokens of all of them
                 List<List<CompletionExample>> microBatches = new ArrayList<>();
@@ -121,7 +121,7 @@ public final class SftTrainer implements CheckpointedTrainer {
                 }
                 List<SftGradientShard> shards = new ArrayList<>();
                 for (int k = 0; k < microBatches.size(); k++) {
-                    shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.seed(), steps(), k)));
+                    shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.batching().seed(), steps(), k)));
                 }
                 // 2-4. forward, backward, clip and update
                 Map<String, Double> metrics = stepShards(shards);
@@ -153,7 +153,7 @@ public final class SftTrainer implements CheckpointedTrainer {
         }
         List<SftGradientShard> shards = new ArrayList<>();
         for (int k = 0; k < microBatches.size(); k++) {
-            shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.seed(), steps(), k)));
+            shards.add(SftGradientShard.of(microBatches.get(k), scored, TrainingPlan.shardSeed(config.batching().seed(), steps(), k)));
         }
         return stepShards(shards);
     }

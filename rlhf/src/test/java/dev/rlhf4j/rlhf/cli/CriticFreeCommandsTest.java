@@ -124,7 +124,7 @@ class CriticFreeCommandsTest {
         CommandRun groups = CommandRun.of("grpo", "--model", model.toString(), "--data", prompts, "--reward-funcs", "length",
                 "--per-device-train-batch-size", "3", "--num-generations", "2", "--quiet");
         assertEquals(2, groups.exit(), "a config the record refuses is a usage error");
-        assertTrue(groups.err().startsWith("GrpoConfig: per_device_train_batch_size x gradient_accumulation_steps (3)"), groups.err());
+        assertTrue(groups.err().startsWith("GroupBatching: per_device_train_batch_size x gradient_accumulation_steps (3)"), groups.err());
     }
 
     @Test

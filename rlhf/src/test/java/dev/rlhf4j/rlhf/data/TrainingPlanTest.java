@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.rlhf4j.nn.optim.LrSchedule;
+import dev.rlhf4j.nn.optim.SchedulerType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -60,14 +61,14 @@ class TrainingPlanTest {
     @Test
     void linearAndConstantSchedulesWithWarmup() {
         TrainingPlan plan = new TrainingPlan(10, 1, 1, 1.0, -1);
-        LrSchedule linear = plan.schedule(TrainingPlan.SchedulerType.LINEAR, 1.0, 0.2, 0);
+        LrSchedule linear = plan.schedule(SchedulerType.LINEAR, 1.0, 0.2, 0);
         assertEquals(0.0, linear.at(0), 0.0);
         assertEquals(0.5, linear.at(1), 1e-15);
         assertEquals(1.0, linear.at(2), 1e-15);
         assertEquals(0.125, linear.at(9), 1e-15);
-        LrSchedule constant = plan.schedule(TrainingPlan.SchedulerType.CONSTANT, 1.0, 0.0, 4);
+        LrSchedule constant = plan.schedule(SchedulerType.CONSTANT, 1.0, 0.0, 4);
         assertEquals(0.25, constant.at(1), 1e-15);
         assertEquals(1.0, constant.at(9), 0.0);
-        assertThrows(IllegalArgumentException.class, () -> plan.schedule(TrainingPlan.SchedulerType.LINEAR, 1.0, 0.0, 11));
+        assertThrows(IllegalArgumentException.class, () -> plan.schedule(SchedulerType.LINEAR, 1.0, 0.0, 11));
     }
 }

@@ -14,7 +14,6 @@ import dev.rlhf4j.core.Arena;
 import dev.rlhf4j.core.DType;
 import dev.rlhf4j.core.ShapeException;
 import dev.rlhf4j.core.Tensor;
-import dev.rlhf4j.rlhf.kl.KlEstimator;
 import dev.rlhf4j.rlhf.train.PpoTrainerConfig;
 import java.util.Random;
 import net.jqwik.api.ForAll;
@@ -270,13 +269,14 @@ class PpoLossProperties {
 
     @Test
     void trlPresetBuildsTheConfiguredObjects() {
-        PpoConfig c = PpoTrainerConfig.trlDefaults().math();
-        assertEquals(0.2, c.policyLoss().epsilon());
-        assertEquals(0.2, c.valueLoss().clipRange());
-        assertEquals(0.95, c.gae().lambda());
-        assertEquals(1.0, c.gae().gamma());
-        assertEquals(0.05, c.klController().update(100.0, 64).beta(), "TRL's coefficient is fixed");
-        PpoConfig ziegler = new PpoConfig(1.0, 0.95, 0.2, 0.2, 0.1, 0.2, KlEstimator.K1, 6.0, 10_000, false, 0.0);  // Ziegler et al. 2019
-        assertEquals(0.2 * (1 + 0.2 * 64 / 10_000.0), ziegler.klController().update(100.0, 64).beta(), 1e-15);
+        PpoTrainerConfig c = PpoTrainerConfig.trlDefaults();
+        assertEquals(0.2, c.loss().policyLoss().epsilon());
+        assertEquals(0.2, c.loss().valueLoss().clipRange());
+        assertEquals(0.95, c.loss().gae().lambda());
+        assertEquals(1.0, c.loss().gae().gamma());
+        assertEquals(0.05, c.kl().controller().update(100.0, 64).beta(), "TRL's coefficient is fixed");
+        // Ziegler et al. (2019) as in TRL's legacy trainer: adaptive beta from 0.2 towards KL 6 over 10000 samples
+        PpoTrainerConfig ziegler = c.toBuilder().klCoef(0.2).adaptiveKlTarget(6.0).build();
+        assertEquals(0.2 * (1 + 0.2 * 64 / 10_000.0), ziegler.kl().controller().update(100.0, 64).beta(), 1e-15);
     }
 }

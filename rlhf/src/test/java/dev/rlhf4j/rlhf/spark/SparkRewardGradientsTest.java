@@ -9,11 +9,9 @@ import dev.rlhf4j.nn.gpt2.Gpt2Config;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.io.TensorSnapshot;
 import dev.rlhf4j.rlhf.reward.RewardModel;
-import dev.rlhf4j.rlhf.train.NonFiniteGuard;
 import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.rlhf.train.RewardConfig;
 import dev.rlhf4j.rlhf.train.RewardModelTrainer;
-import dev.rlhf4j.rlhf.data.TrainingPlan;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -29,8 +27,9 @@ import org.junit.jupiter.api.Test;
  */
 class SparkRewardGradientsTest {
     private static final Gpt2Config CONFIG = new Gpt2Config(2, 4, 16, 32, 64, 1e-5, "gelu_new", "float32", 63, 63, 0.1, 0.1, 0.1);
-    private static final RewardConfig REWARD = new RewardConfig(1e-2, 2, 4, 2, 1.0, 3, 24, 0.01, false, 0.0, 0.9, 0.999, 1e-8, 1.0,
-            TrainingPlan.SchedulerType.LINEAR, 0.0, 0, 5, NonFiniteGuard.DEFAULT_MAX_CONSECUTIVE);
+    private static final RewardConfig REWARD = RewardConfig.trlDefaults().toBuilder().learningRate(1e-2).perDeviceTrainBatchSize(2)
+            .gradientAccumulationSteps(2).numTrainEpochs(1.0).maxSteps(3).seed(5).perDeviceEvalBatchSize(4).maxLength(24)
+            .centerRewardsCoefficient(0.01).disableDropout(false).build();
 
     record Outcome(List<Map<String, Double>> metrics, Map<String, String> weights) {
     }

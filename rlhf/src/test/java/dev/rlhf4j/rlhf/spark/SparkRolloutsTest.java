@@ -121,10 +121,9 @@ class SparkRolloutsTest {
         Gpt2LMHeadModel policy = Gpt2LMHeadModel.random(CONFIG, DType.FLOAT32, 9);
         RewardModel scorer = RewardModel.fromLm(Gpt2LMHeadModel.random(CONFIG, DType.FLOAT32, 4), 5);
         List<Map<String, Double>> metrics = new ArrayList<>();
-        GrpoConfig config = GrpoConfig.trlDefaults().withBatches(4, 2, 4).withGeneration(6, 1.0, false)
-                .withLoss(0.04, 0.2, null, dev.rlhf4j.rlhf.grpo.GroupRelativeAdvantages.ScaleRewards.GROUP,
-                        dev.rlhf4j.rlhf.grpo.LossType.DAPO)
-                .withOptimizer(1e-2, 1.0, 1).withRun(3, 11).withRolloutShard(3);
+        GrpoConfig config = GrpoConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(4).gradientAccumulationSteps(2)
+                .numGenerations(4).maxCompletionLength(6).beta(0.04).learningRate(1e-2).maxSteps(3).seed(11)
+                .localRolloutForwardBatchSize(3).build();
         try (ReferenceModel reference = new FrozenCopyReference(policy)) {
             GrpoTrainer trainer = new GrpoTrainer(policy, null, reference, List.of(new NamedReward("reward_model", scorer),
                     new NamedReward("paid", COUNT_PAID)), new double[] {1.0, 2.0}, prompts(12, 3), config, (s, m) -> collector(metrics, s, m));
@@ -143,8 +142,9 @@ class SparkRolloutsTest {
         RewardModel scorer = RewardModel.fromLm(Gpt2LMHeadModel.random(CONFIG, DType.FLOAT32, 4), 5);
         LoraModel lora = LoraModel.create(actor, LoraConfig.gpt2Attention(4, 8), new TensorRandom(6));
         List<Map<String, Double>> metrics = new ArrayList<>();
-        PpoTrainerConfig config = PpoTrainerConfig.trlDefaults().withBatches(4, 1, 2).withGeneration(6, 0.7, null, null)
-                .withOptimizer(1e-2, 1.0, 2).withRun(null, 2, 11).withRolloutShard(3);
+        PpoTrainerConfig config = PpoTrainerConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(4).numMiniBatches(2)
+                .responseLength(6).learningRate(1e-2).maxGradNorm(1.0).numPpoEpochs(2).maxSteps(2).seed(11)
+                .localRolloutForwardBatchSize(3).build();
         try (LoraDisabledReference reference = LoraDisabledReference.of(actor, lora);
              SharedTrunkCritic critic = new SharedTrunkCritic(32, DType.FLOAT32, new TensorRandom(2), 0.02)) {
             PpoTrainer trainer = new PpoTrainer(actor, lora, critic, reference, scorer, prompts(16, 3), config,
@@ -165,8 +165,8 @@ class SparkRolloutsTest {
     private static Outcome rloo(Rollouts.Factory rollouts, Path file, boolean offloaded) {
         Gpt2LMHeadModel policy = Gpt2LMHeadModel.random(CONFIG, DType.FLOAT32, 9);
         List<Map<String, Double>> metrics = new ArrayList<>();
-        RlooConfig config = RlooConfig.trlDefaults().withBatches(3, 2, 2).withGeneration(5, 1.0)
-                .withOptimizer(1e-2, 1.0, 1).withRun(2, 11).withRolloutShard(4);
+        RlooConfig config = RlooConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(3).gradientAccumulationSteps(2)
+                .maxCompletionLength(5).learningRate(1e-2).maxSteps(2).seed(11).localRolloutForwardBatchSize(4).build();
         try (ReferenceModel reference = offloaded ? OffloadedReference.of(policy, file)
                 : HalfPrecisionReference.of(policy, DType.BFLOAT16)) {
             RlooTrainer trainer = new RlooTrainer(policy, null, reference, List.of(new NamedReward("paid", COUNT_PAID)), new double[] {1.0},
@@ -217,8 +217,8 @@ class SparkRolloutsTest {
         try (SynchronizedReference reference = new SynchronizedReference(policy, 2, 0.5);
              SparkCluster cluster = SparkCluster.start("local[1]", "spark-rollouts-test")) {
             GrpoTrainer trainer = new GrpoTrainer(policy, null, reference, List.of(new NamedReward("paid", COUNT_PAID)), new double[] {1.0},
-                    prompts(12, 3), GrpoConfig.trlDefaults().withBatches(4, 2, 4).withGeneration(6, 1.0, false).withLoss(0.04, 0.2, null,
-                    dev.rlhf4j.rlhf.grpo.GroupRelativeAdvantages.ScaleRewards.GROUP, dev.rlhf4j.rlhf.grpo.LossType.DAPO), (s, m) -> { });
+                    prompts(12, 3), GrpoConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(4)
+                    .gradientAccumulationSteps(2).numGenerations(4).maxCompletionLength(6).beta(0.04).build(), (s, m) -> { });
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer.rollouts(SparkRollouts.on(cluster)));
             assertTrue(e.getMessage().contains("--sync-ref-model"), e.getMessage());
             trainer.release();

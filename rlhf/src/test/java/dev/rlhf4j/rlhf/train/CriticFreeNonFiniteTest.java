@@ -40,8 +40,8 @@ class CriticFreeNonFiniteTest {
     void grpoSkipsCountsAndStops() {
         boolean[] poisoned = {true};
         Gpt2LMHeadModel policy = GroupToy.model(5);
-        GrpoConfig config = GrpoConfig.trlDefaults().withBatches(8, 1, 4).withGeneration(4, 1.0, false).withOptimizer(5e-3, null, 2)
-                .withRun(10, 11);
+        GrpoConfig config = GrpoConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(8).numGenerations(4).maxCompletionLength(4)
+                .learningRate(5e-3).maxGradNorm(null).numIterations(2).maxSteps(10).seed(11).build();
         GrpoTrainer trainer = new GrpoTrainer(policy, null, null, List.of(switchable(poisoned)), new double[] {1}, GroupToy.prompts(16, 1),
                 config, MetricsSink.NONE);
         check(policy, poisoned, trainer::iterate, 2);
@@ -53,8 +53,8 @@ class CriticFreeNonFiniteTest {
     void rlooSkipsCountsAndStops() {
         boolean[] poisoned = {true};
         Gpt2LMHeadModel policy = GroupToy.model(9);
-        RlooConfig config = RlooConfig.trlDefaults().withBatches(8, 1, 4).withGeneration(4, 1.0).withLoss(0.0, 0.2, null, false)
-                .withOptimizer(5e-3, 1.0, 2).withRun(10, 11);
+        RlooConfig config = RlooConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(8).numGenerations(4).maxCompletionLength(4)
+                .beta(0.0).learningRate(5e-3).numIterations(2).maxSteps(10).seed(11).build();
         RlooTrainer trainer = new RlooTrainer(policy, null, null, List.of(switchable(poisoned)), new double[] {1}, GroupToy.prompts(16, 1),
                 config, MetricsSink.NONE);
         check(policy, poisoned, trainer::iterate, 2);

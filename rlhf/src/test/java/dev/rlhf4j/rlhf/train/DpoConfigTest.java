@@ -30,11 +30,11 @@ class DpoConfigTest {
     @Test
     void trlDefaultsAndTheLossTypeNames() {
         DpoConfig c = DpoConfig.trlDefaults();
-        assertEquals(1e-6, c.learningRate());
-        assertEquals(0.1, c.beta());
+        assertEquals(1e-6, c.optimization().learningRate());
+        assertEquals(0.1, c.objective().beta());
         assertEquals(1024, c.maxLength());
         assertEquals(512, c.maxPromptLength());
-        assertEquals(8, c.perDeviceTrainBatchSize());
+        assertEquals(8, c.batching().perDeviceTrainBatchSize());
         assertEquals(new SigmoidDpoLoss(0.1, 0.0), c.loss());
         DpoConfig.Builder b = c.toBuilder().beta(0.2).labelSmoothing(0.1);
         assertEquals(new RobustDpoLoss(0.2, 0.1), b.lossType(DpoConfig.LossType.of("robust")).build().loss());
@@ -53,7 +53,7 @@ class DpoConfigTest {
                 () -> b.lossType(DpoConfig.LossType.HINGE).labelSmoothing(0.1).build());
         assertMessage("max_length must exceed max_prompt_length", () -> DpoConfig.trlDefaults().toBuilder().maxLength(512).build());
         assertMessage("max_steps must be > 0, or -1", () -> DpoConfig.trlDefaults().toBuilder().maxSteps(0).build());
-        assertMessage("lr_scheduler_type", () -> DpoConfig.trlDefaults().toBuilder().lrSchedulerType("cosine").build());
+        assertMessage("lr_scheduler_type", () -> DpoConfig.trlDefaults().toBuilder().lrSchedulerType(null).build());
         Gpt2LMHeadModel policy = DpoToy.model(DType.FLOAT32, 1);
         DpoConfig simpo = DpoConfig.trlDefaults().toBuilder().lossType(DpoConfig.LossType.SIMPO).build();
         try (FrozenCopyReference ref = new FrozenCopyReference(policy)) {

@@ -10,6 +10,7 @@ import dev.rlhf4j.core.TensorRandom;
 import dev.rlhf4j.nn.gpt2.Gpt2LMHeadModel;
 import dev.rlhf4j.nn.lora.LoraConfig;
 import dev.rlhf4j.nn.lora.LoraModel;
+import dev.rlhf4j.nn.optim.SchedulerType;
 import dev.rlhf4j.rlhf.data.PreferenceExample;
 import dev.rlhf4j.rlhf.reference.ContentHash;
 import dev.rlhf4j.rlhf.reference.FrozenCopyReference;
@@ -38,7 +39,7 @@ class DpoTrainerTest {
     private static DpoConfig toyConfig() {
         return DpoConfig.trlDefaults().toBuilder()
                 .learningRate(1e-2).perDeviceTrainBatchSize(4).maxSteps(16).maxLength(12).maxPromptLength(6).seed(7)
-                .lrSchedulerType("constant").build();
+                .lrSchedulerType(SchedulerType.CONSTANT).build();
     }
 
     @Test

@@ -26,10 +26,10 @@ class GrpoStepFixtureTest {
         JsonNode grpo = TrainerVectors.json().get("grpo");
         double[] rewards = GroupFixture.doubles(grpo.get("rewards"));
         double[] want = GroupFixture.doubles(grpo.get("advantages"));
-        GrpoConfig config = GrpoConfig.trlDefaults().withBatches(8, 1, grpo.get("num_generations").asInt())
-                .withGeneration(grpo.get("max_completion_length").asInt(), 1.0, false)
-                .withLoss(grpo.get("beta").asDouble(), grpo.get("epsilon").asDouble(), grpo.get("epsilon_high").asDouble(),
-                        ScaleRewards.valueOf(grpo.get("scale_rewards").asText().toUpperCase()), LossType.GRPO);
+        GrpoConfig config = GrpoConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(8)
+                .numGenerations(grpo.get("num_generations").asInt()).maxCompletionLength(grpo.get("max_completion_length").asInt())
+                .beta(grpo.get("beta").asDouble()).epsilon(grpo.get("epsilon").asDouble()).epsilonHigh(grpo.get("epsilon_high").asDouble())
+                .scaleRewards(ScaleRewards.valueOf(grpo.get("scale_rewards").asText().toUpperCase())).lossType(LossType.GRPO).build();
         double[] a = config.advantages().of(rewards);
         double worstAdvantage = 0;
         for (int i = 0; i < a.length; i++) {
@@ -46,7 +46,7 @@ class GrpoStepFixtureTest {
             LossType[] types = {LossType.GRPO, LossType.BNPO, LossType.DR_GRPO};
             for (int k = types.length - 1; k >= 0; k--) {
                 GrpoTrainer trainer = new GrpoTrainer(policy, null, reference, List.of(zero), new double[] {1}, prompts,
-                        config.withLoss(config.beta(), config.epsilon(), config.epsilonHigh(), config.scaleRewards(), types[k]),
+                        config.toBuilder().lossType(types[k]).build(),
                         MetricsSink.NONE);
                 try (Arena arena = Arena.open()) {
                     GroupRollout.Minibatch batch = GroupRollout.Minibatch.of(rows, policy.config().eosTokenId(), DType.FLOAT64);
@@ -78,8 +78,8 @@ class GrpoStepFixtureTest {
     @Test
     void anUnscoredCompletionCountsForNothing() {
         JsonNode grpo = TrainerVectors.json().get("grpo");
-        GrpoConfig config = GrpoConfig.trlDefaults().withBatches(8, 1, 4).withGeneration(6, 1.0, true)
-                .withLoss(0.04, 0.2, 0.28, ScaleRewards.GROUP, LossType.BNPO);
+        GrpoConfig config = GrpoConfig.trlDefaults().toBuilder().numGenerations(4).maxCompletionLength(6).maskTruncatedCompletions(true)
+                .beta(0.04).epsilonHigh(0.28).lossType(LossType.BNPO).build();
         double[] a = config.advantages().of(GroupFixture.doubles(grpo.get("rewards")));
         Gpt2LMHeadModel policy = Gpt2LMHeadModel.fromPretrained(dev.rlhf4j.nn.Fixtures.path("gpt2-tiny-random"), DType.FLOAT64);
         List<GroupRollout> all = GroupFixture.rollouts(grpo, a);

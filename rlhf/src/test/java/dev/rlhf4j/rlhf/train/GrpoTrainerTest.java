@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
 class GrpoTrainerTest {
     /** 4 prompts x G 4 per step, 2 micro-batches of 8, 6 new tokens, beta 0.04, 4 optimizer steps per batch. */
     private static GrpoConfig config(long steps) {
-        return GrpoConfig.trlDefaults().withBatches(8, 2, 4).withGeneration(6, 1.0, false)
-                .withLoss(0.04, 0.2, 0.28, ScaleRewards.GROUP, LossType.DAPO).withOptimizer(5e-3, 1.0, 4).withRun(steps, 11);
+        return GrpoConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(8).gradientAccumulationSteps(2).numGenerations(4)
+                .maxCompletionLength(6).beta(0.04).epsilonHigh(0.28).learningRate(5e-3).numIterations(4).maxSteps(steps).seed(11)
+                .build();
     }
 
     private static List<Map<String, Double>> train(GrpoTrainer trainer) {
@@ -75,7 +76,7 @@ class GrpoTrainerTest {
         List<Map<String, Double>> out = new ArrayList<>();
         try (FrozenCopyReference reference = new FrozenCopyReference(policy)) {
             GrpoTrainer trainer = new GrpoTrainer(policy, null, reference, List.of(GroupToy.COUNT_PAID), new double[] {1},
-                    GroupToy.prompts(16, 3), config(2).withOptimizer(3e-3, 1.0, 2), MetricsSink.NONE);
+                    GroupToy.prompts(16, 3), config(2).toBuilder().learningRate(3e-3).numIterations(2).build(), MetricsSink.NONE);
             for (int i = 0; i < 2; i++) {
                 try (Arena outer = Arena.open()) {
                     Map<String, Double> m = new LinkedHashMap<>(trainer.iterate());
@@ -96,13 +97,14 @@ class GrpoTrainerTest {
         try (GroupToy.CountingReference reference = new GroupToy.CountingReference(new FrozenCopyReference(policy))) {
             GrpoConfig c = config(2);
             GrpoTrainer zero = new GrpoTrainer(policy, null, reference, List.of(GroupToy.COUNT_PAID), new double[] {1},
-                    GroupToy.prompts(16, 3), c.withLoss(0.0, 0.2, null, ScaleRewards.GROUP, LossType.GRPO), MetricsSink.NONE);
+                    GroupToy.prompts(16, 3), c.toBuilder().beta(0.0).epsilonHigh(null).lossType(LossType.GRPO).build(), MetricsSink.NONE);
             Map<String, Double> m = zero.iterate();
             assertEquals(0, reference.passes + reference.steps, "beta 0: the reference is never called");
             assertFalse(m.containsKey("kl"));
             zero.release();
             GrpoTrainer none = new GrpoTrainer(policy, null, null, List.of(GroupToy.COUNT_PAID), new double[] {1},
-                    GroupToy.prompts(16, 3), c.withLoss(0.0, 0.2, null, ScaleRewards.NONE, LossType.DR_GRPO), MetricsSink.NONE);
+                    GroupToy.prompts(16, 3), c.toBuilder().beta(0.0).epsilonHigh(null).scaleRewards(ScaleRewards.NONE)
+                    .lossType(LossType.DR_GRPO).build(), MetricsSink.NONE);
             assertTrue(Double.isFinite(none.iterate().get("loss")));
             none.release();
             GrpoTrainer withKl = new GrpoTrainer(policy, null, reference, List.of(GroupToy.COUNT_PAID), new double[] {1},
@@ -136,21 +138,22 @@ class GrpoTrainerTest {
 
     @Test
     void badSettingsAreRefusedByName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.trlDefaults().withBatches(6, 1, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(6).numGenerations(4).build());
         assertTrue(e.getMessage().contains("num_generations"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.trlDefaults().withBatches(8, 1, 1));
+        e = assertThrows(IllegalArgumentException.class, () -> GrpoConfig.trlDefaults().toBuilder().numGenerations(1).build());
         assertTrue(e.getMessage().contains("num_generations"), e.getMessage());
         Gpt2LMHeadModel policy = GroupToy.model(9);
         e = assertThrows(IllegalArgumentException.class, () -> new GrpoTrainer(policy, null, null, List.of(GroupToy.COUNT_PAID),
-                new double[] {1, 2}, GroupToy.prompts(16, 3), config(1).withLoss(0, 0.2, null, ScaleRewards.GROUP, LossType.DAPO),
+                new double[] {1, 2}, GroupToy.prompts(16, 3), config(1).toBuilder().beta(0).epsilonHigh(null).build(),
                 MetricsSink.NONE));
         assertTrue(e.getMessage().contains("reward_weights"), e.getMessage());
         policy.release();
         GrpoConfig d = GrpoConfig.trlDefaults();
-        assertEquals(List.of(1e-6, 8.0, 256.0, 1.0, 0.0, 0.2, 0.2, 1.0), List.of(d.learningRate(), (double) d.numGenerations(),
-                (double) d.maxCompletionLength(), d.temperature(), d.beta(), d.epsilon(), d.clipHigh(), (double) d.numIterations()));
+        assertEquals(List.of(1e-6, 8.0, 256.0, 1.0, 0.0, 0.2, 0.2, 1.0), List.of(d.optimization().learningRate(),
+                (double) d.batching().numGenerations(), (double) d.sampling().maxCompletionLength(), d.sampling().temperature(), d.beta(),
+                d.clip().epsilon(), d.clip().clipHigh(), (double) d.batching().numIterations()));
         assertEquals(LossType.DAPO, d.lossType());
         assertEquals(ScaleRewards.GROUP, d.scaleRewards());
-        assertEquals(38, d.withBatches(8, 1, 2).iterations(50), "ceil(3 epochs x 50 prompts / 4 prompts per step)");
+        assertEquals(38, d.toBuilder().numGenerations(2).build().batching().iterations(50), "ceil(3 epochs x 50 prompts / 4 prompts per step)");
     }
 }

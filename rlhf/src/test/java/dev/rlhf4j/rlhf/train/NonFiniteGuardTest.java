@@ -99,7 +99,7 @@ class NonFiniteGuardTest {
     @Test
     void sftSkipsANanStepLeavesTheWeightsAndTrainsOnAfterIt() {
         Gpt2LMHeadModel model = Toy.model(DType.FLOAT32, 1);
-        SftConfig config = SftConfig.trlDefaults().withLearningRate(1e-2).withBatches(2, 1).withSteps(-1, 10);
+        SftConfig config = SftConfig.trlDefaults().toBuilder().learningRate(1e-2).perDeviceTrainBatchSize(2).maxSteps(10).build();
         SftTrainer trainer = new SftTrainer(model, DATA, config, MetricsSink.NONE);
         Tensor poisoned = poisonable(model);
         Tensor saved = poisoned.copy();
@@ -128,7 +128,7 @@ class NonFiniteGuardTest {
     void sftStopsAtTheFifthNonFiniteStepInARowNamingIt() {
         Gpt2LMHeadModel model = Toy.model(DType.FLOAT32, 1);
         List<Map<String, Double>> reports = new ArrayList<>();
-        SftTrainer trainer = new SftTrainer(model, DATA, SftConfig.trlDefaults().withBatches(1, 1).withSteps(-1, 20),
+        SftTrainer trainer = new SftTrainer(model, DATA, SftConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(1).maxSteps(20).build(),
                 Toy.collect(reports));
         poisonable(model).fill(Double.NaN);
         NonFiniteGuard.NonFiniteStepException e = assertThrows(NonFiniteGuard.NonFiniteStepException.class, trainer::train);
@@ -147,7 +147,7 @@ class NonFiniteGuardTest {
         lm.release();
         List<Map<String, Double>> reports = new ArrayList<>();
         RewardModelTrainer reward = new RewardModelTrainer(rm, Toy.markedPairs(16, 1), List.of(),
-                RewardConfig.trlDefaults().withSteps(4, -1), Toy.collect(reports));
+                RewardConfig.trlDefaults().toBuilder().numTrainEpochs(4).build(), Toy.collect(reports));
         Tensor poisoned = poisonable(rm);
         poisoned.fill(Double.NaN);
         String before = hashExcept(rm, poisoned);
@@ -187,8 +187,8 @@ class NonFiniteGuardTest {
         for (int i = 0; i < 16; i++) {
             prompts.add(new int[] {i % 15, (i * 7) % 15});
         }
-        PpoTrainerConfig ppo = PpoTrainerConfig.trlDefaults().withBatches(8, 1, 2).withGeneration(4, 1.0, null, null)
-                .withOptimizer(3e-3, 1.0, 4).withRun(32L, 2, 11);
+        PpoTrainerConfig ppo = PpoTrainerConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(8).numMiniBatches(2)
+                .responseLength(4).temperature(1.0).learningRate(3e-3).maxGradNorm(1.0).totalEpisodes(32L).maxSteps(2).seed(11).build();
         try (FrozenCopyReference reference = new FrozenCopyReference(actor);
              SharedTrunkCritic critic = new SharedTrunkCritic(32, DType.FLOAT32, new TensorRandom(2), 0.02)) {
             PpoTrainer trainer = new PpoTrainer(actor, null, critic, reference, nan, prompts, ppo, MetricsSink.NONE);

@@ -50,8 +50,9 @@ class PpoStepFixtureTest {
             rows.add(new PpoRollout(new CompletionExample(query, response), doubles(r.get("old_logprobs")), zeros,
                     doubles(r.get("advantages")), zeros));
         }
-        PpoTrainerConfig config = PpoTrainerConfig.trlDefaults().withBatches(2, 1, 1).withGeneration(8, 1.0, eos, null);
-        assertEquals(ppo.get("cliprange").asDouble(), config.cliprange());
+        PpoTrainerConfig config = PpoTrainerConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(2).responseLength(8).temperature(1.0)
+                .stopTokenId(eos).build();
+        assertEquals(ppo.get("cliprange").asDouble(), config.loss().cliprange());
         try (SharedTrunkCritic critic = new SharedTrunkCritic(32, DType.FLOAT64, new TensorRandom(1), 0.02);
              FrozenCopyReference reference = new FrozenCopyReference(policy);
              SafetensorsReader grads = SafetensorsReader.open(resource("/fixtures/trainer-vectors/ppo_grads.safetensors"))) {

@@ -63,8 +63,9 @@ class PpoTrainerTest {
     }
 
     private static PpoTrainerConfig config(long iterations) {
-        return PpoTrainerConfig.trlDefaults().withBatches(8, 1, 2).withGeneration(6, 1.0, null, null)
-                .withOptimizer(3e-3, 1.0, 4).withRun(16 * iterations, iterations, 11);
+        return PpoTrainerConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(8).numMiniBatches(2).responseLength(6)
+                .temperature(1.0).learningRate(3e-3).maxGradNorm(1.0).totalEpisodes(16 * iterations).maxSteps(iterations).seed(11)
+                .build();
     }
 
     /** Runs {@code iterations} iterations and returns their metrics. */
@@ -82,7 +83,7 @@ class PpoTrainerTest {
         List<Map<String, Double>> metrics = new ArrayList<>();
         try (FrozenCopyReference reference = new FrozenCopyReference(actor);
              SharedTrunkCritic critic = new SharedTrunkCritic(32, DType.FLOAT32, new TensorRandom(2), 0.02)) {
-            PpoTrainer trainer = new PpoTrainer(actor, null, critic, reference, COUNT_PAID, prompts(32, 1), config(6).withOptimizer(5e-3, 1.0, 4),
+            PpoTrainer trainer = new PpoTrainer(actor, null, critic, reference, COUNT_PAID, prompts(32, 1), config(6).toBuilder().learningRate(5e-3).build(),
                     (step, m) -> metrics.add(new LinkedHashMap<>(m)));
             trainer.train();
             reference.verifyFrozen();
@@ -125,7 +126,7 @@ class PpoTrainerTest {
         try (ReferenceModel reference = new FrozenCopyReference(actor);
              Critic critic = SeparateCritic.fromRewardModel(rewardTrunk, scoreWeight)) {
             PpoTrainer trainer = new PpoTrainer(actor, null, critic, reference, COUNT_PAID, prompts(16, 3),
-                    config(2).withOptimizer(3e-3, 1.0, 2).withKl(0.1, dev.rlhf4j.rlhf.kl.KlEstimator.K3, 0.5, null),
+                    config(2).toBuilder().numPpoEpochs(2).klCoef(0.1).klEstimator(dev.rlhf4j.rlhf.kl.KlEstimator.K3).adaptiveKlTarget(0.5).build(),
                     PpoTrainerTest::noSink);
             for (int i = 0; i < 2; i++) {
                 try (Arena outer = Arena.open()) {
@@ -178,7 +179,7 @@ class PpoTrainerTest {
         try (LoraDisabledReference reference = LoraDisabledReference.of(actor, lora);
              SharedTrunkCritic critic = new SharedTrunkCritic(32, DType.FLOAT32, new TensorRandom(2), 0.02)) {
             PpoTrainer trainer = new PpoTrainer(actor, lora, critic, reference, COUNT_PAID, prompts(16, 3),
-                    config(2).withOptimizer(1e-2, null, 4), PpoTrainerTest::noSink);
+                    config(2).toBuilder().learningRate(1e-2).maxGradNorm(null).build(), PpoTrainerTest::noSink);
             List<Map<String, Double>> m = run(trainer);
             assertTrue(m.get(1).get("objective/kl") != 0.0, "the adapters moved the policy away from its base");
             reference.verifyFrozen();
@@ -196,7 +197,7 @@ class PpoTrainerTest {
         try (FrozenCopyReference reference = new FrozenCopyReference(actor);
              SharedTrunkCritic critic = new SharedTrunkCritic(32, DType.FLOAT32, new TensorRandom(2), 0.02)) {
             PpoTrainer trainer = new PpoTrainer(actor, null, critic, reference, COUNT_PAID, prompts(16, 3),
-                    config(1).withOptimizer(5e-2, null, 4).withKl(0.05, dev.rlhf4j.rlhf.kl.KlEstimator.K1, null, 1e-6),
+                    config(1).toBuilder().learningRate(5e-2).maxGradNorm(null).targetKl(1e-6).build(),
                     PpoTrainerTest::noSink);
             Map<String, Double> m = trainer.iterate();
             assertEquals(1.0, m.get("policy/early_stopped"));
@@ -209,26 +210,28 @@ class PpoTrainerTest {
     @Test
     void badConfigurationsAreRefusedByName() {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> PpoTrainerConfig.trlDefaults().withGeneration(53, 0.0, null, null));
+                () -> PpoTrainerConfig.trlDefaults().toBuilder().temperature(0.0).build());
         assertTrue(e.getMessage().contains("temperature"), e.getMessage());
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> PpoTrainerConfig.trlDefaults().withBatches(8, 1, 0));
+                () -> PpoTrainerConfig.trlDefaults().toBuilder().numMiniBatches(0).build());
         assertTrue(e.getMessage().contains("num_mini_batches"), e.getMessage());
     }
 
     @Test
     void trlDefaultsAndTheNumberOfIterations() {
         PpoTrainerConfig c = PpoTrainerConfig.trlDefaults();
-        assertEquals(List.of(3e-6, 53.0, 0.7, 0.05, 0.2, 0.2, 0.1, 1.0, 0.95), List.of(c.learningRate(), (double) c.responseLength(),
-                c.temperature(), c.klCoef(), c.cliprange(), c.cliprangeValue(), c.vfCoef(), c.gamma(), c.lam()));
-        assertEquals(List.of(4, 1, 8), List.of(c.numPpoEpochs(), c.numMiniBatches(), c.batchSize()));
-        assertEquals(dev.rlhf4j.rlhf.kl.KlEstimator.K1, c.klEstimator());
-        assertTrue(c.missingEosPenalty() == null && c.stopTokenId() == null && c.adaptiveKlTarget() == null && c.targetKl() == null);
-        assertEquals(38, c.iterations(100), "ceil(3 epochs x 100 prompts / 8)");
-        assertEquals(13, c.withRun(100L, -1, 1).iterations(5), "ceil(total_episodes 100 / 8)");
-        assertEquals(4, c.withRun(100L, 4, 1).iterations(5), "capped by max_steps");
-        assertEquals(0.05, c.math().klController().beta());
-        assertEquals(0.2, c.withKl(0.2, dev.rlhf4j.rlhf.kl.KlEstimator.K1, 6.0, null).math().klController().update(12.0, 8).beta()
+        assertEquals(List.of(3e-6, 53.0, 0.7, 0.05, 0.2, 0.2, 0.1, 1.0, 0.95), List.of(c.optimization().learningRate(),
+                (double) c.rollout().responseLength(), c.rollout().temperature(), c.kl().klCoef(), c.loss().cliprange(),
+                c.loss().cliprangeValue(), c.loss().vfCoef(), c.loss().gamma(), c.loss().lam()));
+        assertEquals(List.of(4, 1, 8), List.of(c.batches().numPpoEpochs(), c.batches().numMiniBatches(), c.batches().batchSize()));
+        assertEquals(dev.rlhf4j.rlhf.kl.KlEstimator.K1, c.kl().klEstimator());
+        assertTrue(c.rollout().missingEosPenalty() == null && c.rollout().stopTokenId() == null && c.kl().adaptiveKlTarget() == null
+                && c.kl().targetKl() == null && c.optimization().maxGradNorm() == null);
+        assertEquals(38, c.batches().iterations(100), "ceil(3 epochs x 100 prompts / 8)");
+        assertEquals(13, c.toBuilder().totalEpisodes(100L).build().batches().iterations(5), "ceil(total_episodes 100 / 8)");
+        assertEquals(4, c.toBuilder().totalEpisodes(100L).maxSteps(4).build().batches().iterations(5), "capped by max_steps");
+        assertEquals(0.05, c.kl().controller().beta());
+        assertEquals(0.2, c.toBuilder().klCoef(0.2).adaptiveKlTarget(6.0).build().kl().controller().update(12.0, 8).beta()
                 / (1 + 0.2 * 8 / 10_000.0), 1e-15, "adaptive: beta (1 + clip(12/6 - 1) n / horizon)");
     }
 

@@ -35,7 +35,7 @@ class RewardModelTrainerTest {
     }
 
     private static RewardConfig toyConfig() {
-        return RewardConfig.trlDefaults().withLearningRate(1e-2).withSteps(6, -1);
+        return RewardConfig.trlDefaults().toBuilder().learningRate(1e-2).numTrainEpochs(6).build();
     }
 
     @Test
@@ -75,7 +75,7 @@ class RewardModelTrainerTest {
             RewardModel rm = rewardModel(DType.FLOAT32);
             List<Map<String, Double>> reports = new ArrayList<>();
             RewardModelTrainer trainer = new RewardModelTrainer(rm, TRAIN.subList(0, 16), HELD_OUT.subList(0, 8),
-                    toyConfig().withSteps(1, -1).withSeed(seed), Toy.collect(reports));
+                    toyConfig().toBuilder().numTrainEpochs(1).seed(seed).build(), Toy.collect(reports));
             trainer.train();
             runs.add(Toy.withoutTiming(reports));
             trainer.release();
@@ -92,7 +92,7 @@ class RewardModelTrainerTest {
         List<PreferenceExample> pairs = TRAIN.subList(0, 5);
         double[] margins = {0.5, 1.0, 0.0, 2.0, 0.25};
         RewardModelTrainer trainer = new RewardModelTrainer(rm, pairs, margins, List.of(),
-                toyConfig().withCenterRewardsCoefficient(0.01), MetricsSink.NONE);
+                toyConfig().toBuilder().centerRewardsCoefficient(0.01).build(), MetricsSink.NONE);
         RewardModelTrainer.Forward f = trainer.backward(trainer.batch(pairs, margins), 1.0);
         double expected = 0;
         double center = 0;

@@ -32,10 +32,11 @@ class RlooStepFixtureTest {
             old[i] = GroupFixture.doubles(grpo.get("rollouts").get(i).get("old_logprobs"));
             ref[i] = GroupFixture.doubles(grpo.get("rollouts").get(i).get("ref_logprobs"));
         }
-        RlooConfig config = RlooConfig.trlDefaults().withBatches(n, 1, rloo.get("num_generations").asInt()).withGeneration(6, 1.0)
-                .withLoss(rloo.get("beta").asDouble(), rloo.get("epsilon").asDouble(), rloo.get("epsilon_high").asDouble(), false);
+        RlooConfig config = RlooConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(n).numGenerations(rloo.get("num_generations").asInt())
+                .maxCompletionLength(6).beta(rloo.get("beta").asDouble()).epsilon(rloo.get("epsilon").asDouble())
+                .epsilonHigh(rloo.get("epsilon_high").asDouble()).build();
         double[] penalised = LeaveOneOutBaseline.penalised(GroupFixture.doubles(grpo.get("rewards")), old, ref, config.beta());
-        double[] a = new LeaveOneOutBaseline(config.numGenerations()).advantages(penalised);
+        double[] a = new LeaveOneOutBaseline(config.batching().numGenerations()).advantages(penalised);
         double worstReward = 0;
         double worstAdvantage = 0;
         for (int i = 0; i < n; i++) {

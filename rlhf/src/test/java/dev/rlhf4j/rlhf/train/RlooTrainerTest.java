@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 class RlooTrainerTest {
     /** 4 prompts x G 4 per step, 2 micro-batches of 8, 6 new tokens, beta 0.05, 4 optimizer steps per batch. */
     private static RlooConfig config(long steps) {
-        return RlooConfig.trlDefaults().withBatches(8, 2, 4).withGeneration(6, 1.0).withLoss(0.05, 0.2, 0.28, true)
-                .withOptimizer(5e-3, 1.0, 4).withRun(steps, 11);
+        return RlooConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(8).gradientAccumulationSteps(2).numGenerations(4)
+                .maxCompletionLength(6).epsilonHigh(0.28).normalizeAdvantages(true).learningRate(5e-3).numIterations(4)
+                .maxSteps(steps).seed(11).build();
     }
 
     @Test
@@ -55,7 +56,7 @@ class RlooTrainerTest {
         List<Map<String, Double>> out = new ArrayList<>();
         try (FrozenCopyReference reference = new FrozenCopyReference(policy)) {
             RlooTrainer trainer = new RlooTrainer(policy, null, reference, List.of(GroupToy.COUNT_PAID, GroupToy.LENGTH),
-                    new double[] {1, 0.5}, GroupToy.prompts(16, 3), config(2).withOptimizer(3e-3, 1.0, 2), MetricsSink.NONE);
+                    new double[] {1, 0.5}, GroupToy.prompts(16, 3), config(2).toBuilder().learningRate(3e-3).numIterations(2).build(), MetricsSink.NONE);
             for (int i = 0; i < 2; i++) {
                 try (Arena outer = Arena.open()) {
                     Map<String, Double> m = new LinkedHashMap<>(trainer.iterate());
@@ -75,7 +76,7 @@ class RlooTrainerTest {
         Gpt2LMHeadModel policy = GroupToy.model(9);
         try (GroupToy.CountingReference reference = new GroupToy.CountingReference(new FrozenCopyReference(policy))) {
             RlooTrainer zero = new RlooTrainer(policy, null, reference, List.of(GroupToy.COUNT_PAID), new double[] {1},
-                    GroupToy.prompts(16, 3), config(1).withLoss(0.0, 0.2, null, false), MetricsSink.NONE);
+                    GroupToy.prompts(16, 3), config(1).toBuilder().beta(0.0).epsilonHigh(null).normalizeAdvantages(false).build(), MetricsSink.NONE);
             Map<String, Double> m = zero.iterate();
             assertEquals(0, reference.passes + reference.steps, "beta 0: the reference is never called");
             assertFalse(m.containsKey("kl"));

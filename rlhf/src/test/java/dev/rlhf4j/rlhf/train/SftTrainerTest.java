@@ -25,7 +25,7 @@ class SftTrainerTest {
             new CompletionExample(new int[] {8, 9, 10, 11}, new int[] {50, Toy.EOS}));
 
     private static SftConfig toyConfig(int maxSteps) {
-        return SftConfig.trlDefaults().withLearningRate(1e-2).withBatches(2, 1).withSteps(-1, maxSteps);
+        return SftConfig.trlDefaults().toBuilder().learningRate(1e-2).perDeviceTrainBatchSize(2).maxSteps(maxSteps).build();
     }
 
     private static List<Map<String, Double>> run(SftConfig config) {
@@ -40,7 +40,7 @@ class SftTrainerTest {
 
     @Test
     void lowersItsLossOnRepeatedExamplesAndReportsTrlMetricsEveryStep() {
-        List<Map<String, Double>> reports = run(toyConfig(40).withBatches(4, 1));
+        List<Map<String, Double>> reports = run(toyConfig(40).toBuilder().perDeviceTrainBatchSize(4).build());
         assertEquals(40, reports.size());
         assertEquals(List.of("loss", "grad_norm", "learning_rate", "num_tokens", "mean_token_accuracy", "nonfinite", "skipped_steps",
                 "tokens_per_second", "epoch"),
@@ -63,9 +63,9 @@ class SftTrainerTest {
 
     @Test
     void theSameSeedGivesTheSameMetricsAndAnotherSeedAnotherOrder() {
-        List<Map<String, Double>> a = Toy.withoutTiming(run(toyConfig(6).withSeed(7)));
-        List<Map<String, Double>> b = Toy.withoutTiming(run(toyConfig(6).withSeed(7)));
-        List<Map<String, Double>> c = Toy.withoutTiming(run(toyConfig(6).withSeed(8)));
+        List<Map<String, Double>> a = Toy.withoutTiming(run(toyConfig(6).toBuilder().seed(7).build()));
+        List<Map<String, Double>> b = Toy.withoutTiming(run(toyConfig(6).toBuilder().seed(7).build()));
+        List<Map<String, Double>> c = Toy.withoutTiming(run(toyConfig(6).toBuilder().seed(8).build()));
         assertEquals(0.5, a.get(0).get("epoch"), 0.0, "two steps per epoch");
         assertEquals(a, b);
         assertNotEquals(a, c);
@@ -76,8 +76,8 @@ class SftTrainerTest {
     void gradientAccumulationIsTheTokenMeanOfTheWholeStep() {
         Gpt2LMHeadModel one = Toy.model(DType.FLOAT64, 3);
         Gpt2LMHeadModel two = Toy.model(DType.FLOAT64, 3);
-        SftTrainer big = new SftTrainer(one, DATA, toyConfig(1).withBatches(4, 1), MetricsSink.NONE);
-        SftTrainer accumulated = new SftTrainer(two, DATA, toyConfig(1).withBatches(2, 2), MetricsSink.NONE);
+        SftTrainer big = new SftTrainer(one, DATA, toyConfig(1).toBuilder().perDeviceTrainBatchSize(4).build(), MetricsSink.NONE);
+        SftTrainer accumulated = new SftTrainer(two, DATA, toyConfig(1).toBuilder().perDeviceTrainBatchSize(2).gradientAccumulationSteps(2).build(), MetricsSink.NONE);
         Map<String, Double> m1 = big.step(List.of(big.batch(DATA)));
         Map<String, Double> m2 = accumulated.step(List.of(accumulated.batch(DATA.subList(0, 2)), accumulated.batch(DATA.subList(2, 4))));
         assertEquals(m1.get("loss"), m2.get("loss"), 1e-12 * m1.get("loss"));
@@ -124,9 +124,9 @@ class SftTrainerTest {
 
     @Test
     void badSettingsAreNamed() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SftConfig.trlDefaults().withBatches(0, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SftConfig.trlDefaults().toBuilder().perDeviceTrainBatchSize(0).build());
         assertTrue(e.getMessage().contains("per_device_train_batch_size"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> SftConfig.trlDefaults().withSteps(0, -1));
+        e = assertThrows(IllegalArgumentException.class, () -> SftConfig.trlDefaults().toBuilder().numTrainEpochs(0).maxSteps(-1).build());
         assertTrue(e.getMessage().contains("num_train_epochs"), e.getMessage());
         Gpt2LMHeadModel model = Toy.model(DType.FLOAT32, 2);
         e = assertThrows(IllegalArgumentException.class, () -> new SftTrainer(model, List.of(), SftConfig.trlDefaults(), MetricsSink.NONE));

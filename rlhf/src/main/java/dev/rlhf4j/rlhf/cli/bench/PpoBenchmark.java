@@ -41,6 +41,14 @@ public final class PpoBenchmark {
     private PpoBenchmark() {
     }
 
+    /** The {@code --critic} option: true for separate, false for shared. */
+    public static boolean separateCritic(String critic) {
+        if (!critic.equals("shared") && !critic.equals("separate")) {
+            throw new IllegalArgumentException("bench ppo: --critic must be shared or separate, got '" + critic + "'");
+        }
+        return critic.equals("separate");
+    }
+
     public static void run(PrintStream out, PrintStream table, String preset, int batch, int seq, int response,
                            boolean separateCritic, int epochs, int miniBatches, int iterations) {
         int prompt = seq - response;
@@ -60,11 +68,9 @@ public final class PpoBenchmark {
             RewardModel reward = RewardModel.fromLm(actor, 3);
             reward.freeze();
             reward.eval();
-            PpoTrainerConfig ppo = PpoTrainerConfig.trlDefaults()
-                    .withBatches(batch / miniBatches, 1, miniBatches)
-                    .withGeneration(response, PpoTrainerConfig.trlDefaults().temperature(), null, null)
-                    .withOptimizer(PpoTrainerConfig.trlDefaults().learningRate(), null, epochs)
-                    .withRun((long) batch * (rounds + 1), rounds + 1, 42);
+            PpoTrainerConfig ppo = PpoTrainerConfig.trlDefaults().toBuilder()
+                    .perDeviceTrainBatchSize(batch / miniBatches).numMiniBatches(miniBatches).numPpoEpochs(epochs)
+                    .responseLength(response).totalEpisodes((long) batch * (rounds + 1)).maxSteps(rounds + 1).build();
             try (FrozenCopyReference reference = new FrozenCopyReference(actor);
                  Critic critic = separateCritic
                          ? SeparateCritic.fromRewardModel(reward.model(), reward.namedParameters().get("score.weight"))
