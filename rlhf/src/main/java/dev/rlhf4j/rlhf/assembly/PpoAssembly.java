@@ -49,8 +49,11 @@ public final class PpoAssembly {
             Critic critic = a.critic(criticKind, config.batches().seed());
             Map<String, Object> sections = new LinkedHashMap<>();
             sections.put("trainer", config);
-            sections.put("models", Map.of("reward_model", rewardModelDir.toString(), "critic", criticKind.name().toLowerCase(Locale.ROOT),
-                    "reference", kind.toString()));
+            Map<String, Object> models = new LinkedHashMap<>();           // ordered: config.json is the same bytes every run
+            models.put("reward_model", rewardModelDir.toString());
+            models.put("critic", criticKind.name().toLowerCase(Locale.ROOT));
+            models.put("reference", kind.toString());
+            sections.put("models", models);
             sections.put("lora", lora);
             sections.put("data", Assembly.dataSection(inputs.data(), prompts));
             a.train(config.batches().seed(), config.batches().iterations(prompts.size()), sections, run -> {

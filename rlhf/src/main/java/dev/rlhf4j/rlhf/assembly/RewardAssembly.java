@@ -56,7 +56,11 @@ public final class RewardAssembly {
                 List<List<PreferenceExample>> split = split(train, evalFraction, config.batching().seed());
                 train = split.get(0);
                 heldOut = split.get(1);
-                sections.put("eval_split", Map.of("eval_fraction", evalFraction, "train_pairs", train.size(), "eval_pairs", heldOut.size()));
+                Map<String, Object> evalSplit = new LinkedHashMap<>();         // ordered: config.json is the same bytes every run
+                evalSplit.put("eval_fraction", evalFraction);
+                evalSplit.put("train_pairs", train.size());
+                evalSplit.put("eval_pairs", heldOut.size());
+                sections.put("eval_split", evalSplit);
                 System.out.println("held out " + heldOut.size() + " of " + data.size() + " pairs (--eval-fraction " + evalFraction + ")");
             }
             long steps = config.batching().plan(train.size()).totalSteps();

@@ -116,8 +116,9 @@ public final class SynchronizedReference implements ReferenceModel {
      */
     @Override
     public void saveState(Path dir) {
-        SafetensorsWriter.write(dir.resolve(FILE), copy.weights(), Map.of(SYNCS, Long.toString(syncs), LAST_SYNC_STEP,
-                Long.toString(lastSyncStep)));
+        Map<String, String> counters = new java.util.TreeMap<>(Map.of(SYNCS, Long.toString(syncs), LAST_SYNC_STEP,
+                Long.toString(lastSyncStep)));                             // sorted: the header is the same bytes every run
+        SafetensorsWriter.write(dir.resolve(FILE), copy.weights(), counters);
     }
 
     /** Continues from what {@link #saveState} wrote into {@code dir}: the weights, the counters and the seal on them. */
