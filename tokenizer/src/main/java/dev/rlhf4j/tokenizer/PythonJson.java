@@ -78,6 +78,14 @@ final class PythonJson {
     }
 
     private static void string(StringBuilder out, String s) {
+        appendString(out, s, false);
+    }
+
+    /**
+     * A JSON string as Python's {@code json.dumps} writes it: control characters escaped, and with {@code ensureAscii}
+     * (json.dumps' default, as vocab.json is written) every character outside ' '..'~' too.
+     */
+    static StringBuilder appendString(StringBuilder out, String s, boolean ensureAscii) {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -90,7 +98,7 @@ final class PythonJson {
                 case '\b' -> out.append("\\b");
                 case '\f' -> out.append("\\f");
                 default -> {
-                    if (c < 0x20) {
+                    if (c < 0x20 || (ensureAscii && c > '~')) {
                         out.append(String.format("\\u%04x", (int) c));
                     } else {
                         out.append(c);
@@ -98,6 +106,6 @@ final class PythonJson {
                 }
             }
         }
-        out.append('"');
+        return out.append('"');
     }
 }

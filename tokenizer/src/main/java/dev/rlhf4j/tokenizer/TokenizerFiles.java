@@ -131,7 +131,7 @@ public final class TokenizerFiles {
         BytePairEncoding bpe = tokenizer.bytePairEncoding();
         StringBuilder json = new StringBuilder(vocab.size() * 16).append('{');
         for (int id = 0; id < vocab.size(); id++) {
-            appendJsonString(json.append(id == 0 ? "" : ", "), vocab.token(id)).append(": ").append(id);
+            PythonJson.appendString(json.append(id == 0 ? "" : ", "), vocab.token(id), true).append(": ").append(id);
         }
         json.append('}');
         StringBuilder merges = new StringBuilder(bpe.mergeCount() * 10).append("#version: 0.2\n");
@@ -146,31 +146,6 @@ public final class TokenizerFiles {
         } catch (IOException e) {
             throw new TokenizerException("cannot write tokenizer files to " + dir.toAbsolutePath(), e);
         }
-    }
-
-    /** A JSON string as Python's {@code json.dumps} writes it (ensure_ascii: every char outside ' '..'~' escaped). */
-    private static StringBuilder appendJsonString(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c >= ' ' && c <= '~') {
-                        out.append(c);
-                    } else {
-                        out.append(String.format("\\u%04x", (int) c));
-                    }
-                }
-            }
-        }
-        return out.append('"');
     }
 
     /** The entries of a vocab.json in id order; ids must be exactly 0..n-1. */
